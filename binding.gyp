@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "ipvs",
+      "sources": [
+        "native/addon.cc",
+        "native/client.cc",
+        "native/js_convert.cc",
+        "native/nl_channel.cc",
+        "native/netns.cc",
+        "native/ipvs_encode.cc",
+        "native/ipvs_decode.cc"
+      ],
+      "include_dirs": [
+        "<!@(node -p \"require('node-addon-api').include\")",
+        "<!@(pkg-config --cflags-only-I libnl-genl-3.0 libnl-3.0 | sed 's/-I//g')"
+      ],
+      "libraries": ["<!@(pkg-config --libs libnl-genl-3.0 libnl-3.0)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,106 @@
+// Module entry: the client class, the uapi constants (checked against the TS
+// enums by a test), and codec hooks that expose the real encoder and decoder
+// to byte-exact unit tests without a kernel.
+#include <linux/ip_vs.h>
+#include <napi.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "client.h"
+#include "ipvs_message.h"
+#include "js_convert.h"
+
+namespace {
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object c = Napi::Object::New(env);
+#define IPVS_CONST(name) c.Set(#name, Napi::Number::New(env, name))
+  IPVS_CONST(AF_INET);
+  IPVS_CONST(AF_INET6);
+  IPVS_CONST(IPPROTO_TCP);
+  IPVS_CONST(IPPROTO_UDP);
+  IPVS_CONST(IPPROTO_SCTP);
+  IPVS_CONST(IPVS_CMD_NEW_SERVICE);
+  IPVS_CONST(IPVS_CMD_SET_SERVICE);
+  IPVS_CONST(IPVS_CMD_DEL_SERVICE);
+  IPVS_CONST(IPVS_CMD_GET_SERVICE);
+  IPVS_CONST(IPVS_CMD_NEW_DEST);
+  IPVS_CONST(IPVS_CMD_SET_DEST);
+  IPVS_CONST(IPVS_CMD_DEL_DEST);
+  IPVS_CONST(IPVS_CMD_GET_DEST);
+  IPVS_CONST(IPVS_CMD_NEW_DAEMON);
+  IPVS_CONST(IPVS_CMD_DEL_DAEMON);
+  IPVS_CONST(IPVS_CMD_GET_DAEMON);
+  IPVS_CONST(IPVS_CMD_SET_CONFIG);
+  IPVS_CONST(IPVS_CMD_GET_CONFIG);
+  IPVS_CONST(IPVS_CMD_SET_INFO);
+  IPVS_CONST(IPVS_CMD_GET_INFO);
+  IPVS_CONST(IPVS_CMD_ZERO);
+  IPVS_CONST(IPVS_CMD_FLUSH);
+  IPVS_CONST(IP_VS_SVC_F_PERSISTENT);
+  IPVS_CONST(IP_VS_SVC_F_HASHED);
+  IPVS_CONST(IP_VS_SVC_F_ONEPACKET);
+  IPVS_CONST(IP_VS_SVC_F_SCHED1);
+  IPVS_CONST(IP_VS_SVC_F_SCHED2);
+  IPVS_CONST(IP_VS_SVC_F_SCHED3);
+  IPVS_CONST(IP_VS_CONN_F_MASQ);
+  IPVS_CONST(IP_VS_CONN_F_LOCALNODE);
+  IPVS_CONST(IP_VS_CONN_F_TUNNEL);
+  IPVS_CONST(IP_VS_CONN_F_DROUTE);
+  IPVS_CONST(IP_VS_CONN_F_BYPASS);
+  IPVS_CONST(IP_VS_CONN_F_TUNNEL_TYPE_IPIP);
+  IPVS_CONST(IP_VS_CONN_F_TUNNEL_TYPE_GUE);
+  IPVS_CONST(IP_VS_CONN_F_TUNNEL_TYPE_GRE);
+  IPVS_CONST(IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM);
+  IPVS_CONST(IP_VS_TUNNEL_ENCAP_FLAG_CSUM);
+  IPVS_CONST(IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM);
+  IPVS_CONST(IP_VS_STATE_NONE);
+  IPVS_CONST(IP_VS_STATE_MASTER);
+  IPVS_CONST(IP_VS_STATE_BACKUP);
+  IPVS_CONST(IP_VS_SCHEDNAME_MAXLEN);
+  IPVS_CONST(IP_VS_PENAME_MAXLEN);
+  IPVS_CONST(IP_VS_IFNAME_MAXLEN);
+#undef IPVS_CONST
+  return c;
+}
+
+// encodeRequest(request, familyId, seq) => Buffer with the netlink message.
+Napi::Value EncodeRequestJs(const Napi::CallbackInfo& info) {
+  ipvs::Request req = ipvs::RequestFromJs(info[0]);
+  int family = info[1].As<Napi::Number>().Int32Value();
+  uint32_t seq = info[2].As<Napi::Number>().Uint32Value();
+  nl_msg* msg = ipvs::EncodeRequest(req, family, seq);
+  if (!msg) throw Napi::Error::New(info.Env(), "could not build the message");
+  nlmsghdr* hdr = nlmsg_hdr(msg);
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(hdr), hdr->nlmsg_len);
+  nlmsg_free(msg);
+  return out;
+}
+
+// decodeRecord(buffer) => Record, for one netlink message; throws on a
+// malformed one exactly where a kernel reply would fail with EPROTO.
+Napi::Value DecodeRecordJs(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBuffer()) throw Napi::TypeError::New(info.Env(), "expected a Buffer");
+  Napi::Buffer<uint8_t> buf = info[0].As<Napi::Buffer<uint8_t>>();
+  // Copy into aligned memory: netlink headers are read as structs.
+  std::vector<uint32_t> aligned((buf.Length() + 3) / 4 + 1, 0);
+  memcpy(aligned.data(), buf.Data(), buf.Length());
+  const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(aligned.data());
+  if (buf.Length() < sizeof(nlmsghdr) || nlh->nlmsg_len > buf.Length() || nlh->nlmsg_len < sizeof(nlmsghdr))
+    throw Napi::Error::New(info.Env(), "malformed netlink message");
+  ipvs::Record record;
+  if (ipvs::DecodeRecord(nlh, &record) != 0) throw Napi::Error::New(info.Env(), "malformed IPVS message");
+  return ipvs::RecordToJs(info.Env(), record);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Client", ipvs::Client::Define(env));
+  exports.Set("constants", Constants(env));
+  exports.Set("encodeRequest", Napi::Function::New(env, EncodeRequestJs, "encodeRequest"));
+  exports.Set("decodeRecord", Napi::Function::New(env, DecodeRecordJs, "decodeRecord"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ipvs, Init)

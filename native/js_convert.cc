@@ -1,0 +1,229 @@
+#include "js_convert.h"
+
+#include <sys/socket.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "ipvs_message.h"
+
+namespace ipvs {
+namespace {
+
+Napi::Object ObjectField(const Napi::Object& obj, const char* name) {
+  Napi::Value v = obj.Get(name);
+  if (!v.IsObject()) throw Napi::TypeError::New(obj.Env(), std::string(name) + " must be an object");
+  return v.As<Napi::Object>();
+}
+
+bool Has(const Napi::Object& obj, const char* name) {
+  Napi::Value v = obj.Get(name);
+  return !v.IsUndefined() && !v.IsNull();
+}
+
+uint32_t Unsigned(const Napi::Object& obj, const char* name, double max, bool required = true) {
+  Napi::Value v = obj.Get(name);
+  if (v.IsUndefined() && !required) return 0;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+  if (!(d >= 0 && d <= max && std::floor(d) == d))
+    throw Napi::TypeError::New(obj.Env(), std::string(name) + " must be an integer from 0 to " +
+                                              std::to_string(static_cast<uint64_t>(max)));
+  return static_cast<uint32_t>(d);
+}
+
+std::string Text(const Napi::Object& obj, const char* name, size_t maxLen, bool required = true) {
+  Napi::Value v = obj.Get(name);
+  if (v.IsUndefined() && !required) return std::string();
+  if (!v.IsString()) throw Napi::TypeError::New(obj.Env(), std::string(name) + " must be a string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.size() > maxLen || s.find('\0') != std::string::npos)
+    throw Napi::TypeError::New(obj.Env(), std::string(name) + " must be at most " +
+                                              std::to_string(maxLen) + " bytes without NUL");
+  return s;
+}
+
+uint16_t Family(const Napi::Object& obj, const char* name) {
+  uint32_t f = Unsigned(obj, name, 0xffff);
+  if (f != AF_INET && f != AF_INET6)
+    throw Napi::TypeError::New(obj.Env(), std::string(name) + " must be AF_INET or AF_INET6");
+  return static_cast<uint16_t>(f);
+}
+
+Address AddressField(const Napi::Object& obj, const char* name, uint16_t family) {
+  Address a;
+  if (!ParseAddress(family, Text(obj, name, 64), &a))
+    throw Napi::TypeError::New(obj.Env(), std::string(name) + " is not an address of its family");
+  return a;
+}
+
+Service ServiceFromJs(const Napi::Object& o) {
+  Service s;
+  s.key.family = Family(o, "family");
+  s.key.fwmark = Unsigned(o, "fwmark", 4294967295.0, false);
+  if (s.key.fwmark == 0) {
+    s.key.protocol = static_cast<uint16_t>(Unsigned(o, "protocol", 255));
+    s.key.address = AddressField(o, "address", s.key.family);
+    s.key.port = static_cast<uint16_t>(Unsigned(o, "port", 65535));
+  }
+  s.scheduler = Text(o, "scheduler", 15, false);
+  s.persistenceEngine = Text(o, "persistenceEngine", 15, false);
+  s.flags = Unsigned(o, "flags", 4294967295.0, false);
+  s.flagsMask = Has(o, "flagsMask") ? Unsigned(o, "flagsMask", 4294967295.0) : 0xffffffff;
+  s.timeout = Unsigned(o, "timeout", 4294967295.0, false);
+  s.netmask = Unsigned(o, "netmask", 4294967295.0, false);
+  return s;
+}
+
+Destination DestinationFromJs(const Napi::Object& o) {
+  Destination d;
+  d.address = AddressField(o, "address", Family(o, "family"));
+  d.port = static_cast<uint16_t>(Unsigned(o, "port", 65535));
+  d.forwarding = Unsigned(o, "forwarding", 7, false);
+  d.weight = Unsigned(o, "weight", 2147483647.0, false);
+  d.upperThreshold = Unsigned(o, "upperThreshold", 4294967295.0, false);
+  d.lowerThreshold = Unsigned(o, "lowerThreshold", 4294967295.0, false);
+  d.hasTunnel = Has(o, "tunnelType");
+  if (d.hasTunnel) {
+    d.tunnelType = static_cast<uint8_t>(Unsigned(o, "tunnelType", 255));
+    d.tunnelPort = static_cast<uint16_t>(Unsigned(o, "tunnelPort", 65535, false));
+    d.tunnelFlags = static_cast<uint16_t>(Unsigned(o, "tunnelFlags", 65535, false));
+  }
+  return d;
+}
+
+Daemon DaemonFromJs(const Napi::Object& o) {
+  Daemon d;
+  d.state = Unsigned(o, "state", 2);
+  d.interface = Text(o, "interface", 15, false);
+  d.syncId = Unsigned(o, "syncId", 255, false);
+  if ((d.hasMaxLength = Has(o, "maxLength"))) d.maxLength = static_cast<uint16_t>(Unsigned(o, "maxLength", 65535));
+  if ((d.hasGroup = Has(o, "group"))) {
+    std::string text = Text(o, "group", 64);
+    uint16_t family = text.find(':') == std::string::npos ? AF_INET : AF_INET6;
+    if (!ParseAddress(family, text, &d.group)) throw Napi::TypeError::New(o.Env(), "group is not an address");
+  }
+  if ((d.hasPort = Has(o, "port"))) d.port = static_cast<uint16_t>(Unsigned(o, "port", 65535));
+  if ((d.hasTtl = Has(o, "ttl"))) d.ttl = static_cast<uint8_t>(Unsigned(o, "ttl", 255));
+  return d;
+}
+
+Napi::Value Big(Napi::Env env, uint64_t v) { return Napi::BigInt::New(env, v); }
+
+Napi::Object StatsToJs(Napi::Env env, const Stats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("conns", Big(env, s.conns));
+  o.Set("inPackets", Big(env, s.inPackets));
+  o.Set("outPackets", Big(env, s.outPackets));
+  o.Set("inBytes", Big(env, s.inBytes));
+  o.Set("outBytes", Big(env, s.outBytes));
+  o.Set("cps", Big(env, s.cps));
+  o.Set("inPps", Big(env, s.inPps));
+  o.Set("outPps", Big(env, s.outPps));
+  o.Set("inBps", Big(env, s.inBps));
+  o.Set("outBps", Big(env, s.outBps));
+  return o;
+}
+
+Napi::Object ServiceToJs(Napi::Env env, const Service& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("family", s.key.family);
+  o.Set("protocol", s.key.protocol);
+  o.Set("fwmark", s.key.fwmark);
+  if (s.key.fwmark == 0) {
+    o.Set("address", FormatAddress(s.key.address));
+    o.Set("port", s.key.port);
+  }
+  o.Set("scheduler", s.scheduler);
+  o.Set("persistenceEngine", s.persistenceEngine);
+  o.Set("flags", s.flags);
+  o.Set("timeout", s.timeout);
+  o.Set("netmask", s.netmask);
+  if (s.hasStats) o.Set("stats", StatsToJs(env, s.stats));
+  return o;
+}
+
+Napi::Object DestinationToJs(Napi::Env env, const Destination& d) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("family", d.address.family);
+  o.Set("address", FormatAddress(d.address));
+  o.Set("port", d.port);
+  o.Set("forwarding", d.forwarding);
+  o.Set("weight", d.weight);
+  o.Set("upperThreshold", d.upperThreshold);
+  o.Set("lowerThreshold", d.lowerThreshold);
+  o.Set("activeConns", d.activeConns);
+  o.Set("inactiveConns", d.inactiveConns);
+  o.Set("persistentConns", d.persistentConns);
+  if (d.hasTunnel) {
+    o.Set("tunnelType", d.tunnelType);
+    o.Set("tunnelPort", d.tunnelPort);
+    o.Set("tunnelFlags", d.tunnelFlags);
+  }
+  if (d.hasStats) o.Set("stats", StatsToJs(env, d.stats));
+  return o;
+}
+
+Napi::Object DaemonToJs(Napi::Env env, const Daemon& d) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("state", d.state);
+  o.Set("interface", d.interface);
+  o.Set("syncId", d.syncId);
+  if (d.hasMaxLength) o.Set("maxLength", d.maxLength);
+  if (d.hasGroup) o.Set("group", FormatAddress(d.group));
+  if (d.hasPort) o.Set("port", d.port);
+  if (d.hasTtl) o.Set("ttl", d.ttl);
+  return o;
+}
+
+}  // namespace
+
+Request RequestFromJs(const Napi::Value& value) {
+  if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), "request must be an object");
+  Napi::Object o = value.As<Napi::Object>();
+  Request r;
+  r.cmd = static_cast<uint8_t>(Unsigned(o, "cmd", 255));
+  r.dump = o.Get("dump").ToBoolean().Value();
+  if ((r.hasService = Has(o, "service"))) r.service = ServiceFromJs(ObjectField(o, "service"));
+  if ((r.hasDestination = Has(o, "destination")))
+    r.destination = DestinationFromJs(ObjectField(o, "destination"));
+  if ((r.hasDaemon = Has(o, "daemon"))) r.daemon = DaemonFromJs(ObjectField(o, "daemon"));
+  if ((r.hasTimeouts = Has(o, "timeouts"))) {
+    Napi::Object t = ObjectField(o, "timeouts");
+    r.timeouts.tcp = Unsigned(t, "tcp", 4294967295.0);
+    r.timeouts.tcpFin = Unsigned(t, "tcpFin", 4294967295.0);
+    r.timeouts.udp = Unsigned(t, "udp", 4294967295.0);
+  }
+  return r;
+}
+
+Napi::Object RecordToJs(Napi::Env env, const Record& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("cmd", r.cmd);
+  if (r.hasService) o.Set("service", ServiceToJs(env, r.service));
+  if (r.hasDestination) o.Set("destination", DestinationToJs(env, r.destination));
+  if (r.hasDaemon) o.Set("daemon", DaemonToJs(env, r.daemon));
+  if (r.hasTimeouts) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("tcp", r.timeouts.tcp);
+    t.Set("tcpFin", r.timeouts.tcpFin);
+    t.Set("udp", r.timeouts.udp);
+    o.Set("timeouts", t);
+  }
+  if (r.hasInfo) {
+    Napi::Object i = Napi::Object::New(env);
+    i.Set("version", r.info.version);
+    i.Set("connTableSize", r.info.connTableSize);
+    o.Set("info", i);
+  }
+  return o;
+}
+
+Napi::Error OutcomeToJs(Napi::Env env, const Outcome& outcome) {
+  Napi::Error e = Napi::Error::New(env, outcome.stage + ": " + strerror(outcome.err));
+  e.Set("errno", Napi::Number::New(env, outcome.err));
+  e.Set("stage", Napi::String::New(env, outcome.stage));
+  return e;
+}
+
+}  // namespace ipvs

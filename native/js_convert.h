@@ -1,0 +1,19 @@
+// Conversions between JS values and the plain structs of ipvs_types.h. They
+// run on the JS thread, before a worker starts and after it ends. The TS
+// layer validates first; these re-check cheaply and throw TypeError.
+#pragma once
+
+#include <napi.h>
+
+#include "ipvs_types.h"
+#include "outcome.h"
+
+namespace ipvs {
+
+Request RequestFromJs(const Napi::Value& value);
+Napi::Object RecordToJs(Napi::Env env, const Record& record);
+// An Error with the errno as `errno` and what was being done as `stage`;
+// lib/errors.ts turns it into an IpvsError.
+Napi::Error OutcomeToJs(Napi::Env env, const Outcome& outcome);
+
+}  // namespace ipvs

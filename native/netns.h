@@ -1,0 +1,21 @@
+// Network namespaces: validating a namespace file and creating a socket
+// inside one without moving any thread the caller owns.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "outcome.h"
+
+namespace ipvs {
+
+// Opens a namespace file (e.g. /run/netns/NAME) and checks that it is a
+// network namespace. On success *fd is an O_CLOEXEC descriptor to close.
+Outcome OpenNetnsFile(const std::string& path, int* fd);
+
+// Runs fn on a short-lived helper thread that has joined the namespace nsFd,
+// so that sockets fn creates belong to that namespace. The calling thread's
+// namespace is never changed; the helper thread ends with fn.
+Outcome RunInNetns(int nsFd, const std::function<Outcome()>& fn);
+
+}  // namespace ipvs

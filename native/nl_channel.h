@@ -1,0 +1,81 @@
+// One generic-netlink socket talking to the kernel's IPVS family: opening it
+// (optionally in another network namespace), resolving the family once, and
+// the three exchanges every IPVS call reduces to. All I/O is non-blocking and
+// bounded by a deadline; Cancel() wakes a call that is waiting.
+#pragma once
+
+#include <netlink/netlink.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ipvs_types.h"
+#include "outcome.h"
+
+namespace ipvs {
+
+// Per-request status in a batch besides 0 (success) and a positive errno.
+constexpr int kStatusUnknown = -1;  // sent, but no acknowledgement was read
+constexpr int kStatusNotSent = -2;  // never written to the socket
+
+class Channel {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // nsPath empty: the caller's namespace.
+  static Outcome Open(const std::string& nsPath, int timeoutMs, std::shared_ptr<Channel>* out);
+  ~Channel();
+  Channel(const Channel&) = delete;
+  Channel& operator=(const Channel&) = delete;
+
+  // Sends every request with NLM_F_ACK, as many per sendmsg as the socket
+  // buffers allow, and matches each ACK to its request by sequence number.
+  // status gets one entry per request: 0, a positive errno, or a kStatus*.
+  Outcome Execute(const std::vector<Request>& requests, int timeoutMs, std::vector<int>* status);
+
+  // One request whose answer is data: a dump (read to NLMSG_DONE) or a single
+  // GET (one reply then the ACK). A kernel error is returned as the outcome.
+  Outcome Query(const Request& request, int timeoutMs, std::vector<Record>* records);
+
+  // Thread-safe: the waiting call, and every later one, fails with ECANCELED.
+  void Cancel();
+
+  int family() const { return family_; }
+
+ private:
+  using Deadline = Clock::time_point;
+  using DataHandler = std::function<int(const nlmsghdr*)>;
+
+  Channel() = default;
+  Outcome Connect(int timeoutMs);
+  Outcome ConnectHere();
+  Outcome ResolveFamily(Deadline deadline);
+  void Disconnect();
+  Outcome Reconnect(const Outcome& cause);
+  Outcome WaitReadable(Deadline deadline);
+  Outcome SendAll(const uint8_t* data, size_t len, Deadline deadline);
+  Outcome Receive(Deadline deadline, const std::function<bool(const nlmsghdr*)>& onMessage);
+  Outcome RoundTrip(nl_msg* msg, Deadline deadline, const DataHandler& onData, bool* dirty);
+  uint32_t NextSeq(uint32_t count);
+
+  std::mutex mu_;  // one exchange at a time on the socket
+  nl_sock* sock_ = nullptr;
+  int fd_ = -1;
+  int nsFd_ = -1;
+  int wakeFd_ = -1;
+  int family_ = 0;
+  uint32_t localPort_ = 0;
+  uint32_t seq_ = 1;
+  size_t window_ = 1;      // ACKs that fit in the receive buffer
+  size_t chunkBytes_ = 0;  // bytes per sendmsg
+  std::atomic<bool> cancelled_{false};
+  std::vector<uint8_t> rxbuf_;
+};
+
+}  // namespace ipvs
