@@ -93,7 +93,19 @@ Napi::Value DecodeRecordJs(const Napi::CallbackInfo& info) {
   return ipvs::RecordToJs(info.Env(), record);
 }
 
+// canonicalAddress(text) => the address as inet_ntop prints it (what
+// ipvsadm -n shows), or null when text is not an IPv4/IPv6 address.
+Napi::Value CanonicalAddressJs(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) return info.Env().Null();
+  std::string text = info[0].As<Napi::String>().Utf8Value();
+  ipvs::Address a;
+  if (ipvs::ParseAddress(AF_INET, text, &a) || ipvs::ParseAddress(AF_INET6, text, &a))
+    return Napi::String::New(info.Env(), ipvs::FormatAddress(a));
+  return info.Env().Null();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("canonicalAddress", Napi::Function::New(env, CanonicalAddressJs, "canonicalAddress"));
   exports.Set("Client", ipvs::Client::Define(env));
   exports.Set("constants", Constants(env));
   exports.Set("encodeRequest", Napi::Function::New(env, EncodeRequestJs, "encodeRequest"));

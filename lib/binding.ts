@@ -1,0 +1,135 @@
+/**
+ * The only importer of the compiled addon, and the full typed shape of what
+ * it exports. Everything here speaks the kernel's numbers; lib/convert.ts
+ * turns them into the public types.
+ * @internal
+ */
+import bindings from 'bindings';
+
+export interface NativeStats {
+  conns: bigint;
+  inPackets: bigint;
+  outPackets: bigint;
+  inBytes: bigint;
+  outBytes: bigint;
+  cps: bigint;
+  inPps: bigint;
+  outPps: bigint;
+  inBps: bigint;
+  outBps: bigint;
+}
+
+export interface NativeService {
+  family: number;
+  protocol: number;
+  /** Absent for fwmark services in records. */
+  address?: string;
+  port?: number;
+  fwmark: number;
+  scheduler?: string;
+  persistenceEngine?: string;
+  flags?: number;
+  flagsMask?: number;
+  timeout?: number;
+  /** IPv4: the mask as a host-order number; IPv6: prefix length. */
+  netmask?: number;
+  stats?: NativeStats;
+}
+
+export interface NativeDestination {
+  family: number;
+  address: string;
+  port: number;
+  forwarding?: number;
+  weight?: number;
+  upperThreshold?: number;
+  lowerThreshold?: number;
+  activeConns?: number;
+  inactiveConns?: number;
+  persistentConns?: number;
+  tunnelType?: number;
+  tunnelPort?: number;
+  tunnelFlags?: number;
+  stats?: NativeStats;
+}
+
+export interface NativeDaemon {
+  state: number;
+  interface?: string;
+  syncId?: number;
+  maxLength?: number;
+  group?: string;
+  port?: number;
+  ttl?: number;
+}
+
+export interface NativeTimeouts {
+  tcp: number;
+  tcpFin: number;
+  udp: number;
+}
+
+export interface NativeRequest {
+  cmd: number;
+  dump?: boolean;
+  service?: NativeService;
+  destination?: NativeDestination;
+  daemon?: NativeDaemon;
+  timeouts?: NativeTimeouts;
+}
+
+export interface NativeRecord {
+  cmd: number;
+  service?: Required<Pick<NativeService, 'family' | 'protocol' | 'fwmark' | 'scheduler' | 'persistenceEngine' | 'flags' | 'timeout' | 'netmask'>> &
+    Pick<NativeService, 'address' | 'port' | 'stats'>;
+  destination?: Required<Omit<NativeDestination, 'tunnelType' | 'tunnelPort' | 'tunnelFlags' | 'stats'>> &
+    Pick<NativeDestination, 'tunnelType' | 'tunnelPort' | 'tunnelFlags' | 'stats'>;
+  daemon?: NativeDaemon & { interface: string; syncId: number };
+  timeouts?: NativeTimeouts;
+  info?: { version: number; connTableSize: number };
+}
+
+/** The shape of a native rejection: an Error with the errno kept exactly. */
+export interface NativeError extends Error {
+  errno: number;
+  stage: string;
+  /** Execute only: per request 0, an errno, -1 (no ACK read) or -2 (not sent). */
+  status?: Int32Array;
+}
+
+export interface NativeClient {
+  open(netnsPath: string | null, timeoutMs: number): Promise<void>;
+  execute(requests: NativeRequest[], timeoutMs: number): Promise<Int32Array>;
+  query(request: NativeRequest, timeoutMs: number): Promise<NativeRecord[]>;
+  close(): void;
+  family(): number;
+}
+
+export interface NativeBinding {
+  Client: new () => NativeClient;
+  constants: Record<string, number>;
+  encodeRequest(request: NativeRequest, familyId: number, seq: number): Buffer;
+  decodeRecord(message: Buffer): NativeRecord;
+  canonicalAddress(text: string): string | null;
+}
+
+let loaded: NativeBinding | undefined;
+
+/** Loads the addon once, with an install hint when it is missing. */
+export function native(): NativeBinding {
+  if (loaded) return loaded;
+  try {
+    loaded = bindings('ipvs') as NativeBinding;
+  } catch (err) {
+    const hint =
+      'node-ipvs: the native addon is not built. On Debian/Ubuntu install the build dependencies with ' +
+      '`apt-get install -y libnl-3-dev libnl-genl-3-dev pkg-config g++ make python3`, then run `npm rebuild node-ipvs` ' +
+      '(npm 11 may ask you to approve its install script: `npm install-scripts approve node-ipvs`).';
+    throw new Error(`${hint}\nCause: ${(err as Error).message}`);
+  }
+  return loaded;
+}
+
+/** Only for status codes of batch requests: -1 and -2 from the addon. */
+export const STATUS_UNKNOWN = -1;
+export const STATUS_NOT_SENT = -2;

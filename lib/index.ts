@@ -1,0 +1,10 @@
+/**
+ * node-ipvs: program the Linux IPVS load balancer over Generic Netlink.
+ * @packageDocumentation
+ */
+export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
+export { IpvsError, IpvsValidationError } from './errors';
+export type { Operation } from './errors';
+export type * from './types';
+export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';
+export type { SandboxOptions, SandboxResult } from './sandbox/runner';

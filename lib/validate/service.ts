@@ -1,0 +1,120 @@
+/** Validation of service keys and settings, into their normalized forms. */
+import { SCHEDULER_FLAGS } from '../constants';
+import { IpvsValidationError } from '../errors';
+import type { Family, Persistence, Protocol, SchedulerFlag, ServiceConfig, ServiceKey, ServiceOptions } from '../types';
+import { address, boolean, integer, moduleName, onlyKeys, oneOf, plainObject } from './primitives';
+
+/** A service key with every field filled and the address canonical. */
+export type NormalizedServiceKey =
+  | { kind: 'address'; family: Family; protocol: Protocol; address: string; port: number }
+  | { kind: 'fwmark'; family: Family; fwmark: number };
+
+export const PROTOCOL_NAMES: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
+export const MAX_PERSISTENCE_TIMEOUT = 31 * 86400;
+export const DEFAULT_PERSISTENCE_TIMEOUT = 300;
+export const DEFAULT_SCHEDULER = 'wlc';
+
+export function serviceKey(value: unknown, field = 'service'): NormalizedServiceKey {
+  const obj = plainObject(value, field);
+  if ('fwmark' in obj) {
+    onlyKeys(obj, ['fwmark', 'family'], field);
+    const fwmark = integer(obj.fwmark, `${field}.fwmark`, 1, 0xffffffff);
+    const family = obj.family === undefined ? 'ipv4' : oneOf(obj.family, `${field}.family`, FAMILIES);
+    return { kind: 'fwmark', family, fwmark };
+  }
+  onlyKeys(obj, ['protocol', 'address', 'port'], field);
+  const protocol = oneOf(obj.protocol, `${field}.protocol`, PROTOCOL_NAMES);
+  const addr = address(obj.address, `${field}.address`);
+  // Port 0 (all ports) is only meaningful with persistence; checked with the options.
+  const port = integer(obj.port, `${field}.port`, 0, 65535);
+  return { kind: 'address', family: addr.family, protocol, address: addr.address, port };
+}
+
+/** The public form of a normalized key. */
+export function publicServiceKey(key: NormalizedServiceKey): ServiceKey {
+  return key.kind === 'fwmark'
+    ? { fwmark: key.fwmark, family: key.family }
+    : { protocol: key.protocol, address: key.address, port: key.port };
+}
+
+function maskToPrefix(mask: string, field: string): number {
+  const parts = mask.split('.');
+  const octets = parts.map(Number);
+  if (parts.length !== 4 || octets.some((o, i) => !/^\d{1,3}$/.test(parts[i]) || o > 255))
+    throw new IpvsValidationError(field, mask, 'a prefix length or a dotted IPv4 mask');
+  const bits = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const prefix = 32 - Math.log2(2 ** 32 - bits);
+  if (!Number.isInteger(prefix)) throw new IpvsValidationError(field, mask, 'a contiguous IPv4 mask');
+  return prefix;
+}
+
+function persistence(value: ServiceOptions['persistence'], family: Family, field: string): Persistence | null {
+  if (value === false || value === null) return null;
+  const maxPrefix = family === 'ipv6' ? 128 : 32;
+  if (typeof value === 'number') {
+    return { timeout: integer(value, field, 1, MAX_PERSISTENCE_TIMEOUT), netmask: maxPrefix };
+  }
+  const obj = plainObject(value, field);
+  onlyKeys(obj, ['timeout', 'netmask'], field);
+  const timeout = obj.timeout === undefined
+    ? DEFAULT_PERSISTENCE_TIMEOUT
+    : integer(obj.timeout, `${field}.timeout`, 1, MAX_PERSISTENCE_TIMEOUT);
+  let netmask = maxPrefix;
+  if (typeof obj.netmask === 'string' && family === 'ipv4') netmask = maskToPrefix(obj.netmask, `${field}.netmask`);
+  else if (obj.netmask !== undefined)
+    netmask = integer(obj.netmask, `${field}.netmask`, family === 'ipv6' ? 1 : 0, maxPrefix);
+  return { timeout, netmask };
+}
+
+function schedulerFlags(value: unknown, scheduler: string, field: string): SchedulerFlag[] {
+  if (!Array.isArray(value)) throw new IpvsValidationError(field, value, 'an array of scheduler flags');
+  const names = Object.keys(SCHEDULER_FLAGS) as SchedulerFlag[];
+  const seen = new Set<number>();
+  return value.map((flag, i) => {
+    const name = oneOf(flag, `${field}[${i}]`, names);
+    const owner = SCHEDULER_FLAGS[name].scheduler;
+    if (owner !== null && owner !== scheduler)
+      throw new IpvsValidationError(`${field}[${i}]`, flag, `a flag of scheduler '${scheduler}' ('${name}' belongs to '${owner}')`);
+    const bit = SCHEDULER_FLAGS[name].bit;
+    if (seen.has(bit)) throw new IpvsValidationError(`${field}[${i}]`, flag, 'each scheduler flag once');
+    seen.add(bit);
+    return name;
+  });
+}
+
+const SERVICE_OPTION_KEYS = ['scheduler', 'schedulerFlags', 'onePacket', 'persistence', 'persistenceEngine'] as const;
+
+/**
+ * Options over a base config: the defaults for add, the current config for
+ * update. Returns the complete config the kernel will hold.
+ */
+export function serviceConfig(
+  value: unknown, key: NormalizedServiceKey, base: ServiceConfig | null, field = 'options',
+): ServiceConfig {
+  const obj = value === undefined ? {} : plainObject(value, field);
+  onlyKeys(obj, SERVICE_OPTION_KEYS, field);
+  const opts = obj as ServiceOptions;
+  const scheduler = opts.scheduler === undefined
+    ? base?.scheduler ?? DEFAULT_SCHEDULER
+    : moduleName(opts.scheduler, `${field}.scheduler`);
+  // Flags named for one scheduler lapse when the scheduler changes, unless given again.
+  const baseFlags = (base?.schedulerFlags ?? []).filter((f) => {
+    const owner = SCHEDULER_FLAGS[f].scheduler;
+    return owner === null || owner === scheduler;
+  });
+  const config: ServiceConfig = {
+    scheduler,
+    schedulerFlags: opts.schedulerFlags === undefined ? baseFlags : schedulerFlags(opts.schedulerFlags, scheduler, `${field}.schedulerFlags`),
+    onePacket: opts.onePacket === undefined ? base?.onePacket ?? false : boolean(opts.onePacket, `${field}.onePacket`),
+    persistence: opts.persistence === undefined ? base?.persistence ?? null : persistence(opts.persistence, key.family, `${field}.persistence`),
+    persistenceEngine: opts.persistenceEngine === undefined || opts.persistenceEngine === null
+      ? (opts.persistenceEngine === null ? null : base?.persistenceEngine ?? null)
+      : moduleName(opts.persistenceEngine, `${field}.persistenceEngine`),
+  };
+  if (key.kind === 'address' && key.port === 0 && !config.persistence)
+    throw new IpvsValidationError('service.port', 0, 'a port from 1 to 65535 (port 0 needs persistence)');
+  if (config.persistenceEngine && !config.persistence)
+    throw new IpvsValidationError(`${field}.persistenceEngine`, config.persistenceEngine, 'persistence to be on (a persistence engine needs it)');
+  return config;
+}
