@@ -18,7 +18,7 @@ export interface InitScriptInput {
 }
 
 export function initScript(input: InitScriptInput): string {
-  const exports = Object.entries(input.env)
+  const exportLines = Object.entries(input.env)
     .filter(([name]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
     .map(([name, value]) => `export ${name}=${shellQuote(value)}`)
     .join('\n');
@@ -35,7 +35,7 @@ for m in ${input.modules.map(shellQuote).join(' ')}; do
   modprobe -d /run/node-ipvs-modules "$m" || echo "node-ipvs sandbox: could not load module $m" >&2
 done
 ip link set lo up
-${exports}
+${exportLines}
 export NODE_IPVS_SANDBOX=1
 cd ${shellQuote(input.cwd)} || { echo 127 > ${shellQuote(input.statusFile)}; echo o > /proc/sysrq-trigger; }
 printf '%s\\n' ${shellQuote(START_MARKER)}

@@ -1,0 +1,74 @@
+/**
+ * Kernel-test plumbing: a private network namespace per test file, and
+ * ipvsadm run in it as the reference. Tests may shell out (the library may not).
+ * If IPVS cannot be reached, the suite fails here, loudly: never skips.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Ipvs } from '../../lib';
+
+export function sh(cmd: string, args: string[], input?: string): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', input });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+/** ip(8), for topology only. */
+export function ip(...args: string[]): string {
+  return sh('ip', args);
+}
+
+export class TestNamespace {
+  readonly name: string;
+
+  constructor(prefix = 't') {
+    this.name = `${prefix}-${randomBytes(4).toString('hex')}`;
+    ip('netns', 'add', this.name);
+    // A new namespace has lo down, and IPv4 destinations then fail with EINVAL.
+    this.exec('ip', 'link', 'set', 'lo', 'up');
+  }
+
+  exec(cmd: string, ...args: string[]): string {
+    return sh('ip', ['netns', 'exec', this.name, cmd, ...args]);
+  }
+
+  ipvsadm(...args: string[]): string {
+    return this.exec('ipvsadm', ...args);
+  }
+
+  /** ipvsadm -Sn, sorted (ipvsadm orders by hash bucket, the library by kernel dump). */
+  saved(): string[] {
+    return this.ipvsadm('-S', '-n').split('\n').filter(Boolean).sort();
+  }
+
+  restore(rules: string): void {
+    sh('ip', ['netns', 'exec', this.name, 'ipvsadm', '-R'], rules);
+  }
+
+  open(timeout?: number): Promise<Ipvs> {
+    return Ipvs.open(timeout ? { netns: this.name, timeout } : { netns: this.name });
+  }
+
+  delete(): void {
+    ip('netns', 'delete', this.name);
+  }
+}
+
+/** Fails (does not skip) when this process cannot reach a kernel with IPVS. */
+export async function requireIpvs(): Promise<void> {
+  try {
+    const ipvs = await Ipvs.open();
+    ipvs.close();
+  } catch (err) {
+    throw new Error(
+      `kernel tests need IPVS and root: run them with \`npm run test:kernel\` (inside the sandbox kernel). ` +
+      `Opening IPVS failed: ${(err as Error).message}`,
+    );
+  }
+  execFileSync('ipvsadm', ['--version']);
+}
+
+/** JSON with bigints as strings, for readable assertion diffs. */
+export function plain<T>(value: T): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}

@@ -1,0 +1,125 @@
+/**
+ * Destinations: every forwarding method, weights, thresholds and tunnel
+ * settings, compared with ipvsadm's own listings (-Sn drops thresholds, so
+ * --thresholds and --tun-info are compared too).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DestinationKey, DestinationOptions, Ipvs } from '../../lib';
+import { TestNamespace, plain, requireIpvs } from '../helpers/kernel';
+
+let mine: TestNamespace;
+let theirs: TestNamespace;
+let ipvs: Ipvs;
+let reader: Ipvs;
+
+const V4 = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
+const V6 = { protocol: 'tcp', address: '2001:db8::1', port: 80 } as const;
+const V4_RULE = '-A -t 192.0.2.1:80 -s wrr';
+const V6_RULE = '-A -t [2001:db8::1]:80 -s wrr';
+
+beforeAll(async () => {
+  await requireIpvs();
+  mine = new TestNamespace('dst');
+  theirs = new TestNamespace('dst-ref');
+  ipvs = await mine.open();
+  reader = await theirs.open();
+});
+afterAll(() => {
+  ipvs?.close();
+  reader?.close();
+  mine?.delete();
+  theirs?.delete();
+});
+beforeEach(async () => {
+  await ipvs.flush();
+  await reader.flush();
+  await ipvs.addService(V4, { scheduler: 'wrr' });
+  await ipvs.addService(V6, { scheduler: 'wrr' });
+});
+
+interface Case {
+  name: string;
+  v6?: boolean;
+  dest: DestinationKey;
+  options: DestinationOptions;
+  rule: string;
+}
+
+const CASES: Case[] = [
+  { name: 'masq (NAT)', dest: { address: '198.51.100.10', port: 8080 }, options: { forwarding: 'masq', weight: 3 }, rule: '-a -t 192.0.2.1:80 -r 198.51.100.10:8080 -m -w 3' },
+  { name: 'route (DR) is the default', dest: { address: '198.51.100.11', port: 80 }, options: {}, rule: '-a -t 192.0.2.1:80 -r 198.51.100.11:80 -g -w 1' },
+  { name: 'weight 0 quiesces', dest: { address: '198.51.100.12', port: 80 }, options: { forwarding: 'masq', weight: 0 }, rule: '-a -t 192.0.2.1:80 -r 198.51.100.12:80 -m -w 0' },
+  { name: 'largest weight', dest: { address: '198.51.100.13', port: 80 }, options: { forwarding: 'masq', weight: 2147483647 }, rule: '-a -t 192.0.2.1:80 -r 198.51.100.13:80 -m -w 2147483647' },
+  { name: 'thresholds', dest: { address: '198.51.100.14', port: 80 }, options: { forwarding: 'masq', upperThreshold: 100, lowerThreshold: 20 }, rule: '-a -t 192.0.2.1:80 -r 198.51.100.14:80 -m -w 1 -x 100 -y 20' },
+  { name: 'tunnel ipip (TUN)', dest: { address: '203.0.113.10', port: 80 }, options: { forwarding: 'tunnel' }, rule: '-a -t 192.0.2.1:80 -r 203.0.113.10:80 -i -w 1' },
+  { name: 'tunnel gue with checksum', dest: { address: '203.0.113.11', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'gue', port: 6080, checksum: 'csum' } }, rule: '-a -t 192.0.2.1:80 -r 203.0.113.11:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum' },
+  { name: 'tunnel gue remote checksum', dest: { address: '203.0.113.12', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'gue', port: 5555, checksum: 'remcsum' } }, rule: '-a -t 192.0.2.1:80 -r 203.0.113.12:80 -i -w 1 --tun-type gue --tun-port 5555 --tun-remcsum' },
+  { name: 'tunnel gre', dest: { address: '203.0.113.13', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'gre' } }, rule: '-a -t 192.0.2.1:80 -r 203.0.113.13:80 -i -w 1 --tun-type gre' },
+  { name: 'ipv6 masq', v6: true, dest: { address: '2001:db8::10', port: 8080 }, options: { forwarding: 'masq', weight: 2 }, rule: '-a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -m -w 2' },
+  { name: 'ipv6 real server behind an ipv4 service (tunnel)', dest: { address: '2001:db8::20', port: 80 }, options: { forwarding: 'tunnel' }, rule: '-a -t 192.0.2.1:80 -r [2001:db8::20]:80 -i -w 1' },
+  { name: 'ipv4 real server behind an ipv6 service (tunnel)', v6: true, dest: { address: '203.0.113.20', port: 80 }, options: { forwarding: 'tunnel' }, rule: '-a -t [2001:db8::1]:80 -r 203.0.113.20:80 -i -w 1' },
+];
+
+function listings(ns: TestNamespace): string[] {
+  return ['--thresholds', '--tun-info', '--persistent-conn', '--stats --exact'].map((flags) =>
+    ns.ipvsadm('-L', '-n', ...flags.split(' ')));
+}
+
+describe('destinations match ipvsadm both ways', () => {
+  it.each(CASES)('$name', async ({ v6, dest, options, rule }) => {
+    await ipvs.addDestination(v6 ? V6 : V4, dest, options);
+    theirs.restore(`${V4_RULE}\n${V6_RULE}\n${rule}\n`);
+    expect(mine.saved()).toEqual(theirs.saved());
+    expect(listings(mine)).toEqual(listings(theirs));
+    const service = v6 ? V6 : V4;
+    expect(plain(await reader.listDestinations(service))).toEqual(plain(await ipvs.listDestinations(service)));
+  });
+});
+
+describe('destination lifecycle', () => {
+  it('route destinations take the service port whatever is given', async () => {
+    await ipvs.addDestination(V4, { address: '198.51.100.20', port: 8080 }, { forwarding: 'route' });
+    const [d] = await ipvs.listDestinations(V4);
+    expect(d.key).toEqual({ address: '198.51.100.20', port: 80 });
+  });
+
+  it('a local address becomes the local method', async () => {
+    mine.exec('ip', 'addr', 'add', '192.0.2.1/32', 'dev', 'lo');
+    await ipvs.addDestination(V4, { address: '192.0.2.1', port: 80 }, { forwarding: 'masq' });
+    const [d] = await ipvs.listDestinations(V4);
+    expect(d.config.forwarding).toBe('local');
+    expect(mine.ipvsadm('-L', '-n')).toMatch(/192\.0\.2\.1:80\s+Local/);
+    mine.exec('ip', 'addr', 'del', '192.0.2.1/32', 'dev', 'lo');
+  });
+
+  it('updates only the given settings', async () => {
+    const dest = { address: '203.0.113.30', port: 80 };
+    await ipvs.addDestination(V4, dest, { forwarding: 'tunnel', weight: 5, upperThreshold: 50, lowerThreshold: 10, tunnel: { type: 'gue', port: 6080 } });
+    await ipvs.updateDestination(V4, dest, { weight: 9 });
+    let [d] = await ipvs.listDestinations(V4);
+    expect(d.config).toEqual({ forwarding: 'tunnel', weight: 9, upperThreshold: 50, lowerThreshold: 10, tunnel: { type: 'gue', port: 6080, checksum: 'nocsum' } });
+    await ipvs.updateDestination(V4, dest, { forwarding: 'masq' });
+    [d] = await ipvs.listDestinations(V4);
+    expect(d.config).toEqual({ forwarding: 'masq', weight: 9, upperThreshold: 50, lowerThreshold: 10, tunnel: null });
+    expect(mine.ipvsadm('-L', '-n', '--thresholds')).toMatch(/203\.0\.113\.30:80\s+Masq\s+9\s+50\s+10/);
+  });
+
+  it('deletes a destination', async () => {
+    const dest = { address: '198.51.100.40', port: 80 };
+    await ipvs.addDestination(V4, dest, { forwarding: 'masq' });
+    await ipvs.deleteDestination(V4, dest);
+    expect(await ipvs.listDestinations(V4)).toEqual([]);
+    expect(mine.saved()).not.toContain('-a -t 192.0.2.1:80 -r 198.51.100.40:80 -m -w 1');
+  });
+
+  it('lists destinations ipvsadm added, with connection counts', async () => {
+    mine.ipvsadm('-a', '-t', '192.0.2.1:80', '-r', '198.51.100.50:80', '-m', '-w', '4', '-x', '7', '-y', '3');
+    const [d] = await ipvs.listDestinations(V4);
+    expect(d).toMatchObject({
+      key: { address: '198.51.100.50', port: 80 }, family: 'ipv4',
+      config: { forwarding: 'masq', weight: 4, upperThreshold: 7, lowerThreshold: 3, tunnel: null },
+      connections: { active: 0, inactive: 0, persistent: 0 },
+    });
+    expect(typeof d.stats.conns).toBe('bigint');
+  });
+});

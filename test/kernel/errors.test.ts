@@ -1,0 +1,166 @@
+/** Kernel error paths: the errno kept exactly, the operation and object named. */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Ipvs, IpvsError } from '../../lib';
+import { native } from '../../lib/binding';
+import { CMD } from '../../lib/constants';
+import { TestNamespace, requireIpvs } from '../helpers/kernel';
+
+let ns: TestNamespace;
+let ipvs: Ipvs;
+const SVC = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
+const DEST = { address: '198.51.100.10', port: 80 };
+
+beforeAll(async () => {
+  await requireIpvs();
+  ns = new TestNamespace('err');
+  ipvs = await ns.open();
+});
+afterAll(() => {
+  ipvs?.close();
+  ns?.delete();
+});
+beforeEach(() => ipvs.flush());
+
+async function failure(p: Promise<unknown>): Promise<IpvsError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(IpvsError);
+  return err as IpvsError;
+}
+
+describe('kernel errors keep their errno', () => {
+  it('EEXIST: adding a service twice', async () => {
+    await ipvs.addService(SVC, { scheduler: 'rr' });
+    const err = await failure(ipvs.addService(SVC, { scheduler: 'rr' }));
+    expect(err).toMatchObject({ code: 'EEXIST', errno: 17, operation: 'addService', object: 'service tcp 192.0.2.1:80' });
+    expect(err.message).toBe('service tcp 192.0.2.1:80 already exists');
+  });
+
+  it('EEXIST: adding a destination twice', async () => {
+    await ipvs.addService(SVC, { scheduler: 'rr' });
+    await ipvs.addDestination(SVC, DEST, { forwarding: 'masq' });
+    const err = await failure(ipvs.addDestination(SVC, DEST, { forwarding: 'masq' }));
+    expect(err).toMatchObject({ code: 'EEXIST', operation: 'addDestination' });
+    expect(err.message).toBe('destination 198.51.100.10:80 of service tcp 192.0.2.1:80 already exists');
+  });
+
+  it('ESRCH: every command on a missing service (not ENOENT: libnl would merge them)', async () => {
+    const calls: [string, Promise<unknown>][] = [
+      ['getService', ipvs.getService(SVC)],
+      ['updateService', ipvs.updateService(SVC, { scheduler: 'rr' })],
+      ['deleteService', ipvs.deleteService(SVC)],
+      ['listDestinations', ipvs.listDestinations(SVC)],
+      ['addDestination', ipvs.addDestination(SVC, DEST)],
+      ['updateDestination', ipvs.updateDestination(SVC, DEST, { weight: 2 })],
+      ['deleteDestination', ipvs.deleteDestination(SVC, DEST)],
+      ['zero', ipvs.zero(SVC)],
+    ];
+    for (const [operation, call] of calls) {
+      const err = await failure(call);
+      expect(err).toMatchObject({ code: 'ESRCH', errno: 3, operation });
+      expect(err.message).toBe('service tcp 192.0.2.1:80 does not exist');
+    }
+  });
+
+  it('ENOENT: a missing destination', async () => {
+    await ipvs.addService(SVC, { scheduler: 'rr' });
+    for (const call of [ipvs.deleteDestination(SVC, DEST), ipvs.updateDestination(SVC, DEST, { weight: 3 })]) {
+      const err = await failure(call);
+      expect(err).toMatchObject({ code: 'ENOENT', errno: 2 });
+      expect(err.message).toBe('destination 198.51.100.10:80 of service tcp 192.0.2.1:80 does not exist');
+    }
+  });
+
+  it('ENOENT: a scheduler or persistence engine the kernel does not have', async () => {
+    let err = await failure(ipvs.addService(SVC, { scheduler: 'nosuch' }));
+    expect(err).toMatchObject({ code: 'ENOENT', operation: 'addService' });
+    expect(err.message).toMatch(/scheduler 'nosuch' \(module ip_vs_nosuch\) is not available in this kernel/);
+    // twos exists in newer kernels only: this 6.1 guest must say so, not fail obscurely.
+    err = await failure(ipvs.addService(SVC, { scheduler: 'twos' }));
+    expect(err.code).toBe('ENOENT');
+    err = await failure(ipvs.addService(SVC, { scheduler: 'rr', persistence: 60, persistenceEngine: 'nope' }));
+    expect(err.message).toMatch(/persistence engine 'nope'/);
+    expect(await ipvs.listServices()).toEqual([]);
+  });
+
+  it('EINVAL: an IPv4 destination while lo is down', async () => {
+    const down = new TestNamespace('lodown');
+    down.exec('ip', 'link', 'set', 'lo', 'down');
+    const client = await down.open();
+    try {
+      await client.addService(SVC, { scheduler: 'rr' });
+      const err = await failure(client.addDestination(SVC, DEST, { forwarding: 'masq' }));
+      expect(err).toMatchObject({ code: 'EINVAL', errno: 22, operation: 'addDestination' });
+    } finally {
+      client.close();
+      down.delete();
+    }
+  });
+
+  it('EINVAL and ERANGE from the kernel when validation is bypassed (raw native requests)', async () => {
+    const client = new (native().Client)();
+    await client.open(`/run/netns/${ns.name}`, 5000);
+    try {
+      const v6 = { family: 10, protocol: 6, address: '2001:db8::1', port: 80, fwmark: 0, scheduler: 'rr', flags: 1, timeout: 60, netmask: 200 };
+      const v4 = { family: 2, protocol: 6, address: '192.0.2.1', port: 80, fwmark: 0, scheduler: 'rr', netmask: 0xffffffff };
+      const status = await client.execute([
+        { cmd: CMD.NEW_SERVICE, service: v6 }, // IPv6 netmask outside 1..128
+        { cmd: CMD.NEW_SERVICE, service: v4 },
+        // Lower threshold above upper
+        { cmd: CMD.NEW_DEST, service: v4, destination: { family: 2, address: '198.51.100.1', port: 80, forwarding: 0, weight: 1, upperThreshold: 1, lowerThreshold: 5 } },
+        // GUE without a port
+        { cmd: CMD.NEW_DEST, service: v4, destination: { family: 2, address: '198.51.100.2', port: 80, forwarding: 2, weight: 1, tunnelType: 1, tunnelPort: 0 } },
+        // Another family without the tunnel method
+        { cmd: CMD.NEW_DEST, service: v4, destination: { family: 10, address: '2001:db8::5', port: 80, forwarding: 0, weight: 1 } },
+      ], 5000);
+      expect(Array.from(status)).toEqual([22, 0, 34, 22, 22]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('EPERM without CAP_NET_ADMIN', () => {
+    const script = `
+      const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
+      Ipvs.open({ netns: ${JSON.stringify(ns.name)} })
+        .then((c) => c.listServices().finally(() => c.close()))
+        .then(() => console.log('NO ERROR'), (e) => console.log(JSON.stringify({ code: e.code, errno: e.errno, message: e.message })));
+    `;
+    const r = spawnSync('setpriv', ['--inh-caps=-net_admin', '--bounding-set=-net_admin', process.execPath, '-e', script], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout.trim());
+    expect(out).toMatchObject({ code: 'EPERM', errno: 1 });
+    expect(out.message).toMatch(/CAP_NET_ADMIN/);
+  });
+
+  it('sync daemons: ENODEV, EEXIST, ESRCH', async () => {
+    let err = await failure(ipvs.startDaemon({ state: 'master', interface: 'nosuch0' }));
+    expect(err).toMatchObject({ code: 'ENODEV', operation: 'startDaemon' });
+    expect(err.message).toMatch(/interface 'nosuch0' does not exist/);
+    err = await failure(ipvs.stopDaemon('backup'));
+    expect(err).toMatchObject({ code: 'ESRCH', operation: 'stopDaemon', message: 'backup sync daemon is not running' });
+    await ipvs.startDaemon({ state: 'master', interface: 'lo' });
+    try {
+      err = await failure(ipvs.startDaemon({ state: 'master', interface: 'lo' }));
+      expect(err).toMatchObject({ code: 'EEXIST', message: 'master sync daemon is already running' });
+    } finally {
+      await ipvs.stopDaemon('master');
+    }
+  });
+});
+
+describe('opening', () => {
+  it('ENOENT for a namespace that does not exist', async () => {
+    const err = await failure(Ipvs.open({ netns: 'no-such-ns' }));
+    expect(err).toMatchObject({ code: 'ENOENT', operation: 'open' });
+    expect(err.message).toBe('network namespace /run/netns/no-such-ns does not exist');
+  });
+
+  it('EINVAL for a file that is not a network namespace', async () => {
+    for (const path of ['/etc/hostname', '/proc/self/ns/uts']) {
+      const err = await failure(Ipvs.open({ netns: path }));
+      expect(err).toMatchObject({ code: 'EINVAL', operation: 'open' });
+      expect(err.message).toBe(`${path} is not a network namespace`);
+    }
+  });
+});

@@ -1,0 +1,101 @@
+/** The client's life: concurrency, deadlines, closing, namespaces going away, a clean process exit. */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ipvs, IpvsError } from '../../lib';
+import { TestNamespace, requireIpvs } from '../helpers/kernel';
+
+let ns: TestNamespace;
+let ipvs: Ipvs;
+
+beforeAll(async () => {
+  await requireIpvs();
+  ns = new TestNamespace('life');
+  ipvs = await ns.open();
+});
+afterAll(() => {
+  ipvs?.close();
+  ns?.delete();
+});
+
+const svc = (port: number) => ({ protocol: 'tcp' as const, address: '192.0.2.7', port });
+
+describe('lifecycle', () => {
+  it('settles 1000 concurrent calls, each with its own outcome', async () => {
+    await ipvs.flush();
+    const calls = Array.from({ length: 1000 }, (_, i) =>
+      i % 2 === 0 ? ipvs.addService(svc(1 + (i >> 1)), { scheduler: 'rr' }) : ipvs.getService(svc(1 + (i >> 1))));
+    const results = await Promise.allSettled(calls);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect((await ipvs.listServices()).length).toBe(500);
+    // Same again: every add now fails with EEXIST, every get still succeeds.
+    const again = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) =>
+      i % 2 === 0 ? ipvs.addService(svc(1 + (i >> 1))) : ipvs.getService(svc(1 + (i >> 1)))));
+    expect(again.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code))
+      .toEqual(Array(500).fill('EEXIST'));
+    expect(ns.saved().length).toBe(500);
+  });
+
+  it('close() rejects pending calls with ECANCELED and later calls too; it is idempotent', async () => {
+    const client = await ns.open();
+    const calls = Array.from({ length: 200 }, () => client.listServices());
+    client.close();
+    client.close();
+    const results = await Promise.allSettled(calls);
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(IpvsError);
+      expect((r as PromiseRejectedResult).reason.code).toBe('ECANCELED');
+    }
+    await expect(client.listServices()).rejects.toMatchObject({ code: 'ECANCELED' });
+  });
+
+  it('a call past its deadline rejects with ETIMEDOUT and the client keeps working', async () => {
+    await ipvs.flush();
+    await ipvs.batch(Array.from({ length: 3000 }, (_, i) => ({ op: 'addService' as const, service: svc(1 + i), options: { scheduler: 'rr' } })));
+    // A 3000-service dump cannot finish in 1 ms in this kernel.
+    await expect(ipvs.listServices({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'listServices' });
+    // The socket was replaced: no stale dump, no EBUSY, a complete answer.
+    const all = await ipvs.listServices();
+    expect(all.length).toBe(3000);
+    expect(new Set(all.map((s) => ('port' in s.key ? s.key.port : 0))).size).toBe(3000);
+    expect((await ipvs.info()).version).toBe('1.2.1');
+    await ipvs.flush();
+  });
+
+  it('a client keeps its namespace alive after `ip netns delete`', async () => {
+    const gone = new TestNamespace('gone');
+    const client = await gone.open();
+    await client.addService(svc(80), { scheduler: 'rr' });
+    gone.delete();
+    // The socket holds the namespace: calls still reach that (now unnamed) table.
+    expect((await client.listServices()).length).toBe(1);
+    client.close();
+    await expect(Ipvs.open({ netns: gone.name })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('clients in different namespaces see different tables', async () => {
+    const other = new TestNamespace('other');
+    const client = await other.open();
+    try {
+      await client.addService(svc(9), { scheduler: 'rr' });
+      expect(other.saved()).toEqual(['-A -t 192.0.2.7:9 -s rr']);
+      expect(ns.saved()).not.toContain('-A -t 192.0.2.7:9 -s rr');
+    } finally {
+      client.close();
+      other.delete();
+    }
+  });
+
+  it('a process with an open idle client exits by itself', () => {
+    const script = `
+      const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
+      Ipvs.open({ netns: ${JSON.stringify(ns.name)} }).then(async (c) => { await c.info(); console.log('idle'); });
+    `;
+    const started = Date.now();
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('idle');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});

@@ -1,0 +1,96 @@
+/** Table-wide commands: flush, zero, info, timeouts and sync daemons, checked against ipvsadm. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ipvs } from '../../lib';
+import { TestNamespace, requireIpvs } from '../helpers/kernel';
+
+let ns: TestNamespace;
+let ipvs: Ipvs;
+
+beforeAll(async () => {
+  await requireIpvs();
+  ns = new TestNamespace('set');
+  ipvs = await ns.open();
+  ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
+  ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
+});
+afterAll(() => {
+  ipvs?.close();
+  ns?.delete();
+});
+
+describe('info and timeouts', () => {
+  it('info matches ipvsadm\'s header', async () => {
+    const info = await ipvs.info();
+    const header = ns.ipvsadm('-L', '-n').split('\n')[0];
+    expect(header).toBe(`IP Virtual Server version ${info.version} (size=${info.connectionTableSize})`);
+    expect(info.versionCode).toBe(0x010201);
+  });
+
+  it('sets only the given timeouts; reads them as ipvsadm does', async () => {
+    ns.ipvsadm('--set', '900', '120', '300');
+    await ipvs.setTimeouts({ udp: 42 });
+    expect(await ipvs.getTimeouts()).toEqual({ tcp: 900, tcpFin: 120, udp: 42 });
+    await ipvs.setTimeouts({ tcp: 3600, tcpFin: 30 });
+    expect(await ipvs.getTimeouts()).toEqual({ tcp: 3600, tcpFin: 30, udp: 42 });
+    expect(ns.ipvsadm('-L', '--timeout').trim()).toBe('Timeout (tcp tcpfin udp): 3600 30 42');
+  });
+});
+
+describe('flush and zero', () => {
+  it('flush removes every service', async () => {
+    ns.restore('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m\n-A -f 9 -s wlc\n');
+    expect((await ipvs.listServices()).length).toBe(2);
+    await ipvs.flush();
+    expect(await ipvs.listServices()).toEqual([]);
+    expect(ns.saved()).toEqual([]);
+  });
+
+  it('zero works on one service and on all', async () => {
+    ns.restore('-A -t 192.0.2.1:80 -s rr\n');
+    await ipvs.zero({ protocol: 'tcp', address: '192.0.2.1', port: 80 });
+    await ipvs.zero();
+    const [svc] = await ipvs.listServices();
+    expect(svc.stats.conns).toBe(0n);
+    await ipvs.flush();
+  });
+});
+
+describe('sync daemons', () => {
+  it('starts, lists and stops master and backup, as ipvsadm sees them', async () => {
+    await ipvs.startDaemon({ state: 'master', interface: 'sync0', syncId: 7, group: '224.0.0.81', port: 8848, ttl: 2, maxLength: 1400 });
+    await ipvs.startDaemon({ state: 'backup', interface: 'sync0', syncId: 7 });
+    const daemons = await ipvs.listDaemons();
+    expect(daemons).toEqual([
+      { state: 'master', interface: 'sync0', syncId: 7, maxLength: 1400, group: '224.0.0.81', port: 8848, ttl: 2 },
+      { state: 'backup', interface: 'sync0', syncId: 7, maxLength: expect.any(Number), group: '224.0.0.81', port: 8848, ttl: 1 },
+    ]);
+    const listing = ns.ipvsadm('-L', '--daemon');
+    expect(listing).toContain('master sync daemon (mcast=sync0, syncid=7, maxlen=1400, group=224.0.0.81, port=8848, ttl=2)');
+    expect(listing).toContain('backup sync daemon (mcast=sync0, syncid=7');
+    await ipvs.stopDaemon('master');
+    await ipvs.stopDaemon('backup');
+    expect(await ipvs.listDaemons()).toEqual([]);
+    expect(ns.ipvsadm('-L', '--daemon').trim()).toBe('');
+  });
+
+  it('an IPv6 multicast group', async () => {
+    ns.exec('ip', '-6', 'addr', 'add', '2001:db8::99/64', 'dev', 'sync0', 'nodad');
+    await ipvs.startDaemon({ state: 'master', interface: 'sync0', group: 'ff02::1:81', port: 9000 });
+    try {
+      const [d] = await ipvs.listDaemons();
+      expect(d).toMatchObject({ state: 'master', group: 'ff02::1:81', port: 9000 });
+      expect(ns.ipvsadm('-L', '--daemon')).toContain('group=ff02::1:81, port=9000');
+    } finally {
+      await ipvs.stopDaemon('master');
+    }
+  });
+
+  it('sees a daemon ipvsadm started', async () => {
+    ns.ipvsadm('--start-daemon', 'backup', '--mcast-interface', 'sync0', '--syncid', '3');
+    try {
+      expect(await ipvs.listDaemons()).toEqual([expect.objectContaining({ state: 'backup', interface: 'sync0', syncId: 3 })]);
+    } finally {
+      ns.ipvsadm('--stop-daemon', 'backup');
+    }
+  });
+});
