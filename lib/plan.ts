@@ -73,9 +73,11 @@ export function validateOp(value: unknown, prefix: string): ValidatedOp {
   if (kind === 'flush') return op;
   if (kind !== 'zero' || obj.service !== undefined) op.service = serviceKey(obj.service, at(prefix, 'service'));
   if (kind.endsWith('Destination')) op.destination = destinationKey(obj.destination, at(prefix, 'destination'));
-  if (kind === 'addService') op.serviceConfig = serviceConfig(obj.options, op.service!, null, at(prefix, 'options'));
+  if (kind === 'addService')
+    op.serviceConfig = serviceConfig(obj.options, op.service!, null, at(prefix, 'options'), at(prefix, 'service'));
   if (kind === 'addDestination')
-    op.destinationConfig = destinationConfig(obj.options, op.service!, op.destination!, null, at(prefix, 'options'));
+    op.destinationConfig = destinationConfig(
+      obj.options, op.service!, op.destination!, null, at(prefix, 'options'), at(prefix, 'destination'));
   if ((kind === 'updateService' || kind === 'updateDestination') && obj.options !== undefined)
     plainObject(obj.options, at(prefix, 'options'));
   return op;
@@ -161,7 +163,7 @@ export async function resolve(ops: ValidatedOp[], reader: StateReader): Promise<
           known(os.errno.ESRCH);
           continue;
         }
-        op.serviceConfig = serviceConfig(options, svc!, base, at(op.field, 'options'));
+        op.serviceConfig = serviceConfig(options, svc!, base, at(op.field, 'options'), at(op.field, 'service'));
         break;
       }
       case 'updateDestination': {
@@ -170,7 +172,7 @@ export async function resolve(ops: ValidatedOp[], reader: StateReader): Promise<
           known(base === null ? os.errno.ENOENT : os.errno.ESRCH);
           continue;
         }
-        op.destinationConfig = destinationConfig(options, svc!, dst!, base, at(op.field, 'options'));
+        op.destinationConfig = destinationConfig(options, svc!, dst!, base, at(op.field, 'options'), at(op.field, 'destination'));
         break;
       }
       default:

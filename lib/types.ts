@@ -64,7 +64,7 @@ export interface ServiceOptions {
   schedulerFlags?: SchedulerFlag[];
   onePacket?: boolean;
   /**
-   * Persistence: a timeout in seconds, or { timeout, netmask }. An IPv4 netmask may be given
+   * Persistence: a timeout in seconds, or { timeout (default 360, as ipvsadm), netmask }. An IPv4 netmask may be given
    * as a dotted mask ('255.255.255.0'). `false` or null turns persistence off.
    */
   persistence?: number | { timeout?: number; netmask?: number | string } | false | null;

@@ -148,6 +148,9 @@ uint32_t Channel::NextSeq(uint32_t count) {
 Outcome Channel::WaitReadable(Deadline deadline) {
   for (;;) {
     if (cancelled_) return Outcome::Fail(ECANCELED, "waiting for the kernel");
+    // Checked before polling: a dump is always readable (the kernel fills
+    // the next batch on each recv), so poll alone would never time out.
+    if (Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel's answer");
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
     int n = poll(fds, 2, RemainingMs(deadline));
     if (n < 0 && errno == EINTR) continue;

@@ -44,7 +44,7 @@ const DEST_OPTION_KEYS = ['forwarding', 'weight', 'upperThreshold', 'lowerThresh
 /** Options over a base: defaults for add, the current config for update. */
 export function destinationConfig(
   value: unknown, service: NormalizedServiceKey, dest: NormalizedDestinationKey,
-  base: DestinationConfig | null, field = 'options',
+  base: DestinationConfig | null, field = 'options', destField = 'destination',
 ): DestinationConfig {
   const obj = value === undefined ? {} : plainObject(value, field);
   onlyKeys(obj, DEST_OPTION_KEYS, field);
@@ -66,9 +66,12 @@ export function destinationConfig(
   else if (obj.tunnel !== undefined && obj.tunnel !== null)
     throw new IpvsValidationError(`${field}.tunnel`, obj.tunnel, `no tunnel settings: forwarding is '${forwarding}', not 'tunnel'`);
 
+  // Route and tunnel forward the packet unchanged: they cannot change its port.
+  if ((forwarding === 'route' || forwarding === 'tunnel') && service.kind === 'address' && service.port !== 0 && dest.port !== service.port)
+    throw new IpvsValidationError(`${destField}.port`, dest.port, `the service's port ${service.port} (forwarding '${forwarding}' cannot change ports; use 'masq')`);
   if (dest.family !== service.family && forwarding !== 'tunnel')
     throw new IpvsValidationError(
-      'destination.address', dest.address,
+      `${destField}.address`, dest.address,
       `an ${service.family} address like its service's (a destination of another family needs forwarding 'tunnel')`,
     );
   return { forwarding, weight, upperThreshold, lowerThreshold, tunnel: tun };

@@ -12,7 +12,8 @@ export type NormalizedServiceKey =
 export const PROTOCOL_NAMES: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 const FAMILIES: readonly Family[] = ['ipv4', 'ipv6'];
 export const MAX_PERSISTENCE_TIMEOUT = 31 * 86400;
-export const DEFAULT_PERSISTENCE_TIMEOUT = 300;
+/** What ipvsadm uses for `-p` without a value. */
+export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 export const DEFAULT_SCHEDULER = 'wlc';
 
 export function serviceKey(value: unknown, field = 'service'): NormalizedServiceKey {
@@ -90,7 +91,7 @@ const SERVICE_OPTION_KEYS = ['scheduler', 'schedulerFlags', 'onePacket', 'persis
  * update. Returns the complete config the kernel will hold.
  */
 export function serviceConfig(
-  value: unknown, key: NormalizedServiceKey, base: ServiceConfig | null, field = 'options',
+  value: unknown, key: NormalizedServiceKey, base: ServiceConfig | null, field = 'options', keyField = 'service',
 ): ServiceConfig {
   const obj = value === undefined ? {} : plainObject(value, field);
   onlyKeys(obj, SERVICE_OPTION_KEYS, field);
@@ -113,7 +114,7 @@ export function serviceConfig(
       : moduleName(opts.persistenceEngine, `${field}.persistenceEngine`),
   };
   if (key.kind === 'address' && key.port === 0 && !config.persistence)
-    throw new IpvsValidationError('service.port', 0, 'a port from 1 to 65535 (port 0 needs persistence)');
+    throw new IpvsValidationError(`${keyField}.port`, 0, 'a port from 1 to 65535 (port 0 needs persistence)');
   if (config.persistenceEngine && !config.persistence)
     throw new IpvsValidationError(`${field}.persistenceEngine`, config.persistenceEngine, 'persistence to be on (a persistence engine needs it)');
   return config;

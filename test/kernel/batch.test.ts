@@ -40,7 +40,7 @@ describe('batch', () => {
     const results = await ipvs.batch([
       { op: 'addService', service: svc(1), options: { scheduler: 'rr' } },
       { op: 'addService', service: svc(1), options: { scheduler: 'rr' } },
-      { op: 'addDestination', service: svc(2), destination: { address: '198.51.100.1', port: 80 } },
+      { op: 'addDestination', service: svc(2), destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq' } },
       { op: 'addService', service: svc(3), options: { scheduler: 'nosuch' } },
       { op: 'addDestination', service: svc(1), destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq' } },
       { op: 'deleteDestination', service: svc(1), destination: { address: '198.51.100.2', port: 80 } },
@@ -62,7 +62,7 @@ describe('batch', () => {
     ]);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(ns.saved()).toEqual(['-A -t 192.0.2.50:1005 -s sh -p 100 -o', '-a -t 192.0.2.50:1005 -r 198.51.100.1:80 -m -w 3']);
-    expect(ns.ipvsadm('-L', '-n', '--thresholds')).toMatch(/198\.51\.100\.1:80\s+Masq\s+3\s+9\s+0/);
+    expect(ns.ipvsadm('-L', '-n', '--thresholds')).toMatch(/198\.51\.100\.1:80\s+9\s+0\s/);
   });
 
   it('validates everything before sending anything', async () => {

@@ -77,15 +77,17 @@ describe('destinations match ipvsadm both ways', () => {
 });
 
 describe('destination lifecycle', () => {
-  it('route destinations take the service port whatever is given', async () => {
-    await ipvs.addDestination(V4, { address: '198.51.100.20', port: 8080 }, { forwarding: 'route' });
-    const [d] = await ipvs.listDestinations(V4);
-    expect(d.key).toEqual({ address: '198.51.100.20', port: 80 });
+  it('route and tunnel destinations cannot change the port: refused before the kernel', async () => {
+    for (const forwarding of ['route', 'tunnel'] as const) {
+      await expect(ipvs.addDestination(V4, { address: '198.51.100.20', port: 8080 }, { forwarding }))
+        .rejects.toMatchObject({ code: 'ERR_IPVS_INVALID', field: 'destination.port', value: 8080 });
+    }
+    expect(await ipvs.listDestinations(V4)).toEqual([]);
   });
 
-  it('a local address becomes the local method', async () => {
+  it('the local method, as ipvsadm shows it', async () => {
     mine.exec('ip', 'addr', 'add', '192.0.2.1/32', 'dev', 'lo');
-    await ipvs.addDestination(V4, { address: '192.0.2.1', port: 80 }, { forwarding: 'masq' });
+    await ipvs.addDestination(V4, { address: '192.0.2.1', port: 80 }, { forwarding: 'local' });
     const [d] = await ipvs.listDestinations(V4);
     expect(d.config.forwarding).toBe('local');
     expect(mine.ipvsadm('-L', '-n')).toMatch(/192\.0\.2\.1:80\s+Local/);
@@ -101,7 +103,7 @@ describe('destination lifecycle', () => {
     await ipvs.updateDestination(V4, dest, { forwarding: 'masq' });
     [d] = await ipvs.listDestinations(V4);
     expect(d.config).toEqual({ forwarding: 'masq', weight: 9, upperThreshold: 50, lowerThreshold: 10, tunnel: null });
-    expect(mine.ipvsadm('-L', '-n', '--thresholds')).toMatch(/203\.0\.113\.30:80\s+Masq\s+9\s+50\s+10/);
+    expect(mine.ipvsadm('-L', '-n', '--thresholds')).toMatch(/203\.0\.113\.30:80\s+50\s+10\s/);
   });
 
   it('deletes a destination', async () => {

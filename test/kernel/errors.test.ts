@@ -84,8 +84,7 @@ describe('kernel errors keep their errno', () => {
   });
 
   it('EINVAL: an IPv4 destination while lo is down', async () => {
-    const down = new TestNamespace('lodown');
-    down.exec('ip', 'link', 'set', 'lo', 'down');
+    const down = new TestNamespace('lodown', { loUp: false });
     const client = await down.open();
     try {
       await client.addService(SVC, { scheduler: 'rr' });
@@ -139,9 +138,11 @@ describe('kernel errors keep their errno', () => {
     expect(err.message).toMatch(/interface 'nosuch0' does not exist/);
     err = await failure(ipvs.stopDaemon('backup'));
     expect(err).toMatchObject({ code: 'ESRCH', operation: 'stopDaemon', message: 'backup sync daemon is not running' });
-    await ipvs.startDaemon({ state: 'master', interface: 'lo' });
+    ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
+    ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
+    await ipvs.startDaemon({ state: 'master', interface: 'sync0' });
     try {
-      err = await failure(ipvs.startDaemon({ state: 'master', interface: 'lo' }));
+      err = await failure(ipvs.startDaemon({ state: 'master', interface: 'sync0' }));
       expect(err).toMatchObject({ code: 'EEXIST', message: 'master sync daemon is already running' });
     } finally {
       await ipvs.stopDaemon('master');

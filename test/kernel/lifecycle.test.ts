@@ -77,9 +77,10 @@ describe('lifecycle', () => {
     const other = new TestNamespace('other');
     const client = await other.open();
     try {
-      await client.addService(svc(9), { scheduler: 'rr' });
-      expect(other.saved()).toEqual(['-A -t 192.0.2.7:9 -s rr']);
-      expect(ns.saved()).not.toContain('-A -t 192.0.2.7:9 -s rr');
+      await client.addService({ protocol: 'udp', address: '203.0.113.9', port: 9 }, { scheduler: 'rr' });
+      expect(other.saved()).toEqual(['-A -u 203.0.113.9:9 -s rr']);
+      expect(ns.saved()).not.toContain('-A -u 203.0.113.9:9 -s rr');
+      expect(await ipvs.getService({ protocol: 'udp', address: '203.0.113.9', port: 9 }).catch((e) => e.code)).toBe('ESRCH');
     } finally {
       client.close();
       other.delete();

@@ -81,7 +81,7 @@ describe('service lifecycle', () => {
     expect(svc.config).toEqual({
       scheduler: 'sh', schedulerFlags: ['sh-port'], onePacket: true, persistence: { timeout: 60, netmask: 24 }, persistenceEngine: null,
     });
-    expect(mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s sh -b sh-port -p 60 -M 255.255.255.0 -o']);
+    expect(mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s sh -p 60 -M 255.255.255.0 -o -b sh-port']);
     // Changing the scheduler drops flags that belonged to the old one; persistence can be turned off.
     await ipvs.updateService(TCP, { scheduler: 'lc', persistence: false });
     svc = await ipvs.getService(TCP);
