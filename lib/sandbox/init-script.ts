@@ -39,10 +39,10 @@ ${exportLines}
 export NODE_IPVS_SANDBOX=1
 cd ${shellQuote(input.cwd)} || { echo 127 > ${shellQuote(input.statusFile)}; echo o > /proc/sysrq-trigger; }
 printf '%s\\n' ${shellQuote(START_MARKER)}
-${input.command.map(shellQuote).join(' ')} </dev/null 2>&1
-status=$?
+# Through a pipe: the command sees no terminal (the guest console is one) and
+# writes plain output; its status is recorded inside the subshell.
+( ${input.command.map(shellQuote).join(' ')} </dev/null; echo "$?" > ${shellQuote(input.statusFile)} ) 2>&1 | cat
 printf '\\n%s\\n' ${shellQuote(END_MARKER)}
-echo "$status" > ${shellQuote(input.statusFile)}
 sync
 echo o > /proc/sysrq-trigger
 sleep 60
