@@ -140,6 +140,8 @@ describe('kernel errors keep their errno', () => {
     expect(err).toMatchObject({ code: 'ESRCH', operation: 'stopDaemon', message: 'backup sync daemon is not running' });
     ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
     ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
+    // Without an IPv4 address the kernel accepts a master but can never stop it (see lifecycle.test.ts).
+    ns.exec('ip', 'addr', 'add', '192.0.2.77/24', 'dev', 'sync0');
     await ipvs.startDaemon({ state: 'master', interface: 'sync0' });
     try {
       err = await failure(ipvs.startDaemon({ state: 'master', interface: 'sync0' }));

@@ -12,6 +12,7 @@ beforeAll(async () => {
   ipvs = await ns.open();
   ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
   ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
+  ns.exec('ip', 'addr', 'add', '192.0.2.78/24', 'dev', 'sync0');
 });
 afterAll(() => {
   ipvs?.close();
