@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  user-mode-linux kmod iproute2 ipvsadm util-linux       # sandbox kernel and test tools
+  user-mode-linux kmod iproute2 ipvsadm util-linux valgrind   # sandbox kernel and test tools
   libnl-3-dev libnl-genl-3-dev libnl-route-3-dev pkg-config g++ make python3   # the addon's build
 )
 

@@ -72,3 +72,12 @@ export async function requireIpvs(): Promise<void> {
 export function plain<T>(value: T): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
+
+/**
+ * The 6.1 kernel can hang forever stopping a master sync daemon it started
+ * moments before (seen about once in 18 immediate stops, never after a pause):
+ * give the daemon's thread time to start before stopping it.
+ */
+export function settleDaemon(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 1000));
+}

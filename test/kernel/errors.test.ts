@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ipvs, IpvsError } from '../../lib';
 import { native } from '../../lib/binding';
 import { CMD } from '../../lib/constants';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, requireIpvs, settleDaemon } from '../helpers/kernel';
 
 let ns: TestNamespace;
 let ipvs: Ipvs;
@@ -21,6 +21,7 @@ afterAll(() => {
   ns?.delete();
 });
 beforeEach(() => ipvs.flush());
+
 
 async function failure(p: Promise<unknown>): Promise<IpvsError> {
   const err = await p.then(() => null, (e: unknown) => e);
@@ -140,13 +141,13 @@ describe('kernel errors keep their errno', () => {
     expect(err).toMatchObject({ code: 'ESRCH', operation: 'stopDaemon', message: 'backup sync daemon is not running' });
     ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
     ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
-    // Without an IPv4 address the kernel accepts a master but can never stop it (see lifecycle.test.ts).
     ns.exec('ip', 'addr', 'add', '192.0.2.77/24', 'dev', 'sync0');
     await ipvs.startDaemon({ state: 'master', interface: 'sync0' });
     try {
       err = await failure(ipvs.startDaemon({ state: 'master', interface: 'sync0' }));
       expect(err).toMatchObject({ code: 'EEXIST', message: 'master sync daemon is already running' });
     } finally {
+      await settleDaemon();
       await ipvs.stopDaemon('master');
     }
   });

@@ -1,9 +1,10 @@
 /** Table-wide commands: flush, zero, info, timeouts and sync daemons, checked against ipvsadm. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ipvs } from '../../lib';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, requireIpvs, settleDaemon } from '../helpers/kernel';
 
 let ns: TestNamespace;
+
 let ipvs: Ipvs;
 
 beforeAll(async () => {
@@ -68,6 +69,7 @@ describe('sync daemons', () => {
     const listing = ns.ipvsadm('-L', '--daemon');
     expect(listing).toContain('master sync daemon (mcast=sync0, syncid=7, maxlen=1400, group=224.0.0.81, port=8848, ttl=2)');
     expect(listing).toContain('backup sync daemon (mcast=sync0, syncid=7');
+    await settleDaemon();
     await ipvs.stopDaemon('master');
     await ipvs.stopDaemon('backup');
     expect(await ipvs.listDaemons()).toEqual([]);
@@ -82,7 +84,8 @@ describe('sync daemons', () => {
       expect(d).toMatchObject({ state: 'master', group: 'ff02::1:81', port: 9000 });
       expect(ns.ipvsadm('-L', '--daemon')).toContain('group=ff02::1:81, port=9000');
     } finally {
-      await ipvs.stopDaemon('master');
+      await settleDaemon();
+    await ipvs.stopDaemon('master');
     }
   });
 
