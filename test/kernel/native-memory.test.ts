@@ -26,7 +26,7 @@ describe('native memory', () => {
     expect(r.status).toBe(0);
   }, 300_000);
 
-  it('the addon does not grow over 30 rounds of batch, dump and errors', () => {
+  it('the addon does not grow over 45 rounds of batch, dump and errors', () => {
     const script = `
       const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
       (async () => {
@@ -45,10 +45,13 @@ describe('native memory', () => {
           await ipvs.getService({ protocol: 'tcp', address: '192.0.2.60', port: 999 }).catch(() => {});
           await ipvs.flush();
         };
-        for (let i = 0; i < 5; i++) await round();
-        global.gc(); const before = process.memoryUsage().rss;
+        // Native memory is what the process holds beyond V8's heap, which keeps
+        // growing its page pool for a while before it settles (measured: ~30 rounds).
+        const native = () => { global.gc(); const m = process.memoryUsage(); return m.rss - m.heapTotal; };
         for (let i = 0; i < 30; i++) await round();
-        global.gc(); const after = process.memoryUsage().rss;
+        const before = native();
+        for (let i = 0; i < 45; i++) await round();
+        const after = native();
         ipvs.close();
         console.log(JSON.stringify({ before, after }));
       })().catch((e) => { console.error(e); process.exit(1); });
@@ -56,8 +59,8 @@ describe('native memory', () => {
     const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const { before, after } = JSON.parse(r.stdout);
-    // 30 rounds send 13,500 requests: one leaked netlink message (a 4 KiB page
-    // each) per request would add over 50 MiB. 4 MiB allows for allocator noise.
-    expect(after - before).toBeLessThan(4 * 1024 * 1024);
+    // 45 rounds send 20,250 requests: one leaked netlink message (a 4 KiB page
+    // each) per request would add 80 MiB. 8 MiB allows for allocator noise (~3 MiB seen).
+    expect(after - before).toBeLessThan(8 * 1024 * 1024);
   }, 300_000);
 });

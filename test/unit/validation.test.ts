@@ -39,7 +39,7 @@ async function refused(call: Call, field: string, value: unknown): Promise<IpvsV
   return v;
 }
 
-const anyKey = (o: object) => o as never;
+const anyKey = (o: unknown) => o as never;
 
 describe('service keys', () => {
   it.each<[string, unknown, string, unknown]>([
