@@ -28,8 +28,21 @@ class PromiseWorker : public Napi::AsyncWorker {
   PromiseWorker(Napi::Object receiver, const char* name)
       : Napi::AsyncWorker(receiver.Env(), name),
         receiver_(Napi::Persistent(receiver)),
-        deferred_(Napi::Promise::Deferred::New(receiver.Env())) {}
+        deferred_(Napi::Promise::Deferred::New(receiver.Env())) {
+    SuppressDestruct();  // OnWorkComplete below destroys, whatever happens
+  }
   Napi::Promise Promise() { return deferred_.Promise(); }
+
+  // When the environment is being torn down (a worker thread terminated), N-API
+  // calls fail and node-addon-api turns that into a C++ exception that would
+  // escape into libuv and abort the process. Nothing can be settled then.
+  void OnWorkComplete(Napi::Env env, napi_status status) override {
+    try {
+      Napi::AsyncWorker::OnWorkComplete(env, status);
+    } catch (...) {
+    }
+    Destroy();
+  }
 
  protected:
   virtual Outcome Run() = 0;

@@ -9,20 +9,29 @@ export class SandboxError extends Error {
   override readonly name = 'SandboxError';
 }
 
-const TOOLS: Record<string, string> = {
-  '/usr/sbin/modprobe': 'kmod',
-  '/usr/sbin/ip': 'iproute2',
+/** Where the sandbox looks for what it needs; tests point it elsewhere. */
+export interface SandboxPaths {
+  kernel: string;
+  modules: string;
+  /** Tool path -> the Debian package that ships it. */
+  tools: Record<string, string>;
+}
+
+export const DEFAULT_PATHS: SandboxPaths = {
+  kernel: UML_KERNEL,
+  modules: UML_MODULES,
+  tools: { '/usr/sbin/modprobe': 'kmod', '/usr/sbin/ip': 'iproute2' },
 };
 
-/** The kernel module folder (e.g. /usr/lib/uml/modules/6.1.176). Throws SandboxError naming what to install. */
-export function checkSandboxPrerequisites(): { kernel: string; modulesDir: string; version: string } {
+/** The kernel and its module folder (e.g. /usr/lib/uml/modules/6.1.176). Throws SandboxError naming what to install. */
+export function checkSandboxPrerequisites(paths: SandboxPaths = DEFAULT_PATHS): { kernel: string; modulesDir: string; version: string } {
   const missing: string[] = [];
-  if (!existsSync(UML_KERNEL)) missing.push(`${UML_KERNEL} (package user-mode-linux)`);
-  for (const [path, pkg] of Object.entries(TOOLS)) if (!existsSync(path)) missing.push(`${path} (package ${pkg})`);
-  const versions = existsSync(UML_MODULES) ? readdirSync(UML_MODULES) : [];
-  if (versions.length === 0 && existsSync(UML_KERNEL)) missing.push(`${UML_MODULES}/<version> (package user-mode-linux)`);
+  if (!existsSync(paths.kernel)) missing.push(`${paths.kernel} (package user-mode-linux)`);
+  for (const [path, pkg] of Object.entries(paths.tools)) if (!existsSync(path)) missing.push(`${path} (package ${pkg})`);
+  const versions = existsSync(paths.modules) ? readdirSync(paths.modules) : [];
+  if (versions.length === 0 && existsSync(paths.kernel)) missing.push(`${paths.modules}/<version> (package user-mode-linux)`);
   if (missing.length > 0)
     throw new SandboxError(`the sandbox kernel needs ${missing.join(', ')}. Install with: ${INSTALL_HINT}`);
   const version = versions.sort().at(-1)!;
-  return { kernel: UML_KERNEL, modulesDir: `${UML_MODULES}/${version}`, version };
+  return { kernel: paths.kernel, modulesDir: `${paths.modules}/${version}`, version };
 }

@@ -100,3 +100,25 @@ describe('lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
+
+describe('worker threads', () => {
+  it('terminating a worker with a client mid-call neither crashes nor hangs the process', async () => {
+    const { Worker } = await import('node:worker_threads');
+    // Ten times, each cut at a slightly different point of the calls in flight.
+    for (let round = 0; round < 10; round++) {
+      const worker = new Worker(`
+        const { parentPort } = require('node:worker_threads');
+        const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
+        Ipvs.open({ netns: ${JSON.stringify(ns.name)} }).then((c) => {
+          for (let i = 0; i < 50; i++) c.listServices().catch(() => {});
+          parentPort.postMessage('busy');
+        });
+      `, { eval: true });
+      await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+      await new Promise((r) => setTimeout(r, round * 3));
+      expect(await worker.terminate()).toBe(1);
+    }
+    // This process's own client still works after the other environment was torn down.
+    expect((await ipvs.info()).version).toBe('1.2.1');
+  });
+});
