@@ -5,19 +5,10 @@
  * @internal
  */
 import bindings from 'bindings';
+import type { Stats } from './types';
 
-export interface NativeStats {
-  conns: bigint;
-  inPackets: bigint;
-  outPackets: bigint;
-  inBytes: bigint;
-  outBytes: bigint;
-  cps: bigint;
-  inPps: bigint;
-  outPps: bigint;
-  inBps: bigint;
-  outBps: bigint;
-}
+/** The addon builds stats objects with exactly the public field names. */
+export type NativeStats = Stats;
 
 export interface NativeService {
   family: number;

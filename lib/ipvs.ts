@@ -95,9 +95,7 @@ export class Ipvs {
 
   /** Every service with its config and stats (64-bit counters as bigint). */
   async listServices(options?: CallOptions): Promise<ServiceInfo[]> {
-    const timeout = timeoutOf(options, this.#timeout);
-    const records = await this.#call({ operation: 'listServices', object: 'all services', timeoutMs: timeout }, () =>
-      this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, timeout));
+    const records = await this.#read('listServices', 'all services', { cmd: CMD.GET_SERVICE, dump: true }, options);
     return records.filter((r) => r.service).map(serviceInfo);
   }
 
@@ -164,9 +162,7 @@ export class Ipvs {
 
   /** IPVS version and connection table size. */
   async info(options?: CallOptions): Promise<Info> {
-    const timeout = timeoutOf(options, this.#timeout);
-    const [record] = await this.#call({ operation: 'info', object: 'IPVS', timeoutMs: timeout }, () =>
-      this.#client.query({ cmd: CMD.GET_INFO }, timeout));
+    const [record] = await this.#read('info', 'IPVS', { cmd: CMD.GET_INFO }, options);
     const v = record.info!.version;
     return {
       version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`,
@@ -177,9 +173,7 @@ export class Ipvs {
 
   /** Connection timeouts in seconds. */
   async getTimeouts(options?: CallOptions): Promise<Timeouts> {
-    const timeout = timeoutOf(options, this.#timeout);
-    const [record] = await this.#call({ operation: 'getTimeouts', object: 'timeouts', timeoutMs: timeout }, () =>
-      this.#client.query({ cmd: CMD.GET_CONFIG }, timeout));
+    const [record] = await this.#read('getTimeouts', 'timeouts', { cmd: CMD.GET_CONFIG }, options);
     return { ...record.timeouts! };
   }
 
@@ -195,9 +189,7 @@ export class Ipvs {
   // ---- sync daemons ----
 
   async listDaemons(options?: CallOptions): Promise<DaemonInfo[]> {
-    const timeout = timeoutOf(options, this.#timeout);
-    const records = await this.#call({ operation: 'listDaemons', object: 'sync daemons', timeoutMs: timeout }, () =>
-      this.#client.query({ cmd: CMD.GET_DAEMON, dump: true }, timeout));
+    const records = await this.#read('listDaemons', 'sync daemons', { cmd: CMD.GET_DAEMON, dump: true }, options);
     return records.filter((r) => r.daemon).map(daemonInfo);
   }
 
@@ -318,6 +310,12 @@ export class Ipvs {
 
   #serviceContext(operation: Operation, key: NormalizedServiceKey, timeoutMs: number): ErrorContext {
     return { operation, object: describeService(publicServiceKey(key)), timeoutMs };
+  }
+
+  /** A query that needs no service context: dumps and table-wide reads. */
+  #read(operation: Operation, object: string, request: NativeRequest, options?: CallOptions) {
+    const timeout = timeoutOf(options, this.#timeout);
+    return this.#call({ operation, object, timeoutMs: timeout }, () => this.#client.query(request, timeout));
   }
 
   async #execute(context: ErrorContext, request: NativeRequest, timeout: number): Promise<void> {

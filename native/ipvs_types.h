@@ -83,11 +83,9 @@ struct Info {
   uint32_t connTableSize = 0;
 };
 
-// One IPVS command, ready to encode. Which parts are sent depends on cmd:
-// NEW/SET_SERVICE send the whole service, other commands only its key.
-struct Request {
+// The objects a message may carry, each with its presence flag.
+struct Payload {
   uint8_t cmd = 0;
-  bool dump = false;
   bool hasService = false;
   Service service;
   bool hasDestination = false;
@@ -98,17 +96,14 @@ struct Request {
   Timeouts timeouts;
 };
 
+// One IPVS command, ready to encode. Which parts are sent depends on cmd:
+// NEW/SET_SERVICE send the whole service, other commands only its key.
+struct Request : Payload {
+  bool dump = false;
+};
+
 // One decoded reply message.
-struct Record {
-  uint8_t cmd = 0;
-  bool hasService = false;
-  Service service;
-  bool hasDestination = false;
-  Destination destination;
-  bool hasDaemon = false;
-  Daemon daemon;
-  bool hasTimeouts = false;
-  Timeouts timeouts;
+struct Record : Payload {
   bool hasInfo = false;
   Info info;
 };

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Ipvs } from '../../lib';
 
 export function sh(cmd: string, args: string[], input?: string): string {
@@ -80,4 +81,49 @@ export function plain<T>(value: T): unknown {
  */
 export function settleDaemon(): Promise<void> {
   return new Promise((r) => setTimeout(r, 1000));
+}
+
+export interface NamespaceContext {
+  ns: TestNamespace;
+  ipvs: Ipvs;
+}
+
+/**
+ * For one test file: a fresh namespace with a client in it, made before the
+ * file's tests (failing loudly without IPVS) and deleted after them.
+ */
+export function useNamespace(prefix: string, { flushEach = false } = {}): NamespaceContext {
+  const ctx = {} as NamespaceContext;
+  beforeAll(async () => {
+    await requireIpvs();
+    ctx.ns = new TestNamespace(prefix);
+    ctx.ipvs = await ctx.ns.open();
+  });
+  afterAll(() => {
+    ctx.ipvs?.close();
+    ctx.ns?.delete();
+  });
+  if (flushEach) beforeEach(() => ctx.ipvs.flush());
+  return ctx;
+}
+
+export interface PairContext {
+  /** Where the library writes. */
+  mine: TestNamespace;
+  ipvs: Ipvs;
+  /** Where ipvsadm writes the same thing; the library reads it back through `reader`. */
+  theirs: TestNamespace;
+  reader: Ipvs;
+}
+
+/** Two namespaces, both flushed before each test: the library's and ipvsadm's. */
+export function useNamespacePair(prefix: string): PairContext {
+  const mine = useNamespace(prefix, { flushEach: true });
+  const theirs = useNamespace(`${prefix}-ref`, { flushEach: true });
+  return {
+    get mine() { return mine.ns; },
+    get ipvs() { return mine.ipvs; },
+    get theirs() { return theirs.ns; },
+    get reader() { return theirs.ipvs; },
+  };
 }

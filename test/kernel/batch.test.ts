@@ -1,22 +1,10 @@
 /** The batch primitive: many operations per sendmsg, each with its own result. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BatchOperation, Ipvs } from '../../lib';
+import { describe, expect, it } from 'vitest';
+import type { BatchOperation } from '../../lib';
 import { IpvsValidationError } from '../../lib';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { useNamespace } from '../helpers/kernel';
 
-let ns: TestNamespace;
-let ipvs: Ipvs;
-
-beforeAll(async () => {
-  await requireIpvs();
-  ns = new TestNamespace('batch');
-  ipvs = await ns.open();
-});
-afterAll(() => {
-  ipvs?.close();
-  ns?.delete();
-});
-beforeEach(() => ipvs.flush());
+const ctx = useNamespace('batch', { flushEach: true });
 
 const svc = (i: number) => ({ protocol: 'tcp' as const, address: '192.0.2.50', port: 1000 + i });
 
@@ -28,16 +16,16 @@ describe('batch', () => {
       for (let d = 0; d < 4; d++)
         ops.push({ op: 'addDestination', service: svc(i), destination: { address: `198.51.100.${10 + d}`, port: 80 }, options: { forwarding: 'masq', weight: d + 1 } });
     }
-    const results = await ipvs.batch(ops);
+    const results = await ctx.ipvs.batch(ops);
     expect(results.length).toBe(5000);
     expect(results.filter((r) => !r.ok)).toEqual([]);
-    const saved = ns.saved();
+    const saved = ctx.ns.saved();
     expect(saved.length).toBe(5000);
     expect(saved).toContain('-a -t 192.0.2.50:1999 -r 198.51.100.13:80 -m -w 4');
   });
 
   it('reports each failure at its own position; the rest take effect', async () => {
-    const results = await ipvs.batch([
+    const results = await ctx.ipvs.batch([
       { op: 'addService', service: svc(1), options: { scheduler: 'rr' } },
       { op: 'addService', service: svc(1), options: { scheduler: 'rr' } },
       { op: 'addDestination', service: svc(2), destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq' } },
@@ -50,28 +38,28 @@ describe('batch', () => {
     ]);
     const summary = results.map((r) => (r.ok ? 'ok' : `${r.error.code}:${r.applied}`));
     expect(summary).toEqual(['ok', 'EEXIST:no', 'ESRCH:no', 'ENOENT:no', 'ok', 'ENOENT:no', 'ok', 'ok', 'ENOENT:no']);
-    expect(ns.saved()).toEqual(['-A -t 192.0.2.50:1001 -s lc', '-a -t 192.0.2.50:1001 -r 198.51.100.1:80 -m -w 5']);
+    expect(ctx.ns.saved()).toEqual(['-A -t 192.0.2.50:1001 -s lc', '-a -t 192.0.2.50:1001 -r 198.51.100.1:80 -m -w 5']);
   });
 
   it('updates patch the state left by earlier operations of the same batch', async () => {
-    const results = await ipvs.batch([
+    const results = await ctx.ipvs.batch([
       { op: 'addService', service: svc(5), options: { scheduler: 'sh', persistence: 100 } },
       { op: 'updateService', service: svc(5), options: { onePacket: true } },
       { op: 'addDestination', service: svc(5), destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq', weight: 2, upperThreshold: 9 } },
       { op: 'updateDestination', service: svc(5), destination: { address: '198.51.100.1', port: 80 }, options: { weight: 3 } },
     ]);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(ns.saved()).toEqual(['-A -t 192.0.2.50:1005 -s sh -p 100 -o', '-a -t 192.0.2.50:1005 -r 198.51.100.1:80 -m -w 3']);
-    expect(ns.ipvsadm('-L', '-n', '--thresholds')).toMatch(/198\.51\.100\.1:80\s+9\s+0\s/);
+    expect(ctx.ns.saved()).toEqual(['-A -t 192.0.2.50:1005 -s sh -p 100 -o', '-a -t 192.0.2.50:1005 -r 198.51.100.1:80 -m -w 3']);
+    expect(ctx.ns.ipvsadm('-L', '-n', '--thresholds')).toMatch(/198\.51\.100\.1:80\s+9\s+0\s/);
   });
 
   it('validates everything before sending anything', async () => {
-    const err = await ipvs.batch([
+    const err = await ctx.ipvs.batch([
       { op: 'addService', service: svc(1) },
       { op: 'addDestination', service: svc(1), destination: { address: '198.51.100.1', port: 80 }, options: { weight: -1 } },
     ]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IpvsValidationError);
     expect((err as IpvsValidationError).field).toBe('operations[1].options.weight');
-    expect(ns.saved()).toEqual([]);
+    expect(ctx.ns.saved()).toEqual([]);
   });
 });

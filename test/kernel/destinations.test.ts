@@ -3,38 +3,19 @@
  * settings, compared with ipvsadm's own listings (-Sn drops thresholds, so
  * --thresholds and --tun-info are compared too).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationKey, DestinationOptions, Ipvs } from '../../lib';
-import { TestNamespace, plain, requireIpvs } from '../helpers/kernel';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DestinationKey, DestinationOptions } from '../../lib';
+import { TestNamespace, plain, useNamespacePair } from '../helpers/kernel';
 
-let mine: TestNamespace;
-let theirs: TestNamespace;
-let ipvs: Ipvs;
-let reader: Ipvs;
-
+const ctx = useNamespacePair('dst');
 const V4 = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
 const V6 = { protocol: 'tcp', address: '2001:db8::1', port: 80 } as const;
 const V4_RULE = '-A -t 192.0.2.1:80 -s wrr';
 const V6_RULE = '-A -t [2001:db8::1]:80 -s wrr';
 
-beforeAll(async () => {
-  await requireIpvs();
-  mine = new TestNamespace('dst');
-  theirs = new TestNamespace('dst-ref');
-  ipvs = await mine.open();
-  reader = await theirs.open();
-});
-afterAll(() => {
-  ipvs?.close();
-  reader?.close();
-  mine?.delete();
-  theirs?.delete();
-});
 beforeEach(async () => {
-  await ipvs.flush();
-  await reader.flush();
-  await ipvs.addService(V4, { scheduler: 'wrr' });
-  await ipvs.addService(V6, { scheduler: 'wrr' });
+  await ctx.ipvs.addService(V4, { scheduler: 'wrr' });
+  await ctx.ipvs.addService(V6, { scheduler: 'wrr' });
 });
 
 interface Case {
@@ -67,56 +48,56 @@ function listings(ns: TestNamespace): string[] {
 
 describe('destinations match ipvsadm both ways', () => {
   it.each(CASES)('$name', async ({ v6, dest, options, rule }) => {
-    await ipvs.addDestination(v6 ? V6 : V4, dest, options);
-    theirs.restore(`${V4_RULE}\n${V6_RULE}\n${rule}\n`);
-    expect(mine.saved()).toEqual(theirs.saved());
-    expect(listings(mine)).toEqual(listings(theirs));
+    await ctx.ipvs.addDestination(v6 ? V6 : V4, dest, options);
+    ctx.theirs.restore(`${V4_RULE}\n${V6_RULE}\n${rule}\n`);
+    expect(ctx.mine.saved()).toEqual(ctx.theirs.saved());
+    expect(listings(ctx.mine)).toEqual(listings(ctx.theirs));
     const service = v6 ? V6 : V4;
-    expect(plain(await reader.listDestinations(service))).toEqual(plain(await ipvs.listDestinations(service)));
+    expect(plain(await ctx.reader.listDestinations(service))).toEqual(plain(await ctx.ipvs.listDestinations(service)));
   });
 });
 
 describe('destination lifecycle', () => {
   it('route and tunnel destinations cannot change the port: refused before the kernel', async () => {
     for (const forwarding of ['route', 'tunnel'] as const) {
-      await expect(ipvs.addDestination(V4, { address: '198.51.100.20', port: 8080 }, { forwarding }))
+      await expect(ctx.ipvs.addDestination(V4, { address: '198.51.100.20', port: 8080 }, { forwarding }))
         .rejects.toMatchObject({ code: 'ERR_IPVS_INVALID', field: 'destination.port', value: 8080 });
     }
-    expect(await ipvs.listDestinations(V4)).toEqual([]);
+    expect(await ctx.ipvs.listDestinations(V4)).toEqual([]);
   });
 
   it('the local method, as ipvsadm shows it', async () => {
-    mine.exec('ip', 'addr', 'add', '192.0.2.1/32', 'dev', 'lo');
-    await ipvs.addDestination(V4, { address: '192.0.2.1', port: 80 }, { forwarding: 'local' });
-    const [d] = await ipvs.listDestinations(V4);
+    ctx.mine.exec('ip', 'addr', 'add', '192.0.2.1/32', 'dev', 'lo');
+    await ctx.ipvs.addDestination(V4, { address: '192.0.2.1', port: 80 }, { forwarding: 'local' });
+    const [d] = await ctx.ipvs.listDestinations(V4);
     expect(d.config.forwarding).toBe('local');
-    expect(mine.ipvsadm('-L', '-n')).toMatch(/192\.0\.2\.1:80\s+Local/);
-    mine.exec('ip', 'addr', 'del', '192.0.2.1/32', 'dev', 'lo');
+    expect(ctx.mine.ipvsadm('-L', '-n')).toMatch(/192\.0\.2\.1:80\s+Local/);
+    ctx.mine.exec('ip', 'addr', 'del', '192.0.2.1/32', 'dev', 'lo');
   });
 
   it('updates only the given settings', async () => {
     const dest = { address: '203.0.113.30', port: 80 };
-    await ipvs.addDestination(V4, dest, { forwarding: 'tunnel', weight: 5, upperThreshold: 50, lowerThreshold: 10, tunnel: { type: 'gue', port: 6080 } });
-    await ipvs.updateDestination(V4, dest, { weight: 9 });
-    let [d] = await ipvs.listDestinations(V4);
+    await ctx.ipvs.addDestination(V4, dest, { forwarding: 'tunnel', weight: 5, upperThreshold: 50, lowerThreshold: 10, tunnel: { type: 'gue', port: 6080 } });
+    await ctx.ipvs.updateDestination(V4, dest, { weight: 9 });
+    let [d] = await ctx.ipvs.listDestinations(V4);
     expect(d.config).toEqual({ forwarding: 'tunnel', weight: 9, upperThreshold: 50, lowerThreshold: 10, tunnel: { type: 'gue', port: 6080, checksum: 'nocsum' } });
-    await ipvs.updateDestination(V4, dest, { forwarding: 'masq' });
-    [d] = await ipvs.listDestinations(V4);
+    await ctx.ipvs.updateDestination(V4, dest, { forwarding: 'masq' });
+    [d] = await ctx.ipvs.listDestinations(V4);
     expect(d.config).toEqual({ forwarding: 'masq', weight: 9, upperThreshold: 50, lowerThreshold: 10, tunnel: null });
-    expect(mine.ipvsadm('-L', '-n', '--thresholds')).toMatch(/203\.0\.113\.30:80\s+50\s+10\s/);
+    expect(ctx.mine.ipvsadm('-L', '-n', '--thresholds')).toMatch(/203\.0\.113\.30:80\s+50\s+10\s/);
   });
 
   it('deletes a destination', async () => {
     const dest = { address: '198.51.100.40', port: 80 };
-    await ipvs.addDestination(V4, dest, { forwarding: 'masq' });
-    await ipvs.deleteDestination(V4, dest);
-    expect(await ipvs.listDestinations(V4)).toEqual([]);
-    expect(mine.saved()).not.toContain('-a -t 192.0.2.1:80 -r 198.51.100.40:80 -m -w 1');
+    await ctx.ipvs.addDestination(V4, dest, { forwarding: 'masq' });
+    await ctx.ipvs.deleteDestination(V4, dest);
+    expect(await ctx.ipvs.listDestinations(V4)).toEqual([]);
+    expect(ctx.mine.saved()).not.toContain('-a -t 192.0.2.1:80 -r 198.51.100.40:80 -m -w 1');
   });
 
   it('lists destinations ipvsadm added, with connection counts', async () => {
-    mine.ipvsadm('-a', '-t', '192.0.2.1:80', '-r', '198.51.100.50:80', '-m', '-w', '4', '-x', '7', '-y', '3');
-    const [d] = await ipvs.listDestinations(V4);
+    ctx.mine.ipvsadm('-a', '-t', '192.0.2.1:80', '-r', '198.51.100.50:80', '-m', '-w', '4', '-x', '7', '-y', '3');
+    const [d] = await ctx.ipvs.listDestinations(V4);
     expect(d).toMatchObject({
       key: { address: '198.51.100.50', port: 80 }, family: 'ipv4',
       config: { forwarding: 'masq', weight: 4, upperThreshold: 7, lowerThreshold: 3, tunnel: null },

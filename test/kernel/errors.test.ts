@@ -1,27 +1,14 @@
 /** Kernel error paths: the errno kept exactly, the operation and object named. */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ipvs, IpvsError } from '../../lib';
 import { native } from '../../lib/binding';
 import { CMD } from '../../lib/constants';
-import { TestNamespace, requireIpvs, settleDaemon } from '../helpers/kernel';
+import { TestNamespace, useNamespace, settleDaemon } from '../helpers/kernel';
 
-let ns: TestNamespace;
-let ipvs: Ipvs;
+const ctx = useNamespace('err', { flushEach: true });
 const SVC = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
 const DEST = { address: '198.51.100.10', port: 80 };
-
-beforeAll(async () => {
-  await requireIpvs();
-  ns = new TestNamespace('err');
-  ipvs = await ns.open();
-});
-afterAll(() => {
-  ipvs?.close();
-  ns?.delete();
-});
-beforeEach(() => ipvs.flush());
-
 
 async function failure(p: Promise<unknown>): Promise<IpvsError> {
   const err = await p.then(() => null, (e: unknown) => e);
@@ -31,30 +18,30 @@ async function failure(p: Promise<unknown>): Promise<IpvsError> {
 
 describe('kernel errors keep their errno', () => {
   it('EEXIST: adding a service twice', async () => {
-    await ipvs.addService(SVC, { scheduler: 'rr' });
-    const err = await failure(ipvs.addService(SVC, { scheduler: 'rr' }));
+    await ctx.ipvs.addService(SVC, { scheduler: 'rr' });
+    const err = await failure(ctx.ipvs.addService(SVC, { scheduler: 'rr' }));
     expect(err).toMatchObject({ code: 'EEXIST', errno: 17, operation: 'addService', object: 'service tcp 192.0.2.1:80' });
     expect(err.message).toBe('service tcp 192.0.2.1:80 already exists');
   });
 
   it('EEXIST: adding a destination twice', async () => {
-    await ipvs.addService(SVC, { scheduler: 'rr' });
-    await ipvs.addDestination(SVC, DEST, { forwarding: 'masq' });
-    const err = await failure(ipvs.addDestination(SVC, DEST, { forwarding: 'masq' }));
+    await ctx.ipvs.addService(SVC, { scheduler: 'rr' });
+    await ctx.ipvs.addDestination(SVC, DEST, { forwarding: 'masq' });
+    const err = await failure(ctx.ipvs.addDestination(SVC, DEST, { forwarding: 'masq' }));
     expect(err).toMatchObject({ code: 'EEXIST', operation: 'addDestination' });
     expect(err.message).toBe('destination 198.51.100.10:80 of service tcp 192.0.2.1:80 already exists');
   });
 
   it('ESRCH: every command on a missing service (not ENOENT: libnl would merge them)', async () => {
     const calls: [string, Promise<unknown>][] = [
-      ['getService', ipvs.getService(SVC)],
-      ['updateService', ipvs.updateService(SVC, { scheduler: 'rr' })],
-      ['deleteService', ipvs.deleteService(SVC)],
-      ['listDestinations', ipvs.listDestinations(SVC)],
-      ['addDestination', ipvs.addDestination(SVC, DEST)],
-      ['updateDestination', ipvs.updateDestination(SVC, DEST, { weight: 2 })],
-      ['deleteDestination', ipvs.deleteDestination(SVC, DEST)],
-      ['zero', ipvs.zero(SVC)],
+      ['getService', ctx.ipvs.getService(SVC)],
+      ['updateService', ctx.ipvs.updateService(SVC, { scheduler: 'rr' })],
+      ['deleteService', ctx.ipvs.deleteService(SVC)],
+      ['listDestinations', ctx.ipvs.listDestinations(SVC)],
+      ['addDestination', ctx.ipvs.addDestination(SVC, DEST)],
+      ['updateDestination', ctx.ipvs.updateDestination(SVC, DEST, { weight: 2 })],
+      ['deleteDestination', ctx.ipvs.deleteDestination(SVC, DEST)],
+      ['zero', ctx.ipvs.zero(SVC)],
     ];
     for (const [operation, call] of calls) {
       const err = await failure(call);
@@ -64,8 +51,8 @@ describe('kernel errors keep their errno', () => {
   });
 
   it('ENOENT: a missing destination', async () => {
-    await ipvs.addService(SVC, { scheduler: 'rr' });
-    for (const call of [ipvs.deleteDestination(SVC, DEST), ipvs.updateDestination(SVC, DEST, { weight: 3 })]) {
+    await ctx.ipvs.addService(SVC, { scheduler: 'rr' });
+    for (const call of [ctx.ipvs.deleteDestination(SVC, DEST), ctx.ipvs.updateDestination(SVC, DEST, { weight: 3 })]) {
       const err = await failure(call);
       expect(err).toMatchObject({ code: 'ENOENT', errno: 2 });
       expect(err.message).toBe('destination 198.51.100.10:80 of service tcp 192.0.2.1:80 does not exist');
@@ -73,15 +60,15 @@ describe('kernel errors keep their errno', () => {
   });
 
   it('ENOENT: a scheduler or persistence engine the kernel does not have', async () => {
-    let err = await failure(ipvs.addService(SVC, { scheduler: 'nosuch' }));
+    let err = await failure(ctx.ipvs.addService(SVC, { scheduler: 'nosuch' }));
     expect(err).toMatchObject({ code: 'ENOENT', operation: 'addService' });
     expect(err.message).toMatch(/scheduler 'nosuch' \(module ip_vs_nosuch\) is not available in this kernel/);
     // twos exists in newer kernels only: this 6.1 guest must say so, not fail obscurely.
-    err = await failure(ipvs.addService(SVC, { scheduler: 'twos' }));
+    err = await failure(ctx.ipvs.addService(SVC, { scheduler: 'twos' }));
     expect(err.code).toBe('ENOENT');
-    err = await failure(ipvs.addService(SVC, { scheduler: 'rr', persistence: 60, persistenceEngine: 'nope' }));
+    err = await failure(ctx.ipvs.addService(SVC, { scheduler: 'rr', persistence: 60, persistenceEngine: 'nope' }));
     expect(err.message).toMatch(/persistence engine 'nope'/);
-    expect(await ipvs.listServices()).toEqual([]);
+    expect(await ctx.ipvs.listServices()).toEqual([]);
   });
 
   it('EINVAL: an IPv4 destination while lo is down', async () => {
@@ -99,7 +86,7 @@ describe('kernel errors keep their errno', () => {
 
   it('EINVAL and ERANGE from the kernel when validation is bypassed (raw native requests)', async () => {
     const client = new (native().Client)();
-    await client.open(`/run/netns/${ns.name}`, 5000);
+    await client.open(`/run/netns/${ctx.ns.name}`, 5000);
     try {
       const v6 = { family: 10, protocol: 6, address: '2001:db8::1', port: 80, fwmark: 0, scheduler: 'rr', flags: 1, timeout: 60, netmask: 200 };
       const v4 = { family: 2, protocol: 6, address: '192.0.2.1', port: 80, fwmark: 0, scheduler: 'rr', netmask: 0xffffffff };
@@ -122,7 +109,7 @@ describe('kernel errors keep their errno', () => {
   it('EPERM without CAP_NET_ADMIN', () => {
     const script = `
       const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
-      Ipvs.open({ netns: ${JSON.stringify(ns.name)} })
+      Ipvs.open({ netns: ${JSON.stringify(ctx.ns.name)} })
         .then((c) => c.listServices().finally(() => c.close()))
         .then(() => console.log('NO ERROR'), (e) => console.log(JSON.stringify({ code: e.code, errno: e.errno, message: e.message })));
     `;
@@ -134,34 +121,34 @@ describe('kernel errors keep their errno', () => {
   });
 
   it('sync daemons: ENODEV, EEXIST, ESRCH', async () => {
-    let err = await failure(ipvs.startDaemon({ state: 'master', interface: 'nosuch0' }));
+    let err = await failure(ctx.ipvs.startDaemon({ state: 'master', interface: 'nosuch0' }));
     expect(err).toMatchObject({ code: 'ENODEV', operation: 'startDaemon' });
     expect(err.message).toMatch(/interface 'nosuch0' does not exist/);
-    err = await failure(ipvs.stopDaemon('backup'));
+    err = await failure(ctx.ipvs.stopDaemon('backup'));
     expect(err).toMatchObject({ code: 'ESRCH', operation: 'stopDaemon', message: 'backup sync daemon is not running' });
-    ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
-    ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
-    ns.exec('ip', 'addr', 'add', '192.0.2.77/24', 'dev', 'sync0');
-    await ipvs.startDaemon({ state: 'master', interface: 'sync0' });
+    ctx.ns.exec('ip', 'link', 'add', 'sync0', 'type', 'dummy');
+    ctx.ns.exec('ip', 'link', 'set', 'sync0', 'up', 'multicast', 'on');
+    ctx.ns.exec('ip', 'addr', 'add', '192.0.2.77/24', 'dev', 'sync0');
+    await ctx.ipvs.startDaemon({ state: 'master', interface: 'sync0' });
     try {
-      err = await failure(ipvs.startDaemon({ state: 'master', interface: 'sync0' }));
+      err = await failure(ctx.ipvs.startDaemon({ state: 'master', interface: 'sync0' }));
       expect(err).toMatchObject({ code: 'EEXIST', message: 'master sync daemon is already running' });
     } finally {
       await settleDaemon();
-      await ipvs.stopDaemon('master');
+      await ctx.ipvs.stopDaemon('master');
     }
   });
 });
 
 describe('opening', () => {
   it('ENOENT for a namespace that does not exist', async () => {
-    const err = await failure(Ipvs.open({ netns: 'no-such-ns' }));
+    const err = await failure(Ipvs.open({ netns: 'no-such-ctx.ns' }));
     expect(err).toMatchObject({ code: 'ENOENT', operation: 'open' });
-    expect(err.message).toBe('network namespace /run/netns/no-such-ns does not exist');
+    expect(err.message).toBe('network namespace /run/netns/no-such-ctx.ns does not exist');
   });
 
   it('EINVAL for a file that is not a network namespace', async () => {
-    for (const path of ['/etc/hostname', '/proc/self/ns/uts']) {
+    for (const path of ['/etc/hostname', '/proc/self/ctx.ns/uts']) {
       const err = await failure(Ipvs.open({ netns: path }));
       expect(err).toMatchObject({ code: 'EINVAL', operation: 'open' });
       expect(err.message).toBe(`${path} is not a network namespace`);

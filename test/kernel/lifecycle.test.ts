@@ -1,42 +1,31 @@
 /** The client's life: concurrency, deadlines, closing, namespaces going away, a clean process exit. */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Ipvs, IpvsError } from '../../lib';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, useNamespace } from '../helpers/kernel';
 
-let ns: TestNamespace;
-let ipvs: Ipvs;
-
-beforeAll(async () => {
-  await requireIpvs();
-  ns = new TestNamespace('life');
-  ipvs = await ns.open();
-});
-afterAll(() => {
-  ipvs?.close();
-  ns?.delete();
-});
+const ctx = useNamespace('life');
 
 const svc = (port: number) => ({ protocol: 'tcp' as const, address: '192.0.2.7', port });
 
 describe('lifecycle', () => {
   it('settles 1000 concurrent calls, each with its own outcome', async () => {
-    await ipvs.flush();
+    await ctx.ipvs.flush();
     const calls = Array.from({ length: 1000 }, (_, i) =>
-      i % 2 === 0 ? ipvs.addService(svc(1 + (i >> 1)), { scheduler: 'rr' }) : ipvs.getService(svc(1 + (i >> 1))));
+      i % 2 === 0 ? ctx.ipvs.addService(svc(1 + (i >> 1)), { scheduler: 'rr' }) : ctx.ipvs.getService(svc(1 + (i >> 1))));
     const results = await Promise.allSettled(calls);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    expect((await ipvs.listServices()).length).toBe(500);
+    expect((await ctx.ipvs.listServices()).length).toBe(500);
     // Same again: every add now fails with EEXIST, every get still succeeds.
     const again = await Promise.allSettled(Array.from({ length: 1000 }, (_, i) =>
-      i % 2 === 0 ? ipvs.addService(svc(1 + (i >> 1))) : ipvs.getService(svc(1 + (i >> 1)))));
+      i % 2 === 0 ? ctx.ipvs.addService(svc(1 + (i >> 1))) : ctx.ipvs.getService(svc(1 + (i >> 1)))));
     expect(again.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code))
       .toEqual(Array(500).fill('EEXIST'));
-    expect(ns.saved().length).toBe(500);
+    expect(ctx.ns.saved().length).toBe(500);
   });
 
   it('close() rejects pending calls with ECANCELED and later calls too; it is idempotent', async () => {
-    const client = await ns.open();
+    const client = await ctx.ns.open();
     const calls = Array.from({ length: 200 }, () => client.listServices());
     client.close();
     client.close();
@@ -50,16 +39,16 @@ describe('lifecycle', () => {
   });
 
   it('a call past its deadline rejects with ETIMEDOUT and the client keeps working', async () => {
-    await ipvs.flush();
-    await ipvs.batch(Array.from({ length: 3000 }, (_, i) => ({ op: 'addService' as const, service: svc(1 + i), options: { scheduler: 'rr' } })));
+    await ctx.ipvs.flush();
+    await ctx.ipvs.batch(Array.from({ length: 3000 }, (_, i) => ({ op: 'addService' as const, service: svc(1 + i), options: { scheduler: 'rr' } })));
     // A 3000-service dump cannot finish in 1 ms in this kernel.
-    await expect(ipvs.listServices({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'listServices' });
+    await expect(ctx.ipvs.listServices({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'listServices' });
     // The socket was replaced: no stale dump, no EBUSY, a complete answer.
-    const all = await ipvs.listServices();
+    const all = await ctx.ipvs.listServices();
     expect(all.length).toBe(3000);
     expect(new Set(all.map((s) => ('port' in s.key ? s.key.port : 0))).size).toBe(3000);
-    expect((await ipvs.info()).version).toBe('1.2.1');
-    await ipvs.flush();
+    expect((await ctx.ipvs.info()).version).toBe('1.2.1');
+    await ctx.ipvs.flush();
   });
 
   it('a client keeps its namespace alive after `ip netns delete`', async () => {
@@ -79,8 +68,8 @@ describe('lifecycle', () => {
     try {
       await client.addService({ protocol: 'udp', address: '203.0.113.9', port: 9 }, { scheduler: 'rr' });
       expect(other.saved()).toEqual(['-A -u 203.0.113.9:9 -s rr']);
-      expect(ns.saved()).not.toContain('-A -u 203.0.113.9:9 -s rr');
-      expect(await ipvs.getService({ protocol: 'udp', address: '203.0.113.9', port: 9 }).catch((e) => e.code)).toBe('ESRCH');
+      expect(ctx.ns.saved()).not.toContain('-A -u 203.0.113.9:9 -s rr');
+      expect(await ctx.ipvs.getService({ protocol: 'udp', address: '203.0.113.9', port: 9 }).catch((e) => e.code)).toBe('ESRCH');
     } finally {
       client.close();
       other.delete();
@@ -90,7 +79,7 @@ describe('lifecycle', () => {
   it('a process with an open idle client exits by itself', () => {
     const script = `
       const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
-      Ipvs.open({ netns: ${JSON.stringify(ns.name)} }).then(async (c) => { await c.info(); console.log('idle'); });
+      Ipvs.open({ netns: ${JSON.stringify(ctx.ns.name)} }).then(async (c) => { await c.info(); console.log('idle'); });
     `;
     const started = Date.now();
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
@@ -109,7 +98,7 @@ describe('worker threads', () => {
       const worker = new Worker(`
         const { parentPort } = require('node:worker_threads');
         const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
-        Ipvs.open({ netns: ${JSON.stringify(ns.name)} }).then((c) => {
+        Ipvs.open({ netns: ${JSON.stringify(ctx.ns.name)} }).then((c) => {
           for (let i = 0; i < 50; i++) c.listServices().catch(() => {});
           parentPort.postMessage('busy');
         });
@@ -119,6 +108,6 @@ describe('worker threads', () => {
       expect(await worker.terminate()).toBe(1);
     }
     // This process's own client still works after the other environment was torn down.
-    expect((await ipvs.info()).version).toBe('1.2.1');
+    expect((await ctx.ipvs.info()).version).toBe('1.2.1');
   });
 });

@@ -4,32 +4,11 @@
  * Each case is made twice, by the library in one namespace and by
  * `ipvsadm -R` in another, and the two tables must be the same.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Ipvs, ServiceKey, ServiceOptions } from '../../lib';
-import { TestNamespace, plain, requireIpvs } from '../helpers/kernel';
+import { describe, expect, it } from 'vitest';
+import type { ServiceKey, ServiceOptions } from '../../lib';
+import { plain, useNamespacePair } from '../helpers/kernel';
 
-let mine: TestNamespace;
-let theirs: TestNamespace;
-let ipvs: Ipvs;
-let reader: Ipvs;
-
-beforeAll(async () => {
-  await requireIpvs();
-  mine = new TestNamespace('svc');
-  theirs = new TestNamespace('svc-ref');
-  ipvs = await mine.open();
-  reader = await theirs.open();
-});
-afterAll(() => {
-  ipvs?.close();
-  reader?.close();
-  mine?.delete();
-  theirs?.delete();
-});
-beforeEach(async () => {
-  await ipvs.flush();
-  await reader.flush();
-});
+const ctx = useNamespacePair('svc');
 
 interface Case {
   name: string;
@@ -63,56 +42,56 @@ const CASES: Case[] = [
 
 describe('services match ipvsadm both ways', () => {
   it.each(CASES)('$name', async ({ key, options, rule }) => {
-    await ipvs.addService(key, options);
-    theirs.restore(`${rule}\n`);
-    expect(mine.saved()).toEqual(theirs.saved());
+    await ctx.ipvs.addService(key, options);
+    ctx.theirs.restore(`${rule}\n`);
+    expect(ctx.mine.saved()).toEqual(ctx.theirs.saved());
     // The reverse direction: what ipvsadm made, the library lists identically.
-    expect(plain(await reader.listServices())).toEqual(plain(await ipvs.listServices()));
-    const [listed] = await ipvs.listServices();
-    expect(plain(await ipvs.getService(key))).toEqual(plain(listed));
+    expect(plain(await ctx.reader.listServices())).toEqual(plain(await ctx.ipvs.listServices()));
+    const [listed] = await ctx.ipvs.listServices();
+    expect(plain(await ctx.ipvs.getService(key))).toEqual(plain(listed));
   });
 });
 
 describe('service lifecycle', () => {
   it('updates only the given settings and keeps the rest', async () => {
-    await ipvs.addService(TCP, { scheduler: 'sh', schedulerFlags: ['sh-port'], persistence: { timeout: 60, netmask: 24 } });
-    await ipvs.updateService(TCP, { onePacket: true });
-    let svc = await ipvs.getService(TCP);
+    await ctx.ipvs.addService(TCP, { scheduler: 'sh', schedulerFlags: ['sh-port'], persistence: { timeout: 60, netmask: 24 } });
+    await ctx.ipvs.updateService(TCP, { onePacket: true });
+    let svc = await ctx.ipvs.getService(TCP);
     expect(svc.config).toEqual({
       scheduler: 'sh', schedulerFlags: ['sh-port'], onePacket: true, persistence: { timeout: 60, netmask: 24 }, persistenceEngine: null,
     });
-    expect(mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s sh -p 60 -M 255.255.255.0 -o -b sh-port']);
+    expect(ctx.mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s sh -p 60 -M 255.255.255.0 -o -b sh-port']);
     // Changing the scheduler drops flags that belonged to the old one; persistence can be turned off.
-    await ipvs.updateService(TCP, { scheduler: 'lc', persistence: false });
-    svc = await ipvs.getService(TCP);
+    await ctx.ipvs.updateService(TCP, { scheduler: 'lc', persistence: false });
+    svc = await ctx.ipvs.getService(TCP);
     expect(svc.config).toMatchObject({ scheduler: 'lc', schedulerFlags: [], persistence: null, onePacket: true });
-    expect(mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s lc -o']);
+    expect(ctx.mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s lc -o']);
   });
 
   it('deletes a service and its destinations', async () => {
-    await ipvs.addService(TCP, { scheduler: 'rr' });
-    await ipvs.addDestination(TCP, { address: '198.51.100.10', port: 80 });
-    await ipvs.deleteService(TCP);
-    expect(await ipvs.listServices()).toEqual([]);
-    expect(mine.saved()).toEqual([]);
+    await ctx.ipvs.addService(TCP, { scheduler: 'rr' });
+    await ctx.ipvs.addDestination(TCP, { address: '198.51.100.10', port: 80 });
+    await ctx.ipvs.deleteService(TCP);
+    expect(await ctx.ipvs.listServices()).toEqual([]);
+    expect(ctx.mine.saved()).toEqual([]);
   });
 
   it('keeps fwmarks of 2^31 and above exact, where ipvsadm prints them negative', async () => {
-    await ipvs.addService({ fwmark: 0xfffffffe }, { scheduler: 'rr' });
-    const [svc] = await ipvs.listServices();
+    await ctx.ipvs.addService({ fwmark: 0xfffffffe }, { scheduler: 'rr' });
+    const [svc] = await ctx.ipvs.listServices();
     expect(svc.key).toEqual({ fwmark: 0xfffffffe, family: 'ipv4' });
-    expect(mine.saved()).toEqual(['-A -f -2 -s rr']);
+    expect(ctx.mine.saved()).toEqual(['-A -f -2 -s rr']);
   });
 
   it('lists many services, all distinct (a dump across several reads)', async () => {
     const ops = Array.from({ length: 600 }, (_, i) => ({
       op: 'addService' as const, service: { protocol: 'tcp' as const, address: '192.0.2.9', port: 1000 + i }, options: { scheduler: 'rr' },
     }));
-    const results = await ipvs.batch(ops);
+    const results = await ctx.ipvs.batch(ops);
     expect(results.every((r) => r.ok)).toBe(true);
-    const listed = await ipvs.listServices();
+    const listed = await ctx.ipvs.listServices();
     const ports = new Set(listed.map((s) => ('port' in s.key ? s.key.port : -1)));
     expect(ports.size).toBe(600);
-    expect(mine.saved().length).toBe(600);
+    expect(ctx.mine.saved().length).toBe(600);
   });
 });
