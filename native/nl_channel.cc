@@ -145,12 +145,15 @@ uint32_t Channel::NextSeq(uint32_t count) {
   return first;
 }
 
-Outcome Channel::WaitReadable(Deadline deadline) {
+// strict: fail once the deadline has passed even if data is waiting. A dump
+// needs it: it is always readable (the kernel fills the next batch on each
+// recv), so poll alone would never time out. ACKs and single answers are
+// finite and already queued, so they are still read after the deadline:
+// their outcome is known, not "unknown".
+Outcome Channel::WaitReadable(Deadline deadline, bool strict) {
   for (;;) {
     if (cancelled_) return Outcome::Fail(ECANCELED, "waiting for the kernel");
-    // Checked before polling: a dump is always readable (the kernel fills
-    // the next batch on each recv), so poll alone would never time out.
-    if (Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel's answer");
+    if (strict && Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel's answer");
     pollfd fds[2] = {{fd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
     int n = poll(fds, 2, RemainingMs(deadline));
     if (n < 0 && errno == EINTR) continue;
@@ -177,9 +180,9 @@ Outcome Channel::SendAll(const uint8_t* data, size_t len, Deadline deadline) {
 // Reads datagrams until onMessage returns true (finished) for one of their
 // messages. Messages of other sequences or ports (left over from an earlier
 // exchange) are passed through too; onMessage decides what is its own.
-Outcome Channel::Receive(Deadline deadline, const std::function<bool(const nlmsghdr*)>& onMessage) {
+Outcome Channel::Receive(Deadline deadline, bool strict, const std::function<bool(const nlmsghdr*)>& onMessage) {
   for (;;) {
-    Outcome o = WaitReadable(deadline);
+    Outcome o = WaitReadable(deadline, strict);
     if (!o.ok()) return o;
     ssize_t n = recv(fd_, rxbuf_.data(), rxbuf_.size(), MSG_TRUNC);
     if (n < 0) {
@@ -206,6 +209,7 @@ Outcome Channel::RoundTrip(nl_msg* msg, Deadline deadline, const DataHandler& on
   *dirty = false;
   nlmsghdr* hdr = nlmsg_hdr(msg);
   uint32_t seq = hdr->nlmsg_seq;
+  uint32_t flags = hdr->nlmsg_flags;
   Outcome o = SendAll(reinterpret_cast<const uint8_t*>(hdr), hdr->nlmsg_len, deadline);
   nlmsg_free(msg);
   if (!o.ok()) {
@@ -213,7 +217,8 @@ Outcome Channel::RoundTrip(nl_msg* msg, Deadline deadline, const DataHandler& on
     return o;
   }
   int kernelErr = 0, dataErr = 0;
-  o = Receive(deadline, [&](const nlmsghdr* nlh) {
+  bool dump = (flags & NLM_F_DUMP) == NLM_F_DUMP;
+  o = Receive(deadline, dump, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_seq != seq) return false;
     if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE) {
       kernelErr = AckError(nlh);
@@ -323,7 +328,7 @@ Outcome Channel::Execute(const std::vector<Request>& requests, int timeoutMs,
     if (!o.ok()) return Reconnect(o);
     for (uint32_t i = first; i < next; i++) (*status)[i] = kStatusUnknown;
     uint32_t waiting = next - first;
-    o = Receive(deadline, [&](const nlmsghdr* nlh) {
+    o = Receive(deadline, false, [&](const nlmsghdr* nlh) {
       uint32_t index = nlh->nlmsg_seq - base;  // wraps safely in uint32_t
       if (nlh->nlmsg_type != NLMSG_ERROR || index < first || index >= next) return false;
       if ((*status)[index] == kStatusUnknown) {

@@ -46,7 +46,7 @@ class Channel {
   // Thread-safe: the waiting call, and every later one, fails with ECANCELED.
   void Cancel();
 
-  int family() const { return family_; }
+  int family() const { return family_.load(); }
 
  private:
   using Deadline = Clock::time_point;
@@ -58,9 +58,9 @@ class Channel {
   Outcome ResolveFamily(Deadline deadline);
   void Disconnect();
   Outcome Reconnect(const Outcome& cause);
-  Outcome WaitReadable(Deadline deadline);
+  Outcome WaitReadable(Deadline deadline, bool strict);
   Outcome SendAll(const uint8_t* data, size_t len, Deadline deadline);
-  Outcome Receive(Deadline deadline, const std::function<bool(const nlmsghdr*)>& onMessage);
+  Outcome Receive(Deadline deadline, bool strict, const std::function<bool(const nlmsghdr*)>& onMessage);
   Outcome RoundTrip(nl_msg* msg, Deadline deadline, const DataHandler& onData, bool* dirty);
   uint32_t NextSeq(uint32_t count);
 
@@ -69,7 +69,7 @@ class Channel {
   int fd_ = -1;
   int nsFd_ = -1;
   int wakeFd_ = -1;
-  int family_ = 0;
+  std::atomic<int> family_{0};  // read by the JS thread, set on reconnect
   uint32_t localPort_ = 0;
   uint32_t seq_ = 1;
   size_t window_ = 1;      // ACKs that fit in the receive buffer

@@ -142,13 +142,13 @@ describe('kernel errors keep their errno', () => {
 
 describe('opening', () => {
   it('ENOENT for a namespace that does not exist', async () => {
-    const err = await failure(Ipvs.open({ netns: 'no-such-ctx.ns' }));
+    const err = await failure(Ipvs.open({ netns: 'no-such-ns' }));
     expect(err).toMatchObject({ code: 'ENOENT', operation: 'open' });
-    expect(err.message).toBe('network namespace /run/netns/no-such-ctx.ns does not exist');
+    expect(err.message).toBe('network namespace /run/netns/no-such-ns does not exist');
   });
 
   it('EINVAL for a file that is not a network namespace', async () => {
-    for (const path of ['/etc/hostname', '/proc/self/ctx.ns/uts']) {
+    for (const path of ['/etc/hostname', '/proc/self/ns/uts']) {
       const err = await failure(Ipvs.open({ netns: path }));
       expect(err).toMatchObject({ code: 'EINVAL', operation: 'open' });
       expect(err.message).toBe(`${path} is not a network namespace`);
