@@ -129,20 +129,20 @@ static void KernelChecks() {
     r.service = MakeService(static_cast<uint16_t>(1 + i % 2999));  // the last one repeats: EEXIST
     adds.push_back(r);
   }
-  CHECK(ch->Execute(adds, 30000, &status).ok());
+  CHECK(ch->Execute(adds, 120000, &status).ok());
   CHECK(status.size() == 3000 && status[0] == 0 && status[2998] == 0 && status[2999] == EEXIST);
 
   Request dump;
   dump.cmd = IPVS_CMD_GET_SERVICE;
   dump.dump = true;
   std::vector<Record> records;
-  CHECK(ch->Query(dump, 30000, &records).ok() && records.size() == 2999);
+  CHECK(ch->Query(dump, 120000, &records).ok() && records.size() == 2999);
 
   records.clear();
   o = ch->Query(dump, 1, &records);
   CHECK(o.err == ETIMEDOUT);
   records.clear();
-  CHECK(ch->Query(dump, 30000, &records).ok() && records.size() == 2999);
+  CHECK(ch->Query(dump, 120000, &records).ok() && records.size() == 2999);
 
   Request missing;
   missing.cmd = IPVS_CMD_GET_SERVICE;

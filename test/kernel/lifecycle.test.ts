@@ -48,6 +48,14 @@ describe('lifecycle', () => {
     expect(all.length).toBe(3000);
     expect(new Set(all.map((s) => ('port' in s.key ? s.key.port : 0))).size).toBe(3000);
     expect((await ctx.ipvs.info()).version).toBe('1.2.1');
+    // The client's own default deadline applies when a call gives none.
+    const hasty = await ctx.ns.open(1);
+    try {
+      await expect(hasty.listServices()).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+      expect((await hasty.listServices({ timeout: 30_000 })).length).toBe(3000);
+    } finally {
+      hasty.close();
+    }
     await ctx.ipvs.flush();
   });
 
