@@ -22,7 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# npm install, not npm ci: npm 11 writes lock files without the other platforms'
+# optional packages (rollup's), which npm ci then refuses; install keeps the
+# locked versions and fills that in. Scripts are skipped: the build follows.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --ignore-scripts --no-audit --no-fund
+  npm install --ignore-scripts --no-audit --no-fund
 fi
 npm run build --silent
