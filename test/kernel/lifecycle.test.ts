@@ -107,7 +107,8 @@ describe('worker threads', () => {
         const { parentPort } = require('node:worker_threads');
         const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
         Ipvs.open({ netns: ${JSON.stringify(ctx.ns.name)} }).then((c) => {
-          for (let i = 0; i < 50; i++) c.listServices().catch(() => {});
+          // Keep calls in flight until terminated, so the worker never exits by itself.
+          setInterval(() => { for (let i = 0; i < 50; i++) c.listServices().catch(() => {}); }, 1);
           parentPort.postMessage('busy');
         });
       `, { eval: true });
