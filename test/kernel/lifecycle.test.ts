@@ -40,7 +40,8 @@ describe('lifecycle', () => {
 
   it('a call past its deadline rejects with ETIMEDOUT and the client keeps working', async () => {
     await ctx.ipvs.flush();
-    await ctx.ipvs.batch(Array.from({ length: 3000 }, (_, i) => ({ op: 'addService' as const, service: svc(1 + i), options: { scheduler: 'rr' } })));
+    const added = await ctx.ipvs.batch(Array.from({ length: 3000 }, (_, i) => ({ op: 'addService' as const, service: svc(1 + i), options: { scheduler: 'rr' } })), { timeout: 60_000 });
+    expect(added.filter((r) => !r.ok).map((r) => !r.ok && `${r.error.code} ${r.applied}: ${r.error.message}`)).toEqual([]);
     // A 3000-service dump cannot finish in 1 ms in this kernel.
     await expect(ctx.ipvs.listServices({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'listServices' });
     // The socket was replaced: no stale dump, no EBUSY, a complete answer.
