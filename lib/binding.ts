@@ -92,6 +92,8 @@ export interface NativeClient {
   open(netnsPath: string | null, timeoutMs: number): Promise<void>;
   execute(requests: NativeRequest[], timeoutMs: number): Promise<Int32Array>;
   query(request: NativeRequest, timeoutMs: number): Promise<NativeRecord[]>;
+  /** Runs the queries one after another on the worker thread, within one deadline; withStats false leaves stats out. */
+  queryEach(requests: NativeRequest[], timeoutMs: number, withStats?: boolean): Promise<NativeRecord[][]>;
   close(): void;
   family(): number;
 }

@@ -61,7 +61,15 @@ export const SCHEDULER_FLAGS = {
 export const NAME_MAX_BYTES = 15;
 export const IFNAME_MAX_BYTES = 15;
 
-/** Reverse lookup of a name table: number -> name. */
+const reverse = new WeakMap<object, Map<number, string>>();
+
+/** Reverse lookup of a name table: number -> name (the reverse map is built once per table). */
 export function nameOf<T extends Record<string, number>>(table: T, value: number): keyof T | undefined {
-  return (Object.keys(table) as (keyof T)[]).find((k) => table[k] === value);
+  let map = reverse.get(table);
+  if (!map) {
+    map = new Map();
+    for (const k of Object.keys(table)) if (!map.has(table[k])) map.set(table[k], k);
+    reverse.set(table, map);
+  }
+  return map.get(value) as keyof T | undefined;
 }

@@ -29,6 +29,13 @@ export function nativeServiceKey(key: NormalizedServiceKey): NativeService {
   return { family: AF[key.family], protocol: PROTOCOLS[key.protocol], address: key.address, port: key.port, fwmark: 0 };
 }
 
+/** The identity of a dumped service, to ask for its destinations. */
+export function recordServiceKey(record: NativeRecord): NativeService {
+  const s = record.service!;
+  if (s.fwmark) return { family: s.family, protocol: 0, fwmark: s.fwmark };
+  return { family: s.family, protocol: s.protocol, address: s.address, port: s.port, fwmark: 0 };
+}
+
 export function nativeService(key: NormalizedServiceKey, config: ServiceConfig): NativeService {
   let flags = 0;
   if (config.persistence) flags |= SVC_FLAGS.PERSISTENT;

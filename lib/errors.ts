@@ -9,7 +9,7 @@ export type Operation =
   | 'open' | 'listServices' | 'getService' | 'addService' | 'updateService' | 'deleteService'
   | 'listDestinations' | 'addDestination' | 'updateDestination' | 'deleteDestination'
   | 'flush' | 'zero' | 'info' | 'getTimeouts' | 'setTimeouts'
-  | 'listDaemons' | 'startDaemon' | 'stopDaemon' | 'batch';
+  | 'listDaemons' | 'startDaemon' | 'stopDaemon' | 'batch' | 'getTable' | 'restore';
 
 /** What an error message may mention besides the object. */
 export interface ErrorContext {
@@ -57,6 +57,35 @@ export class IpvsValidationError extends TypeError {
     super(`${field}: expected ${expectation}, got ${show(value)}`);
     this.field = field;
     this.value = value;
+  }
+}
+
+/** One bad line of rules text. */
+export interface RuleProblem {
+  /** 1-based line number. */
+  line: number;
+  text: string;
+  reason: string;
+}
+
+/** Rules text that does not parse; nothing of it was applied. Lists every bad line. */
+export class IpvsRulesError extends SyntaxError {
+  override readonly name = 'IpvsRulesError';
+  readonly code = 'ERR_IPVS_RULES';
+  readonly problems: readonly RuleProblem[];
+  /** The first bad line. */
+  readonly line: number;
+  readonly text: string;
+  readonly reason: string;
+
+  constructor(problems: readonly RuleProblem[]) {
+    const [first] = problems;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more bad line${problems.length > 2 ? 's' : ''})` : '';
+    super(`line ${first.line}: ${first.reason}: ${JSON.stringify(first.text)}${more}`);
+    this.problems = problems;
+    this.line = first.line;
+    this.text = first.text;
+    this.reason = first.reason;
   }
 }
 

@@ -3,7 +3,10 @@
  * @packageDocumentation
  */
 export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
-export { IpvsError, IpvsValidationError } from './errors';
+export { IpvsError, IpvsValidationError, IpvsRulesError } from './errors';
+export type { RuleProblem } from './errors';
+export { parseRules } from './rules/parse';
+export { formatRules } from './rules/format';
 export type { Operation } from './errors';
 export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';

@@ -2,24 +2,28 @@
 import { constants as os } from 'node:os';
 import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type NativeRequest } from './binding';
 import { CMD, DAEMON_STATES } from './constants';
-import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, serviceInfo } from './convert';
+import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, recordServiceKey, serviceInfo } from './convert';
 import { describeService } from './describe';
 import { IpvsError, IpvsValidationError, type ErrorContext, type Operation } from './errors';
 import { destinationId } from './keys';
-import { contextOf, resolve, validateBatch, validateOp, type PlannedOp, type StateReader } from './plan';
+import { contextOf, resolve, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
 import { SerialQueue } from './queue';
 import type {
   BatchOperation, BatchResult, CallOptions, DaemonInfo, DaemonOptions, DaemonState, DestinationConfig,
-  DestinationInfo, DestinationKey, DestinationOptions, Info, OpenOptions, ServiceInfo, ServiceKey, ServiceOptions,
-  Timeouts,
+  DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions, RestoreLineResult,
+  RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
 } from './types';
-import { integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
+import { boolean, integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
+import { formatRules } from './rules/format';
+import { parseRulesValidated } from './rules/parse';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_TIMEOUT_MS = 0x7fffffff;
+/** Lines per batch call in restore(): large enough to keep the socket busy, small enough for progress. */
+const RESTORE_CHUNK = 5000;
 
 function timeoutOf(options: CallOptions | undefined, fallback: number, field = 'options.timeout'): number {
   if (options === undefined) return fallback;
@@ -210,6 +214,79 @@ export class Ipvs {
       { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, timeout);
   }
 
+  // ---- whole table ----
+
+  /**
+   * Every service with its destinations and stats, read in one pass: the services dump,
+   * then every destination dump back to back on the worker thread.
+   */
+  getTable(options?: CallOptions): Promise<ServiceEntry[]> {
+    return this.#readTable(timeoutOf(options, this.#timeout), true);
+  }
+
+  /** withStats false: counters left out (zero), for save(), which needs none and is faster without. */
+  #readTable(timeout: number, withStats: boolean): Promise<ServiceEntry[]> {
+    return this.#call({ operation: 'getTable', object: 'the IPVS table', timeoutMs: timeout }, async () => {
+      const deadline = Date.now() + timeout;
+      const records = (await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, timeout)).filter((r) => r.service);
+      if (records.length === 0) return [];
+      const requests = records.map((r): NativeRequest => ({ cmd: CMD.GET_DEST, dump: true, service: recordServiceKey(r) }));
+      const dests = await this.#client.queryEach(requests, Math.max(1, deadline - Date.now()), withStats);
+      return records.map((r, i): ServiceEntry => ({
+        ...serviceInfo(r),
+        destinations: dests[i].filter((d) => d.destination).map(destinationInfo),
+      }));
+    });
+  }
+
+  /** The table as ipvsadm rules text (`ipvsadm -S -n`'s lines, plus thresholds unless told not to). */
+  async save(options?: CallOptions & FormatOptions): Promise<string> {
+    const obj = options === undefined ? {} : plainObject(options, 'options');
+    onlyKeys(obj, ['timeout', 'thresholds'], 'options');
+    const thresholds = obj.thresholds === undefined ? true : boolean(obj.thresholds, 'options.thresholds');
+    const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
+    return formatRules(await this.#readTable(timeout, false), { thresholds });
+  }
+
+  /**
+   * Applies ipvsadm rules text (what `ipvsadm -R` reads). Parses and validates every line
+   * first (IpvsRulesError, nothing applied, if any line is bad), then sends the lines in
+   * batches. Like ipvsadm -R it does not flush first: add `-C` to the text for that.
+   * Resolves with every line's status; it does not throw for lines the kernel refused.
+   */
+  async restore(text: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    const obj = plainObject(options, 'options');
+    onlyKeys(obj, ['timeout', 'stopOnError', 'onProgress'], 'options');
+    const stopOnError = obj.stopOnError === undefined ? false : boolean(obj.stopOnError, 'options.stopOnError');
+    if (obj.onProgress !== undefined && typeof obj.onProgress !== 'function')
+      throw new IpvsValidationError('options.onProgress', obj.onProgress, 'a function');
+    const onProgress = obj.onProgress as RestoreOptions['onProgress'];
+    const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
+    const { rules, ops } = parseRulesValidated(text);
+    const results: RestoreLineResult[] = [];
+    // Chunks bound each call's deadline and let progress be reported; stopOnError goes line by line.
+    const chunk = stopOnError ? 1 : RESTORE_CHUNK;
+    let stopped = false;
+    for (let i = 0; i < rules.length; i += chunk) {
+      const part = rules.slice(i, i + chunk);
+      if (stopped) {
+        for (const r of part) results.push({ line: r.line, text: r.text, operation: r.operation, status: 'skipped' });
+        continue;
+      }
+      const outcome = await this.#apply(ops.slice(i, i + chunk), timeout);
+      outcome.forEach((o, k) => {
+        const r = part[k];
+        const status = o.ok ? 'applied' : o.applied === 'unknown' ? 'unknown' : 'failed';
+        results.push({ line: r.line, text: r.text, operation: r.operation, status, ...(o.ok ? {} : { error: o.error }) });
+        if (!o.ok && stopOnError) stopped = true;
+      });
+      onProgress?.(results.length, rules.length);
+    }
+    const count = (s: RestoreLineResult['status']) => results.filter((r) => r.status === s).length;
+    const applied = count('applied');
+    return { lines: results, applied, failed: count('failed'), unknown: count('unknown'), skipped: count('skipped'), ok: applied === results.length };
+  }
+
   // ---- batch ----
 
   /**
@@ -220,15 +297,18 @@ export class Ipvs {
    */
   async batch(operations: readonly BatchOperation[], options?: CallOptions): Promise<BatchResult[]> {
     const ops = validateBatch(operations);
-    const timeout = timeoutOf(options, this.#timeout);
+    return this.#apply(ops, timeoutOf(options, this.#timeout));
+  }
+
+  // ---- internals ----
+
+  #apply(ops: ValidatedOp[], timeout: number): Promise<BatchResult[]> {
     return this.#queue.run(async () => {
       const planned = await this.#wrap({ operation: 'batch', object: 'batch', timeoutMs: timeout }, () =>
         resolve(ops, this.#reader(timeout)));
       return this.#send(planned, timeout);
     }, () => new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'batch' }));
   }
-
-  // ---- internals ----
 
   async #single(operation: BatchOperation, options?: CallOptions): Promise<void> {
     const op = validateOp(operation, '');
@@ -254,16 +334,16 @@ export class Ipvs {
     }
     let sent = 0;
     return planned.map((p): BatchResult => {
-      const context = { ...p.context, timeoutMs: timeout };
+      const context = () => ({ ...contextOf(p.validated), timeoutMs: timeout });
       if (!p.request) {
-        return { ok: false, operation: p.operation, error: new IpvsError(p.knownErrno!, context), applied: 'no' };
+        return { ok: false, operation: p.operation, error: new IpvsError(p.knownErrno!, context()), applied: 'no' };
       }
       const s = status[sent++];
       if (s === 0) return { ok: true, operation: p.operation };
-      if (s > 0) return { ok: false, operation: p.operation, error: new IpvsError(s, context), applied: 'no' };
+      if (s > 0) return { ok: false, operation: p.operation, error: new IpvsError(s, context()), applied: 'no' };
       const errno = failure?.errno ?? os.errno.EPROTO;
       return {
-        ok: false, operation: p.operation, error: new IpvsError(errno, { ...context, stage: failure?.stage }),
+        ok: false, operation: p.operation, error: new IpvsError(errno, { ...context(), stage: failure?.stage }),
         applied: s === STATUS_NOT_SENT ? 'no' : 'unknown',
       };
     });

@@ -32,7 +32,8 @@ export interface ValidatedOp {
 
 export interface PlannedOp {
   operation: BatchOperation;
-  context: ErrorContext;
+  /** For contextOf(), called only when the operation fails: describing 50,000 successes costs more than sending them. */
+  validated: ValidatedOp;
   /** Absent when the outcome is known without asking (an update of something that does not exist). */
   request?: NativeRequest;
   knownErrno?: number;
@@ -154,7 +155,7 @@ export async function resolve(ops: ValidatedOp[], reader: StateReader): Promise<
   for (const op of ops) {
     const svc = op.service;
     const dst = op.destination;
-    const known = (errno: number) => planned.push({ operation: op.operation, context: contextOf(op), knownErrno: errno });
+    const known = (errno: number) => planned.push({ operation: op.operation, validated: op, knownErrno: errno });
     const options = (op.operation as { options?: unknown }).options;
     switch (op.kind) {
       case 'updateService': {
@@ -183,7 +184,7 @@ export async function resolve(ops: ValidatedOp[], reader: StateReader): Promise<
     if (op.kind === 'addDestination' || op.kind === 'updateDestination') overlay.setDestination(svc!, dst!, op.destinationConfig!);
     if (op.kind === 'deleteDestination') overlay.setDestination(svc!, dst!, null);
     if (op.kind === 'flush') overlay.flush();
-    planned.push({ operation: op.operation, context: contextOf(op), request: requestOf(op) });
+    planned.push({ operation: op.operation, validated: op, request: requestOf(op) });
   }
   return planned;
 }

@@ -204,3 +204,64 @@ export type BatchOperation =
 export type BatchResult =
   | { ok: true; operation: BatchOperation }
   | { ok: false; operation: BatchOperation; error: import('./errors').IpvsError; applied: 'no' | 'unknown' };
+
+/** A service with its destinations, as getTable returns it. */
+export interface ServiceEntry extends ServiceInfo {
+  destinations: DestinationInfo[];
+}
+
+/** What formatRules needs of a table: identity and settings (stats are ignored). */
+export interface RulesService {
+  key: ServiceKey;
+  config: ServiceConfig;
+  destinations: readonly { key: DestinationKey; config: DestinationConfig }[];
+}
+
+/** One command line of rules text and the operation it means. */
+export interface ParsedRule {
+  /** 1-based line number in the text. */
+  line: number;
+  /** The line as written. */
+  text: string;
+  operation: BatchOperation;
+}
+
+export interface FormatOptions {
+  /**
+   * Write -x/-y for destinations with connection thresholds (default true). `ipvsadm -S`
+   * drops them; `ipvsadm -R` reads them. False gives exactly ipvsadm's lines.
+   */
+  thresholds?: boolean;
+}
+
+export interface RestoreOptions extends CallOptions {
+  /**
+   * Stop at the first line that fails: later lines are not sent (status 'skipped'). Lines
+   * then go one per round trip, so this is slower than the default, which sends everything
+   * in batches and reports every failure.
+   */
+  stopOnError?: boolean;
+  /** Called as lines complete (done, total), for progress display. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The outcome of one line of a restore. */
+export interface RestoreLineResult {
+  line: number;
+  text: string;
+  operation: BatchOperation;
+  /** applied: took effect; failed: refused (see error); unknown: sent, answer lost; skipped: not sent. */
+  status: 'applied' | 'failed' | 'unknown' | 'skipped';
+  error?: import('./errors').IpvsError;
+}
+
+export interface RestoreResult {
+  /** Every command line, in text order. */
+  lines: RestoreLineResult[];
+  applied: number;
+  failed: number;
+  unknown: number;
+  skipped: number;
+  /** True when every line was applied. */
+  ok: boolean;
+}

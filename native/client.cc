@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include <cerrno>
+#include <chrono>
 #include <exception>
 #include <new>
 #include <vector>
@@ -16,6 +17,20 @@ int TimeoutArg(const Napi::CallbackInfo& info, size_t index) {
   if (!(ms >= 1 && ms <= 2147483647.0))
     throw Napi::TypeError::New(info.Env(), "timeout must be a number of milliseconds from 1 to 2^31-1");
   return static_cast<int>(ms);
+}
+
+std::vector<Request> RequestsFromJs(Napi::Value value) {
+  if (!value.IsArray()) throw Napi::TypeError::New(value.Env(), "requests must be an array");
+  Napi::Array arr = value.As<Napi::Array>();
+  std::vector<Request> requests;
+  requests.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    // A scope per element: tens of thousands of handles in one scope cost
+    // more than the conversion itself.
+    Napi::HandleScope scope(value.Env());
+    requests.push_back(RequestFromJs(arr.Get(i)));
+  }
+  return requests;
 }
 
 // A worker that settles a Promise. Subclasses fill outcome_ in Run() on the
@@ -133,25 +148,56 @@ class ExecuteWorker : public PromiseWorker {
   std::vector<int> status_;
 };
 
+// One query, or many run back to back on the worker thread (dumps cannot
+// overlap on one socket), all within one deadline: a table listing costs one
+// thread hop instead of one per service.
 class QueryWorker : public PromiseWorker {
  public:
-  QueryWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, Request req, int ms)
-      : PromiseWorker(receiver, "ipvs:query"), channel_(std::move(ch)), request_(std::move(req)),
-        timeoutMs_(ms) {}
+  QueryWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, std::vector<Request> reqs, bool many, int ms,
+              bool withStats = true)
+      : PromiseWorker(receiver, "ipvs:query"), channel_(std::move(ch)), requests_(std::move(reqs)), many_(many),
+        withStats_(withStats), timeoutMs_(ms) {}
 
  protected:
-  Outcome Run() override { return channel_->Query(request_, timeoutMs_, &records_); }
+  Outcome Run() override {
+    auto deadline = Channel::Clock::now() + std::chrono::milliseconds(timeoutMs_);
+    records_.resize(requests_.size());
+    for (size_t i = 0; i < requests_.size(); i++) {
+      // Answers that are ready at once never make Query look at the clock.
+      if (i % 64 == 63 && Channel::Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel");
+      Outcome o = channel_->Query(requests_[i], deadline, &records_[i]);
+      if (!o.ok()) return o;
+      if (!withStats_)
+        for (Record& r : records_[i]) r.service.hasStats = r.destination.hasStats = false;
+    }
+    return Outcome::Ok();
+  }
   Napi::Value Result() override {
+    if (!many_) return Records(records_[0]);
     Napi::Array out = Napi::Array::New(Env(), records_.size());
-    for (size_t i = 0; i < records_.size(); i++) out.Set(static_cast<uint32_t>(i), RecordToJs(Env(), records_[i]));
+    for (size_t i = 0; i < records_.size(); i++) {
+      Napi::HandleScope scope(Env());
+      out.Set(static_cast<uint32_t>(i), Records(records_[i]));
+    }
     return out;
   }
 
  private:
+  Napi::Array Records(const std::vector<Record>& records) {
+    Napi::Array out = Napi::Array::New(Env(), records.size());
+    for (size_t i = 0; i < records.size(); i++) {
+      Napi::HandleScope scope(Env());
+      out.Set(static_cast<uint32_t>(i), RecordToJs(Env(), records[i]));
+    }
+    return out;
+  }
+
   std::shared_ptr<Channel> channel_;
-  Request request_;
+  std::vector<Request> requests_;
+  bool many_;
+  bool withStats_;  // false: leave counters out (a save needs none, and they cost most of the conversion)
   int timeoutMs_;
-  std::vector<Record> records_;
+  std::vector<std::vector<Record>> records_;
 };
 
 }  // namespace
@@ -159,7 +205,8 @@ class QueryWorker : public PromiseWorker {
 Napi::Function Client::Define(Napi::Env env) {
   return DefineClass(env, "NativeClient",
                      {InstanceMethod<&Client::Open>("open"), InstanceMethod<&Client::Execute>("execute"),
-                      InstanceMethod<&Client::Query>("query"), InstanceMethod<&Client::Close>("close"),
+                      InstanceMethod<&Client::Query>("query"), InstanceMethod<&Client::QueryEach>("queryEach"),
+                      InstanceMethod<&Client::Close>("close"),
                       InstanceMethod<&Client::Family>("family")});
 }
 
@@ -204,11 +251,7 @@ Napi::Value Client::Open(const Napi::CallbackInfo& info) {
 
 Napi::Value Client::Execute(const Napi::CallbackInfo& info) {
   std::shared_ptr<Channel> ch = ChannelOrThrow(info.Env());
-  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "requests must be an array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  std::vector<Request> requests;
-  requests.reserve(arr.Length());
-  for (uint32_t i = 0; i < arr.Length(); i++) requests.push_back(RequestFromJs(arr.Get(i)));
+  std::vector<Request> requests = RequestsFromJs(info[0]);
   auto* worker = new ExecuteWorker(Value(), ch, std::move(requests), TimeoutArg(info, 1));
   worker->Queue();
   return worker->Promise();
@@ -216,7 +259,18 @@ Napi::Value Client::Execute(const Napi::CallbackInfo& info) {
 
 Napi::Value Client::Query(const Napi::CallbackInfo& info) {
   std::shared_ptr<Channel> ch = ChannelOrThrow(info.Env());
-  auto* worker = new QueryWorker(Value(), ch, RequestFromJs(info[0]), TimeoutArg(info, 1));
+  std::vector<Request> requests;
+  requests.push_back(RequestFromJs(info[0]));
+  auto* worker = new QueryWorker(Value(), ch, std::move(requests), false, TimeoutArg(info, 1));
+  worker->Queue();
+  return worker->Promise();
+}
+
+Napi::Value Client::QueryEach(const Napi::CallbackInfo& info) {
+  std::shared_ptr<Channel> ch = ChannelOrThrow(info.Env());
+  std::vector<Request> requests = RequestsFromJs(info[0]);
+  bool withStats = !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
+  auto* worker = new QueryWorker(Value(), ch, std::move(requests), true, TimeoutArg(info, 1), withStats);
   worker->Queue();
   return worker->Promise();
 }

@@ -33,8 +33,13 @@ constexpr int kWantedBufferBytes = 8 << 20;
 // skb truesize each; 1024 keeps a margin so no ACK is ever dropped.
 constexpr size_t kAckBudgetBytes = 1024;
 constexpr size_t kMaxChunkBytes = 64 << 10;
-// Large enough for the biggest skb a netlink dump sends (32 KiB).
-constexpr size_t kReceiveBufferBytes = 64 << 10;
+// Receive slots: large ones hold the biggest skb a netlink dump sends (32
+// KiB), two so that a short dump and its NLMSG_DONE come in one call; small
+// ones hold ACKs (36 bytes with NETLINK_CAP_ACK), many per call.
+constexpr size_t kLargeSlots = 2;
+constexpr size_t kLargeSlotBytes = 64 << 10;
+constexpr size_t kSmallSlots = 256;
+constexpr size_t kSmallSlotBytes = 256;
 
 void SetBuffer(int fd, int forceOpt, int opt, int bytes) {
   if (setsockopt(fd, SOL_SOCKET, forceOpt, &bytes, sizeof(bytes)) != 0)
@@ -67,7 +72,8 @@ Outcome Channel::Open(const std::string& nsPath, int timeoutMs, std::shared_ptr<
   std::shared_ptr<Channel> ch(new Channel());
   ch->wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (ch->wakeFd_ < 0) return Outcome::Fail(errno, "creating the wake-up eventfd");
-  ch->rxbuf_.resize(kReceiveBufferBytes);
+  ch->large_.Init(kLargeSlots, kLargeSlotBytes);
+  ch->small_.Init(kSmallSlots, kSmallSlotBytes);
   if (!nsPath.empty()) {
     Outcome o = OpenNetnsFile(nsPath, &ch->nsFd_);
     if (!o.ok()) return o;
@@ -180,24 +186,58 @@ Outcome Channel::SendAll(const uint8_t* data, size_t len, Deadline deadline) {
 // Reads datagrams until onMessage returns true (finished) for one of their
 // messages. Messages of other sequences or ports (left over from an earlier
 // exchange) are passed through too; onMessage decides what is its own.
-Outcome Channel::Receive(Deadline deadline, bool strict, const std::function<bool(const nlmsghdr*)>& onMessage) {
-  for (;;) {
-    Outcome o = WaitReadable(deadline, strict);
-    if (!o.ok()) return o;
-    ssize_t n = recv(fd_, rxbuf_.data(), rxbuf_.size(), MSG_TRUNC);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      return Outcome::Fail(errno, "reading from the kernel");
+// recvmmsg reads what is queued without waiting first (the kernel answers
+// during sendmsg, so it usually is), several datagrams per system call:
+// system calls are what bulk work costs, most of all in user-mode Linux.
+Outcome Channel::Receive(Deadline deadline, bool strict, bool small,
+                         const std::function<bool(const nlmsghdr*)>& onMessage) {
+  RxSlots& rx = small ? small_ : large_;
+  // Reading the clock is a system call in user-mode Linux (no vDSO): check
+  // the deadline of a dump that keeps data coming only every few reads.
+  for (unsigned reads = 0;; reads++) {
+    if (cancelled_) return Outcome::Fail(ECANCELED, "waiting for the kernel");
+    if (strict && reads % 16 == 15 && Clock::now() >= deadline)
+      return Outcome::Fail(ETIMEDOUT, "waiting for the kernel's answer");
+    rx.Reset();
+    int got = recvmmsg(fd_, rx.headers.data(), static_cast<unsigned>(rx.headers.size()), MSG_DONTWAIT, nullptr);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return Outcome::Fail(errno, "reading from the kernel");
+      Outcome o = WaitReadable(deadline, strict);
+      if (!o.ok()) return o;
+      continue;
     }
-    if (static_cast<size_t>(n) > rxbuf_.size()) return Outcome::Fail(EMSGSIZE, "reading from the kernel");
-    int len = static_cast<int>(n);
     bool finished = false;
-    for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(rxbuf_.data()); NLMSG_OK(nlh, len);
-         nlh = NLMSG_NEXT(nlh, len)) {
-      if (nlh->nlmsg_pid != localPort_) continue;
-      if (onMessage(nlh)) finished = true;
+    for (int m = 0; m < got; m++) {
+      int len = static_cast<int>(rx.headers[m].msg_len);
+      // Small slots are for ACKs, whose header and error code always fit; a
+      // longer datagram there can only be data nobody waits for.
+      if ((rx.headers[m].msg_hdr.msg_flags & MSG_TRUNC) && !small)
+        return Outcome::Fail(EMSGSIZE, "reading from the kernel");
+      len = std::min(len, static_cast<int>(rx.slotBytes));
+      for (const nlmsghdr* nlh = reinterpret_cast<const nlmsghdr*>(rx.Slot(m)); NLMSG_OK(nlh, len);
+           nlh = NLMSG_NEXT(nlh, len)) {
+        if (nlh->nlmsg_pid != localPort_) continue;
+        if (onMessage(nlh)) finished = true;
+      }
     }
     if (finished) return Outcome::Ok();
+  }
+}
+
+void Channel::RxSlots::Init(size_t count, size_t bytes) {
+  slotBytes = bytes;
+  buffer.assign(count * bytes, 0);
+  iovecs.resize(count);
+  headers.resize(count);
+}
+
+void Channel::RxSlots::Reset() {
+  for (size_t i = 0; i < headers.size(); i++) {
+    iovecs[i] = {Slot(i), slotBytes};
+    headers[i] = {};
+    headers[i].msg_hdr.msg_iov = &iovecs[i];
+    headers[i].msg_hdr.msg_iovlen = 1;
   }
 }
 
@@ -218,7 +258,7 @@ Outcome Channel::RoundTrip(nl_msg* msg, Deadline deadline, const DataHandler& on
   }
   int kernelErr = 0, dataErr = 0;
   bool dump = (flags & NLM_F_DUMP) == NLM_F_DUMP;
-  o = Receive(deadline, dump, [&](const nlmsghdr* nlh) {
+  o = Receive(deadline, dump, false, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_seq != seq) return false;
     if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE) {
       kernelErr = AckError(nlh);
@@ -267,11 +307,14 @@ Outcome Channel::ResolveFamily(Deadline deadline) {
 }
 
 Outcome Channel::Query(const Request& request, int timeoutMs, std::vector<Record>* records) {
+  return Query(request, Clock::now() + std::chrono::milliseconds(timeoutMs), records);
+}
+
+Outcome Channel::Query(const Request& request, Deadline deadline, std::vector<Record>* records) {
   std::lock_guard<std::mutex> lock(mu_);
-  Deadline deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
   if (cancelled_) return Outcome::Fail(ECANCELED, "client closed");
   if (!sock_) {
-    Outcome o = Connect(timeoutMs);
+    Outcome o = Connect(std::max(1, RemainingMs(deadline)));
     if (!o.ok()) return o;
   }
   nl_msg* msg = EncodeRequest(request, family_, NextSeq(1));
@@ -328,7 +371,7 @@ Outcome Channel::Execute(const std::vector<Request>& requests, int timeoutMs,
     if (!o.ok()) return Reconnect(o);
     for (uint32_t i = first; i < next; i++) (*status)[i] = kStatusUnknown;
     uint32_t waiting = next - first;
-    o = Receive(deadline, false, [&](const nlmsghdr* nlh) {
+    o = Receive(deadline, false, true, [&](const nlmsghdr* nlh) {
       uint32_t index = nlh->nlmsg_seq - base;  // wraps safely in uint32_t
       if (nlh->nlmsg_type != NLMSG_ERROR || index < first || index >= next) return false;
       if ((*status)[index] == kStatusUnknown) {

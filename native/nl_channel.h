@@ -5,6 +5,7 @@
 #pragma once
 
 #include <netlink/netlink.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -42,6 +43,8 @@ class Channel {
   // One request whose answer is data: a dump (read to NLMSG_DONE) or a single
   // GET (one reply then the ACK). A kernel error is returned as the outcome.
   Outcome Query(const Request& request, int timeoutMs, std::vector<Record>* records);
+  // The same with an absolute deadline, for many queries under one deadline.
+  Outcome Query(const Request& request, Clock::time_point deadline, std::vector<Record>* records);
 
   // Thread-safe: the waiting call, and every later one, fails with ECANCELED.
   void Cancel();
@@ -60,7 +63,8 @@ class Channel {
   Outcome Reconnect(const Outcome& cause);
   Outcome WaitReadable(Deadline deadline, bool strict);
   Outcome SendAll(const uint8_t* data, size_t len, Deadline deadline);
-  Outcome Receive(Deadline deadline, bool strict, const std::function<bool(const nlmsghdr*)>& onMessage);
+  // small: read into the ACK slots (many short datagrams) rather than the data slots.
+  Outcome Receive(Deadline deadline, bool strict, bool small, const std::function<bool(const nlmsghdr*)>& onMessage);
   Outcome RoundTrip(nl_msg* msg, Deadline deadline, const DataHandler& onData, bool* dirty);
   uint32_t NextSeq(uint32_t count);
 
@@ -75,7 +79,18 @@ class Channel {
   size_t window_ = 1;      // ACKs that fit in the receive buffer
   size_t chunkBytes_ = 0;  // bytes per sendmsg
   std::atomic<bool> cancelled_{false};
-  std::vector<uint8_t> rxbuf_;
+  // Buffers for recvmmsg: count slots of slotBytes each.
+  struct RxSlots {
+    size_t slotBytes = 0;
+    std::vector<uint8_t> buffer;
+    std::vector<iovec> iovecs;
+    std::vector<mmsghdr> headers;
+    void Init(size_t count, size_t bytes);
+    void Reset();
+    uint8_t* Slot(size_t i) { return buffer.data() + i * slotBytes; }
+  };
+  RxSlots large_;
+  RxSlots small_;
 };
 
 }  // namespace ipvs

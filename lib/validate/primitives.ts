@@ -40,13 +40,26 @@ export interface CheckedAddress {
   address: string;
 }
 
+/**
+ * Addresses already seen, text -> canonical form: bulk input repeats the same few
+ * addresses (a service's address on each of its destination lines), and each
+ * miss costs a call into the addon. Bounded: cleared when full.
+ */
+const seen = new Map<string, CheckedAddress>();
+const SEEN_MAX = 65536;
+
 export function address(value: unknown, field: string): CheckedAddress {
   if (typeof value !== 'string') throw new IpvsValidationError(field, value, 'an IPv4 or IPv6 address string');
+  const hit = seen.get(value);
+  if (hit) return hit;
   if (value.includes('%'))
     throw new IpvsValidationError(field, value, 'an address without a zone (IPVS has no scoped addresses)');
   const canonical = native().canonicalAddress(value);
   if (canonical === null) throw new IpvsValidationError(field, value, 'an IPv4 or IPv6 address');
-  return { family: canonical.includes(':') ? 'ipv6' : 'ipv4', address: canonical };
+  const checked: CheckedAddress = { family: canonical.includes(':') ? 'ipv6' : 'ipv4', address: canonical };
+  if (seen.size >= SEEN_MAX) seen.clear();
+  seen.set(value, checked);
+  return checked;
 }
 
 const IFNAME_FORBIDDEN = /[/:\s\0]/;

@@ -22,6 +22,10 @@ export class FakeClient implements NativeClient {
     calls.push({ method: 'query', requests: [request] });
     return answers.query.shift() ?? [];
   }
+  async queryEach(requests: NativeRequest[]): Promise<NativeRecord[][]> {
+    calls.push({ method: 'query', requests });
+    return requests.map(() => answers.query.shift() ?? []);
+  }
   close(): void {
     this.closed = true;
   }

@@ -1,0 +1,72 @@
+/**
+ * A table -> ipvsadm rules text: the lines `ipvsadm -S -n` writes, in its
+ * order, plus what ipvsadm loses and can still read back (-x/-y thresholds,
+ * fwmarks >= 2^31 written unsigned). `ipvsadm -R` accepts all of it.
+ */
+import { hostPort } from '../describe';
+import type { DestinationConfig, DestinationKey, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
+import { compareOrder, destinationOrder, serviceOrder } from './order';
+
+/** ipvsadm writes local (and bypass) destinations as -g: rules text has no switch for them. */
+const FORWARD_SWITCH = { masq: '-m', route: '-g', tunnel: '-i', local: '-g', bypass: '-g' } as const;
+
+export function serviceSwitch(key: ServiceKey): string {
+  if ('fwmark' in key) return `-f ${key.fwmark}${key.family === 'ipv6' ? ' -6' : ''}`;
+  const opt = key.protocol === 'tcp' ? '-t' : key.protocol === 'udp' ? '-u' : '--sctp-service';
+  return `${opt} ${hostPort(key.address, key.port)}`;
+}
+
+function isIpv6(key: ServiceKey): boolean {
+  return 'fwmark' in key ? key.family === 'ipv6' : key.address.includes(':');
+}
+
+function prefixToMask(prefix: number): string {
+  const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
+}
+
+export function serviceLine(key: ServiceKey, c: ServiceConfig): string {
+  let line = `-A ${serviceSwitch(key)} -s ${c.scheduler}`;
+  if (c.persistence) {
+    line += ` -p ${c.persistence.timeout}`;
+    const full = isIpv6(key) ? 128 : 32;
+    if (c.persistence.netmask !== full) line += ` -M ${isIpv6(key) ? c.persistence.netmask : prefixToMask(c.persistence.netmask)}`;
+  }
+  if (c.persistenceEngine) line += ` --pe ${c.persistenceEngine}`;
+  if (c.onePacket) line += ' -o';
+  if (c.schedulerFlags.length) line += ` -b ${c.schedulerFlags.join(',')}`;
+  return line;
+}
+
+export function destinationLine(service: ServiceKey, key: DestinationKey, c: DestinationConfig, thresholds = true): string {
+  let line = `-a ${serviceSwitch(service)} -r ${hostPort(key.address, key.port)} ${FORWARD_SWITCH[c.forwarding]} -w ${c.weight}`;
+  if (c.forwarding === 'tunnel' && c.tunnel) {
+    line += ` --tun-type ${c.tunnel.type}`;
+    if (c.tunnel.type === 'gue') line += ` --tun-port ${c.tunnel.port}`;
+    if (c.tunnel.type !== 'ipip') line += ` --tun-${c.tunnel.checksum}`;
+  }
+  if (thresholds && (c.upperThreshold || c.lowerThreshold)) line += ` -x ${c.upperThreshold} -y ${c.lowerThreshold}`;
+  return line;
+}
+
+/** Decorate-sort: the keys are computed once per item, not per comparison. */
+function sorted<T, K>(items: readonly T[], keyOf: (t: T) => K, compare: (a: K, b: K) => number): T[] {
+  return items.map((item) => ({ item, key: keyOf(item) }))
+    .sort((a, b) => compare(a.key, b.key))
+    .map((x) => x.item);
+}
+
+/**
+ * Writes a table as rules text, one `-A` line per service followed by its `-a` lines,
+ * sorted as ipvsadm sorts them. Ends with a newline unless the table is empty.
+ */
+export function formatRules(table: readonly RulesService[], options: FormatOptions = {}): string {
+  const thresholds = options.thresholds ?? true;
+  const lines: string[] = [];
+  for (const svc of sorted(table, (s) => serviceOrder(s.key), compareOrder)) {
+    lines.push(serviceLine(svc.key, svc.config));
+    for (const d of sorted(svc.destinations, (x) => destinationOrder(x.key), compareOrder))
+      lines.push(destinationLine(svc.key, d.key, d.config, thresholds));
+  }
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}

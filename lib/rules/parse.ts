@@ -1,0 +1,279 @@
+/**
+ * ipvsadm rules text -> batch operations. Every line `ipvsadm -R` accepts
+ * (-A -E -D -a -e -d -C -Z with all their options) means here what it means
+ * to ipvsadm: -E and -e replace every setting, with ipvsadm's defaults for
+ * what the line leaves out; route and tunnel destinations take the service's
+ * port. A text with any bad line is refused whole (IpvsRulesError lists them).
+ */
+import { IpvsRulesError, IpvsValidationError, type RuleProblem } from '../errors';
+import { validateOp, type ValidatedOp } from '../plan';
+import type {
+  BatchOperation, DestinationKey, DestinationOptions, ForwardingMethod, ParsedRule, SchedulerFlag, ServiceKey,
+  ServiceOptions, TunnelChecksum, TunnelType,
+} from '../types';
+import { ArgvError, optionTable, parseArgv, splitWords, type OptionSpec, type ParsedOption } from './argv';
+import { EndpointError, parseEndpoint } from './endpoint';
+
+class LineError extends Error {}
+
+const COMMANDS: Record<string, BatchOperation['op']> = {
+  'add-service': 'addService', 'edit-service': 'updateService', 'delete-service': 'deleteService',
+  'add-server': 'addDestination', 'edit-server': 'updateDestination', 'delete-server': 'deleteDestination',
+  clear: 'flush', zero: 'zero',
+};
+
+const SPECS: OptionSpec[] = [
+  // commands of rules text
+  { name: 'add-service', short: 'A', arity: 'none' }, { name: 'edit-service', short: 'E', arity: 'none' },
+  { name: 'delete-service', short: 'D', arity: 'none' }, { name: 'clear', short: 'C', arity: 'none' },
+  { name: 'zero', short: 'Z', arity: 'none' }, { name: 'add-server', short: 'a', arity: 'none' },
+  { name: 'edit-server', short: 'e', arity: 'none' }, { name: 'delete-server', short: 'd', arity: 'none' },
+  // other ipvsadm commands: known, so the message can say they do not belong here
+  { name: 'restore', short: 'R', arity: 'none' }, { name: 'save', short: 'S', arity: 'none' },
+  { name: 'list', short: 'L', arity: 'none' }, { name: 'help', short: 'h', arity: 'none' },
+  { name: 'version', short: 'v', arity: 'none' }, { name: 'set', arity: 'required' },
+  { name: 'start-daemon', arity: 'required' }, { name: 'stop-daemon', arity: 'required' },
+  // service and destination options
+  { name: 'tcp-service', short: 't', arity: 'required' }, { name: 'udp-service', short: 'u', arity: 'required' },
+  { name: 'sctp-service', arity: 'required' }, { name: 'fwmark-service', short: 'f', arity: 'required' },
+  { name: 'ipv6', short: '6', arity: 'none' }, { name: 'scheduler', short: 's', arity: 'required' },
+  { name: 'persistent', short: 'p', arity: 'optional' }, { name: 'netmask', short: 'M', arity: 'required' },
+  { name: 'pe', arity: 'required' }, { name: 'ops', short: 'o', arity: 'none' },
+  { name: 'sched-flags', short: 'b', arity: 'required' }, { name: 'real-server', short: 'r', arity: 'required' },
+  { name: 'gatewaying', short: 'g', arity: 'none' }, { name: 'ipip', short: 'i', arity: 'none' },
+  { name: 'masquerading', short: 'm', arity: 'none' }, { name: 'weight', short: 'w', arity: 'required' },
+  { name: 'u-threshold', short: 'x', arity: 'required' }, { name: 'l-threshold', short: 'y', arity: 'required' },
+  { name: 'tun-type', arity: 'required' }, { name: 'tun-port', arity: 'required' },
+  { name: 'tun-nocsum', arity: 'none' }, { name: 'tun-csum', arity: 'none' }, { name: 'tun-remcsum', arity: 'none' },
+  { name: 'numeric', short: 'n', arity: 'none' },
+];
+const TABLE = optionTable(SPECS);
+const OTHER_COMMANDS = new Set(['restore', 'save', 'list', 'help', 'version', 'set', 'start-daemon', 'stop-daemon']);
+
+const SERVICE_OPTS = ['tcp-service', 'udp-service', 'sctp-service', 'fwmark-service', 'ipv6'];
+const SERVICE_SETTINGS = ['scheduler', 'persistent', 'netmask', 'pe', 'ops', 'sched-flags'];
+const DEST_SETTINGS = [
+  'gatewaying', 'ipip', 'masquerading', 'weight', 'u-threshold', 'l-threshold',
+  'tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum',
+];
+const ALLOWED: Record<BatchOperation['op'], string[]> = {
+  addService: [...SERVICE_OPTS, ...SERVICE_SETTINGS],
+  updateService: [...SERVICE_OPTS, ...SERVICE_SETTINGS],
+  deleteService: SERVICE_OPTS,
+  addDestination: [...SERVICE_OPTS, 'real-server', ...DEST_SETTINGS],
+  updateDestination: [...SERVICE_OPTS, 'real-server', ...DEST_SETTINGS],
+  deleteDestination: [...SERVICE_OPTS, 'real-server'],
+  flush: [],
+  zero: SERVICE_OPTS,
+};
+
+const FORWARD_OPTS: Record<string, ForwardingMethod> = { gatewaying: 'route', ipip: 'tunnel', masquerading: 'masq' };
+const CHECKSUM_OPTS: Record<string, TunnelChecksum> = { 'tun-nocsum': 'nocsum', 'tun-csum': 'csum', 'tun-remcsum': 'remcsum' };
+/** ipvsadm's table of tunnel options per type: '+' required, 'x' illegal, ' ' optional. */
+const TUNNEL_RULES: Record<TunnelType, { port: '+' | 'x'; checksums: TunnelChecksum[] }> = {
+  ipip: { port: 'x', checksums: [] },
+  gue: { port: '+', checksums: ['nocsum', 'csum', 'remcsum'] },
+  gre: { port: 'x', checksums: ['nocsum', 'csum'] },
+};
+
+/** ipvsadm's string_to_number: decimal digits only, within range. */
+function number(opt: ParsedOption, min: number, max: number): number {
+  const v = opt.value ?? '';
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) throw new LineError(`${opt.spelling} expects an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Fwmarks from 1 to 2^32-1; ipvsadm's own negative spelling of marks >= 2^31 is read too. */
+function fwmark(opt: ParsedOption): number {
+  const v = opt.value ?? '';
+  if (!/^-?\d+$/.test(v)) throw new LineError(`${opt.spelling} expects a firewall mark, got ${JSON.stringify(v)}`);
+  let n = Number(v);
+  if (n < 0 && n >= -0x80000000) n += 0x100000000;
+  if (!(n >= 1 && n <= 0xffffffff)) throw new LineError(`${opt.spelling} expects a firewall mark from 1 to 4294967295, got ${v}`);
+  return n;
+}
+
+interface Line {
+  command: BatchOperation['op'];
+  opts: Map<string, ParsedOption>;
+}
+
+function readLine(words: string[]): Line {
+  let command: BatchOperation['op'] | undefined;
+  let commandSpelling = '';
+  const opts = new Map<string, ParsedOption>();
+  for (const opt of parseArgv(words, TABLE)) {
+    if (OTHER_COMMANDS.has(opt.name)) throw new LineError(`${opt.spelling} is not a command of rules text`);
+    if (opt.name === 'numeric') continue;
+    if (COMMANDS[opt.name]) {
+      if (command) throw new LineError(`two commands on one line (${commandSpelling} and ${opt.spelling})`);
+      command = COMMANDS[opt.name];
+      commandSpelling = opt.spelling;
+      continue;
+    }
+    if (opts.has(opt.name)) throw new LineError(`option ${opt.spelling} given twice`);
+    opts.set(opt.name, opt);
+  }
+  if (!command) throw new LineError('no command (-A, -E, -D, -a, -e, -d, -C or -Z)');
+  for (const [name, opt] of opts)
+    if (!ALLOWED[command].includes(name)) throw new LineError(`option ${opt.spelling} does not apply to ${commandSpelling}`);
+  return { command, opts };
+}
+
+function serviceOf(opts: Map<string, ParsedOption>): ServiceKey {
+  const given = ['tcp-service', 'udp-service', 'sctp-service', 'fwmark-service'].filter((n) => opts.has(n));
+  if (given.length === 0) throw new LineError('no service (-t, -u, --sctp-service or -f)');
+  if (given.length > 1) throw new LineError(`more than one service (${given.map((n) => opts.get(n)!.spelling).join(', ')})`);
+  const opt = opts.get(given[0])!;
+  const v6 = opts.has('ipv6');
+  if (given[0] === 'fwmark-service') return { fwmark: fwmark(opt), family: v6 ? 'ipv6' : 'ipv4' };
+  const protocol = given[0] === 'tcp-service' ? 'tcp' : given[0] === 'udp-service' ? 'udp' : 'sctp';
+  const ep = parseEndpoint(opt.value!, protocol);
+  if (v6 && ep.family !== 'ipv6') throw new LineError(`-6 with the IPv4 service address ${ep.address}`);
+  return { protocol, address: ep.address, port: ep.port ?? 0 };
+}
+
+function serviceOptions(opts: Map<string, ParsedOption>, replace: boolean): ServiceOptions {
+  const o: ServiceOptions = {};
+  const s = opts.get('scheduler');
+  if (s || replace) o.scheduler = s?.value ?? 'wlc';
+  const b = opts.get('sched-flags');
+  if (b || replace) o.schedulerFlags = (b?.value?.split(',').filter(Boolean) ?? []) as SchedulerFlag[];
+  if (opts.has('ops') || replace) o.onePacket = opts.has('ops');
+  const p = opts.get('persistent');
+  if (p) {
+    const persistence: { timeout?: number; netmask?: number | string } = {};
+    if (p.value !== undefined) persistence.timeout = number(p, 1, 31 * 86400);
+    // -M without -p means nothing to ipvsadm either: the kernel ignores the mask of a non-persistent service.
+    const m = opts.get('netmask');
+    if (m) persistence.netmask = /^\d+$/.test(m.value!) ? Number(m.value) : m.value!;
+    o.persistence = persistence;
+  } else if (replace) o.persistence = false;
+  const pe = opts.get('pe');
+  if (pe || replace) o.persistenceEngine = pe?.value ?? null;
+  return o;
+}
+
+function destinationOf(opts: Map<string, ParsedOption>, service: ServiceKey, forwarding: ForwardingMethod | undefined): DestinationKey {
+  const r = opts.get('real-server');
+  if (!r) throw new LineError('no real server (-r)');
+  const servicePort = 'port' in service ? service.port : 0;
+  const ep = parseEndpoint(r.value!, 'protocol' in service ? service.protocol : 'tcp');
+  // ipvsadm: route and tunnel destinations of address services always take the service's port.
+  const port = (forwarding === 'route' || forwarding === 'tunnel') && 'port' in service ? servicePort : ep.port ?? servicePort;
+  return { address: ep.address, port };
+}
+
+function forwardingOf(opts: Map<string, ParsedOption>): ForwardingMethod | undefined {
+  const given = Object.keys(FORWARD_OPTS).filter((n) => opts.has(n));
+  if (given.length > 1) throw new LineError(`more than one forwarding method (${given.map((n) => opts.get(n)!.spelling).join(', ')})`);
+  return given.length ? FORWARD_OPTS[given[0]] : undefined;
+}
+
+function destinationOptions(opts: Map<string, ParsedOption>, forwarding: ForwardingMethod | undefined, replace: boolean): DestinationOptions {
+  const o: DestinationOptions = {};
+  if (forwarding || replace) o.forwarding = forwarding ?? 'route';
+  const w = opts.get('weight');
+  if (w || replace) o.weight = w ? number(w, 0, 0x7fffffff) : 1;
+  const x = opts.get('u-threshold');
+  if (x || replace) o.upperThreshold = x ? number(x, 0, 0x7fffffff) : 0;
+  const y = opts.get('l-threshold');
+  if (y || replace) o.lowerThreshold = y ? number(y, 0, 0x7fffffff) : 0;
+
+  const tunnelOpts = ['tun-type', 'tun-port', ...Object.keys(CHECKSUM_OPTS)].filter((n) => opts.has(n));
+  if (forwarding !== 'tunnel') {
+    if (tunnelOpts.length) throw new LineError(`${opts.get(tunnelOpts[0])!.spelling} needs the tunnel method (-i)`);
+    if (replace) o.tunnel = null;
+    return o;
+  }
+  const typeOpt = opts.get('tun-type');
+  const type = (typeOpt?.value ?? 'ipip') as TunnelType;
+  const rules = TUNNEL_RULES[type];
+  if (!rules) throw new LineError(`--tun-type expects ipip, gue or gre, got ${JSON.stringify(typeOpt!.value)}`);
+  const portOpt = opts.get('tun-port');
+  if (rules.port === 'x' && portOpt) throw new LineError(`--tun-port does not apply to the '${type}' tunnel type`);
+  if (rules.port === '+' && !portOpt) throw new LineError(`the '${type}' tunnel type needs --tun-port`);
+  const checksums = Object.keys(CHECKSUM_OPTS).filter((n) => opts.has(n));
+  if (checksums.length > 1) throw new LineError(`${opts.get(checksums[1])!.spelling} conflicts with ${opts.get(checksums[0])!.spelling}`);
+  const checksum = checksums.length ? CHECKSUM_OPTS[checksums[0]] : 'nocsum';
+  if (checksums.length && !rules.checksums.includes(checksum))
+    throw new LineError(`${opts.get(checksums[0])!.spelling} does not apply to the '${type}' tunnel type`);
+  o.tunnel = { type, checksum, ...(portOpt ? { port: number(portOpt, 1, 65535) } : {}) };
+  return o;
+}
+
+function operationOf(line: Line): BatchOperation {
+  const { command, opts } = line;
+  if (command === 'flush') return { op: 'flush' };
+  if (command === 'zero') return opts.size ? { op: 'zero', service: serviceOf(opts) } : { op: 'zero' };
+  if (opts.has('ipv6') && !opts.has('fwmark-service') && SERVICE_OPTS.slice(0, 3).every((n) => !opts.has(n)))
+    throw new LineError('-6 without a service');
+  const service = serviceOf(opts);
+  switch (command) {
+    case 'addService':
+      return { op: command, service, options: serviceOptions(opts, false) };
+    case 'updateService':
+      return { op: command, service, options: serviceOptions(opts, true) };
+    case 'deleteService':
+      return { op: command, service };
+    default: {
+      const forwarding = forwardingOf(opts);
+      const destination = destinationOf(opts, service, command === 'deleteDestination' ? undefined : forwarding ?? 'route');
+      if (command === 'deleteDestination') return { op: command, service, destination };
+      const options = destinationOptions(opts, forwarding, command === 'updateDestination');
+      return { op: command, service, destination, options } as BatchOperation;
+    }
+  }
+}
+
+/** Library field paths as the ipvsadm options that set them. */
+const FIELD_OPTIONS: [RegExp, string][] = [
+  [/^service\.fwmark/, '-f'], [/^service\.(address|port)/, 'service'], [/^options\.scheduler$/, '-s'],
+  [/^options\.schedulerFlags/, '-b'], [/^options\.persistence\.timeout/, '-p'], [/^options\.persistence\.netmask/, '-M'],
+  [/^options\.persistenceEngine/, '--pe'], [/^destination\./, '-r'], [/^options\.weight/, '-w'],
+  [/^options\.upperThreshold/, '-x'], [/^options\.lowerThreshold/, '-y'], [/^options\.tunnel\.port/, '--tun-port'],
+];
+
+function reasonOf(err: unknown): string {
+  if (!(err instanceof IpvsValidationError)) return (err as Error).message;
+  const field = err.field.replace(/^operation\./, '');
+  const option = FIELD_OPTIONS.find(([re]) => re.test(field))?.[1] ?? field;
+  return `${option}: ${err.message.slice(err.field.length + 2)}`;
+}
+
+/**
+ * Parses ipvsadm rules text (what `ipvsadm -S -n` writes and `ipvsadm -R` reads) into
+ * operations, one per command line; blank lines and `#` comments are skipped. Throws
+ * IpvsRulesError naming every bad line (number, text, reason); returns nothing partial.
+ */
+export function parseRules(text: string): ParsedRule[] {
+  return parseRulesValidated(text).rules;
+}
+
+/** parseRules, keeping the validated operations so that applying them does not check twice. @internal */
+export function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedOp[] } {
+  if (typeof text !== 'string') throw new IpvsValidationError('text', text, 'rules text (a string)');
+  const rules: ParsedRule[] = [];
+  const ops: ValidatedOp[] = [];
+  const problems: RuleProblem[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].replace(/\r$/, '');
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    try {
+      const words = splitWords(trimmed);
+      if (words[0] === 'ipvsadm') words.shift();
+      const operation = operationOf(readLine(words));
+      ops.push(validateOp(operation, 'operation'));
+      rules.push({ line: i + 1, text: raw, operation });
+    } catch (err) {
+      if (!(err instanceof LineError || err instanceof ArgvError || err instanceof EndpointError || err instanceof IpvsValidationError))
+        throw err;
+      problems.push({ line: i + 1, text: raw, reason: reasonOf(err) });
+    }
+  }
+  if (problems.length) throw new IpvsRulesError(problems);
+  return { rules, ops };
+}
