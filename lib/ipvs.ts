@@ -11,11 +11,11 @@ import { SerialQueue } from './queue';
 import type {
   BatchOperation, BatchResult, CallOptions, DaemonInfo, DaemonOptions, DaemonState, DestinationConfig,
   DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions, RestoreLineResult,
-  RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
+  ParsedRule, RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
 } from './types';
 import { boolean, integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
 import { formatRules } from './rules/format';
-import { parseRulesValidated } from './rules/parse';
+import { rulesToApply } from './rules/parse';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
@@ -249,12 +249,12 @@ export class Ipvs {
   }
 
   /**
-   * Applies ipvsadm rules text (what `ipvsadm -R` reads). Parses and validates every line
-   * first (IpvsRulesError, nothing applied, if any line is bad), then sends the lines in
+   * Applies ipvsadm rules text (what `ipvsadm -R` reads), or what parseRules() returned.
+   * Parses and validates every line first (IpvsRulesError, nothing applied, if any line is bad), then sends the lines in
    * batches. Like ipvsadm -R it does not flush first: add `-C` to the text for that.
    * Resolves with every line's status; it does not throw for lines the kernel refused.
    */
-  async restore(text: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  async restore(rules_: string | readonly ParsedRule[], options: RestoreOptions = {}): Promise<RestoreResult> {
     const obj = plainObject(options, 'options');
     onlyKeys(obj, ['timeout', 'stopOnError', 'onProgress'], 'options');
     const stopOnError = obj.stopOnError === undefined ? false : boolean(obj.stopOnError, 'options.stopOnError');
@@ -262,7 +262,7 @@ export class Ipvs {
       throw new IpvsValidationError('options.onProgress', obj.onProgress, 'a function');
     const onProgress = obj.onProgress as RestoreOptions['onProgress'];
     const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
-    const { rules, ops } = parseRulesValidated(text);
+    const { rules, ops } = rulesToApply(rules_);
     const results: RestoreLineResult[] = [];
     // Chunks bound each call's deadline and let progress be reported; stopOnError goes line by line.
     const chunk = stopOnError ? 1 : RESTORE_CHUNK;

@@ -1,64 +1,40 @@
-/** `node-ipvs list`: the IPVS table, as `ipvsadm -L -n` shows it, or as JSON. */
-import { parseArgs } from 'node:util';
-import { hostPort } from '../describe';
-import { Ipvs } from '../ipvs';
-import type { DestinationInfo, ServiceInfo } from '../types';
+/** `node-ipvs list`: the IPVS table as `ipvsadm -L -n` shows it, or as JSON. */
+import { formatListing, type ListFormat } from './listing';
+import { parse, printJson, UsageError, withClient, type Command } from './common';
 
-const HELP = `usage: node-ipvs list [--netns NAME] [--json]
+const HELP = `usage: node-ipvs list [--stats | --rate | --thresholds | --persistent-conn | --tun-info] [--exact] [--json] [--netns NAME]
 
-Lists virtual services and their real servers.
+Lists virtual services and their real servers, sorted as ipvsadm -L -n sorts them.
 
 options:
-  --netns NAME   the IPVS table of network namespace NAME (or a path)
-  --json         machine-readable output (counters as decimal strings)
+  --stats            counters: connections, packets and bytes in and out
+  --rate             rates per second (CPS, packets, bytes)
+  --exact            exact numbers instead of K/M/G (with --stats or --rate)
+  --thresholds       upper and lower connection thresholds
+  --persistent-conn  persistent connection counts
+  --tun-info         tunnel type, port and checksum mode
+  --json             everything the kernel reports, as JSON (counters as strings)
+  --netns NAME       the table of network namespace NAME (a name under /run/netns or a path)
 `;
 
-const FORWARD_LABEL = { masq: 'Masq', route: 'Route', tunnel: 'Tunnel', local: 'Local', bypass: 'Bypass' } as const;
+const FORMATS: ListFormat[] = ['stats', 'rate', 'thresholds', 'persistent-conn', 'tun-info'];
 
-function serviceLine(s: ServiceInfo): string {
-  const k = s.key;
-  const head = 'fwmark' in k ? `FWM  ${k.fwmark}${s.family === 'ipv6' ? ' IPv6' : ''}` : `${k.protocol.toUpperCase().padEnd(4)} ${hostPort(k.address, k.port)}`;
-  const flags = [...s.config.schedulerFlags, ...(s.config.onePacket ? ['ops'] : [])];
-  const persistent = s.config.persistence ? ` persistent ${s.config.persistence.timeout}` : '';
-  return `${head} ${s.config.scheduler}${flags.length ? ` (${flags.join(',')})` : ''}${persistent}`;
-}
-
-function destinationLine(d: DestinationInfo): string {
-  return `  -> ${hostPort(d.key.address, d.key.port).padEnd(28)} ${FORWARD_LABEL[d.config.forwarding].padEnd(7)} ` +
-    `${String(d.config.weight).padEnd(6)} ${String(d.connections.active).padEnd(10)} ${d.connections.inactive}`;
-}
-
-export const listCommand = {
-  summary: 'list services and destinations (like ipvsadm -L -n)',
-  async run(args: string[]): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: { netns: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-    if (values.help) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    const ipvs = await Ipvs.open(values.netns ? { netns: values.netns } : {});
-    try {
+export const listCommand: Command = {
+  summary: 'list services and destinations (ipvsadm -L -n)',
+  async run(args) {
+    const p = parse(args, {
+      stats: { type: 'boolean' }, rate: { type: 'boolean' }, exact: { type: 'boolean' }, thresholds: { type: 'boolean' },
+      'persistent-conn': { type: 'boolean' }, 'tun-info': { type: 'boolean' }, json: { type: 'boolean' },
+    }, HELP);
+    if (!p) return 0;
+    const chosen = FORMATS.filter((f) => p.values[f]);
+    if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(', --')}`);
+    return withClient(p.values, async (ipvs) => {
       const info = await ipvs.info();
-      const services = await ipvs.listServices();
-      const table = [];
-      for (const service of services) table.push({ service, destinations: await ipvs.listDestinations(service.key) });
-      if (values.json) {
-        process.stdout.write(`${JSON.stringify({ info, services: table }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
-        return 0;
-      }
-      const out = [
-        `IP Virtual Server version ${info.version} (size=${info.connectionTableSize})`,
-        'Prot LocalAddress:Port Scheduler Flags',
-        '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
-      ];
-      for (const { service, destinations } of table) out.push(serviceLine(service), ...destinations.map(destinationLine));
-      process.stdout.write(`${out.join('\n')}\n`);
+      const table = await ipvs.getTable();
+      if (p.values.json) printJson({ info, services: table });
+      else process.stdout.write(formatListing(info, table, chosen[0] ?? 'default', Boolean(p.values.exact)));
       return 0;
-    } finally {
-      ipvs.close();
-    }
+    });
   },
 };

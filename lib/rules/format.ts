@@ -5,7 +5,7 @@
  */
 import { hostPort } from '../describe';
 import type { DestinationConfig, DestinationKey, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
-import { compareOrder, destinationOrder, serviceOrder } from './order';
+import { sortDestinations, sortServices } from './order';
 
 /** ipvsadm writes local (and bypass) destinations as -g: rules text has no switch for them. */
 const FORWARD_SWITCH = { masq: '-m', route: '-g', tunnel: '-i', local: '-g', bypass: '-g' } as const;
@@ -49,13 +49,6 @@ export function destinationLine(service: ServiceKey, key: DestinationKey, c: Des
   return line;
 }
 
-/** Decorate-sort: the keys are computed once per item, not per comparison. */
-function sorted<T, K>(items: readonly T[], keyOf: (t: T) => K, compare: (a: K, b: K) => number): T[] {
-  return items.map((item) => ({ item, key: keyOf(item) }))
-    .sort((a, b) => compare(a.key, b.key))
-    .map((x) => x.item);
-}
-
 /**
  * Writes a table as rules text, one `-A` line per service followed by its `-a` lines,
  * sorted as ipvsadm sorts them. Ends with a newline unless the table is empty.
@@ -63,9 +56,9 @@ function sorted<T, K>(items: readonly T[], keyOf: (t: T) => K, compare: (a: K, b
 export function formatRules(table: readonly RulesService[], options: FormatOptions = {}): string {
   const thresholds = options.thresholds ?? true;
   const lines: string[] = [];
-  for (const svc of sorted(table, (s) => serviceOrder(s.key), compareOrder)) {
+  for (const svc of sortServices(table)) {
     lines.push(serviceLine(svc.key, svc.config));
-    for (const d of sorted(svc.destinations, (x) => destinationOrder(x.key), compareOrder))
+    for (const d of sortDestinations(svc.destinations))
       lines.push(destinationLine(svc.key, d.key, d.config, thresholds));
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

@@ -41,15 +41,30 @@ function familyOf(address: string): number {
 type Order = [number, number, number, number[], number];
 
 /** A service's sort key: compute once, compare many times. */
-export function serviceOrder(key: ServiceKey): Order {
+function serviceOrder(key: ServiceKey): Order {
   if ('fwmark' in key) return [key.fwmark, AF[key.family ?? 'ipv4'], 0, [], 0];
   return [0, familyOf(key.address), PROTOCOLS[key.protocol], addressBytes(key.address), key.port];
 }
 
-export function destinationOrder(key: DestinationKey): Order {
+function destinationOrder(key: DestinationKey): Order {
   return [0, familyOf(key.address), 0, addressBytes(key.address), key.port];
 }
 
-export function compareOrder(x: Order, y: Order): number {
+function compareOrder(x: Order, y: Order): number {
   return x[0] - y[0] || x[1] - y[1] || x[2] - y[2] || compareBytes(x[3], y[3]) || x[4] - y[4];
+}
+
+/** Decorate-sort: each key is computed once, not per comparison. */
+function sortBy<T>(items: readonly T[], order: (t: T) => Order): T[] {
+  return items.map((item) => ({ item, key: order(item) }))
+    .sort((a, b) => compareOrder(a.key, b.key))
+    .map((x) => x.item);
+}
+
+export function sortServices<T extends { key: ServiceKey }>(services: readonly T[]): T[] {
+  return sortBy(services, (s) => serviceOrder(s.key));
+}
+
+export function sortDestinations<T extends { key: DestinationKey }>(destinations: readonly T[]): T[] {
+  return sortBy(destinations, (d) => destinationOrder(d.key));
 }

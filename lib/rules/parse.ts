@@ -248,11 +248,27 @@ function reasonOf(err: unknown): string {
  * IpvsRulesError naming every bad line (number, text, reason); returns nothing partial.
  */
 export function parseRules(text: string): ParsedRule[] {
-  return parseRulesValidated(text).rules;
+  const { rules, ops } = parseRulesValidated(text);
+  validated.set(rules, ops);
+  return rules;
 }
 
-/** parseRules, keeping the validated operations so that applying them does not check twice. @internal */
-export function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedOp[] } {
+/** Validated operations of arrays parseRules returned, so that restoring them does not check twice. */
+const validated = new WeakMap<readonly ParsedRule[], ValidatedOp[]>();
+
+/**
+ * Rules as restore() takes them: text, or what parseRules returned (checked once, not
+ * again), or any array of ParsedRule (each operation validated). @internal
+ */
+export function rulesToApply(input: string | readonly ParsedRule[]): { rules: readonly ParsedRule[]; ops: ValidatedOp[] } {
+  if (typeof input === 'string') return parseRulesValidated(input);
+  if (!Array.isArray(input)) throw new IpvsValidationError('rules', input, 'rules text or an array of parsed rules');
+  const known = validated.get(input);
+  if (known && known.length === input.length) return { rules: input, ops: known };
+  return { rules: input, ops: input.map((r, i) => validateOp(r?.operation, `rules[${i}].operation`)) };
+}
+
+function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedOp[] } {
   if (typeof text !== 'string') throw new IpvsValidationError('text', text, 'rules text (a string)');
   const rules: ParsedRule[] = [];
   const ops: ValidatedOp[] = [];
