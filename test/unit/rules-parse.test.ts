@@ -1,0 +1,207 @@
+/**
+ * Reading ipvsadm rules text: every option ipvsadm documents, its spellings,
+ * and every kind of bad line (which must name the line, the text and why).
+ */
+import { describe, expect, it } from 'vitest';
+import { IpvsRulesError, parseRules } from '../../lib';
+import type { BatchOperation } from '../../lib';
+
+function op(line: string): BatchOperation {
+  const rules = parseRules(line);
+  expect(rules).toHaveLength(1);
+  return rules[0].operation;
+}
+
+const TCP = { protocol: 'tcp', address: '192.0.2.1', port: 80 };
+
+describe('parseRules: services', () => {
+  it.each<[string, BatchOperation]>([
+    ['-A -t 192.0.2.1:80 -s rr', { op: 'addService', service: TCP, options: { scheduler: 'rr' } }],
+    ['-A -t 192.0.2.1:80', { op: 'addService', service: TCP, options: {} }],
+    ['--add-service --tcp-service 192.0.2.1:80 --scheduler=wrr', { op: 'addService', service: TCP, options: { scheduler: 'wrr' } }],
+    ['-A -t 192.0.2.1:80 -srr', { op: 'addService', service: TCP, options: { scheduler: 'rr' } }],
+    ['-A -u 192.0.2.1:53 -s sh -o -b sh-fallback,sh-port', {
+      op: 'addService', service: { protocol: 'udp', address: '192.0.2.1', port: 53 },
+      options: { scheduler: 'sh', onePacket: true, schedulerFlags: ['sh-fallback', 'sh-port'] },
+    }],
+    ['-A --sctp-service [2001:db8::1]:9 -s mh', { op: 'addService', service: { protocol: 'sctp', address: '2001:db8::1', port: 9 }, options: { scheduler: 'mh' } }],
+    ['-A -t [2001:DB8:0::1]:443 -s rr', { op: 'addService', service: { protocol: 'tcp', address: '2001:db8::1', port: 443 }, options: { scheduler: 'rr' } }],
+    ['-A -f 7 -s rr', { op: 'addService', service: { fwmark: 7, family: 'ipv4' }, options: { scheduler: 'rr' } }],
+    ['-A -f 7 -6 -s rr', { op: 'addService', service: { fwmark: 7, family: 'ipv6' }, options: { scheduler: 'rr' } }],
+    ['-A --fwmark-service 4294967295 --ipv6', { op: 'addService', service: { fwmark: 4294967295, family: 'ipv6' }, options: {} }],
+    // ipvsadm -S writes marks >= 2^31 negative; they are read back as what they mean.
+    ['-A -f -2147483648 -s wrr', { op: 'addService', service: { fwmark: 2147483648, family: 'ipv4' }, options: { scheduler: 'wrr' } }],
+    ['-A -f -1 -s wrr', { op: 'addService', service: { fwmark: 4294967295, family: 'ipv4' }, options: { scheduler: 'wrr' } }],
+    ['-A -t 192.0.2.1:80 -s rr -p', { op: 'addService', service: TCP, options: { scheduler: 'rr', persistence: {} } }],
+    ['-A -t 192.0.2.1:80 -p 600 -s rr', { op: 'addService', service: TCP, options: { scheduler: 'rr', persistence: { timeout: 600 } } }],
+    ['-A -t 192.0.2.1:80 -p600 -M 255.255.255.0', { op: 'addService', service: TCP, options: { persistence: { timeout: 600, netmask: '255.255.255.0' } } }],
+    ['-A -t 192.0.2.1:80 -p -M 24', { op: 'addService', service: TCP, options: { persistence: { netmask: 24 } } }],
+    ['-A -t 192.0.2.1:80 --persistent 30 --netmask 255.255.0.0 --pe sip', {
+      op: 'addService', service: TCP, options: { persistence: { timeout: 30, netmask: '255.255.0.0' }, persistenceEngine: 'sip' },
+    }],
+    ['-A -t 192.0.2.1:0 -s rr -p 300', { op: 'addService', service: { ...TCP, port: 0 }, options: { scheduler: 'rr', persistence: { timeout: 300 } } }],
+    ['-A -t 192.0.2.1 -s rr -p', { op: 'addService', service: { ...TCP, port: 0 }, options: { scheduler: 'rr', persistence: {} } }],
+    ['-A -t 192.0.2.1:http -s rr', { op: 'addService', service: TCP, options: { scheduler: 'rr' } }],
+    ['ipvsadm -A -t 192.0.2.1:80 -s rr -n', { op: 'addService', service: TCP, options: { scheduler: 'rr' } }],
+    ['  -A   -t "192.0.2.1:80"\t-s rr  ', { op: 'addService', service: TCP, options: { scheduler: 'rr' } }],
+    // -E replaces every setting, with ipvsadm's defaults for what the line leaves out.
+    ['-E -t 192.0.2.1:80 -s lc', {
+      op: 'updateService', service: TCP,
+      options: { scheduler: 'lc', schedulerFlags: [], onePacket: false, persistence: false, persistenceEngine: null },
+    }],
+    ['-E -t 192.0.2.1:80 -p', {
+      op: 'updateService', service: TCP,
+      options: { scheduler: 'wlc', schedulerFlags: [], onePacket: false, persistence: {}, persistenceEngine: null },
+    }],
+    ['-D -t 192.0.2.1:80', { op: 'deleteService', service: TCP }],
+    ['-C', { op: 'flush' }],
+    ['--clear', { op: 'flush' }],
+    ['-Z', { op: 'zero' }],
+    ['-Z -t 192.0.2.1:80', { op: 'zero', service: TCP }],
+  ])('%s', (line, expected) => {
+    expect(op(line)).toEqual(expected);
+  });
+});
+
+describe('parseRules: destinations', () => {
+  it.each<[string, BatchOperation]>([
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1:8080 -m -w 3', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.1', port: 8080 }, options: { forwarding: 'masq', weight: 3 },
+    }],
+    // No port: the service's. Route and tunnel always take the service's port, as ipvsadm does.
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1', { op: 'addDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 }, options: {} }],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1:8080 -g', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'route' },
+    }],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1:8080', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 }, options: {},
+    }],
+    ['-a -f 5 -r 198.51.100.1:0 -g -w 0', {
+      op: 'addDestination', service: { fwmark: 5, family: 'ipv4' }, destination: { address: '198.51.100.1', port: 0 }, options: { forwarding: 'route', weight: 0 },
+    }],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -m -x 100 -y 50', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq', upperThreshold: 100, lowerThreshold: 50 },
+    }],
+    ['-a -t 192.0.2.1:80 -r [2001:db8::5] -i', {
+      op: 'addDestination', service: TCP, destination: { address: '2001:db8::5', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'ipip', checksum: 'nocsum' } },
+    }],
+    ['-a -t 192.0.2.1:80 -r 2001:db8::5 --ipip', {
+      op: 'addDestination', service: TCP, destination: { address: '2001:db8::5', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'ipip', checksum: 'nocsum' } },
+    }],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.2 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.2', port: 80 },
+      options: { forwarding: 'tunnel', weight: 1, tunnel: { type: 'gue', port: 6080, checksum: 'csum' } },
+    }],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.2 -i --tun-type gue --tun-port 6080 --tun-remcsum', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.2', port: 80 },
+      options: { forwarding: 'tunnel', tunnel: { type: 'gue', port: 6080, checksum: 'remcsum' } },
+    }],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.3 -i --tun-type gre --tun-nocsum', {
+      op: 'addDestination', service: TCP, destination: { address: '198.51.100.3', port: 80 },
+      options: { forwarding: 'tunnel', tunnel: { type: 'gre', checksum: 'nocsum' } },
+    }],
+    ['-e -t 192.0.2.1:80 -r 198.51.100.1:8080 -m', {
+      op: 'updateDestination', service: TCP, destination: { address: '198.51.100.1', port: 8080 },
+      options: { forwarding: 'masq', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnel: null },
+    }],
+    ['-e -t 192.0.2.1:80 -r 198.51.100.1 -w 5', {
+      op: 'updateDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 },
+      options: { forwarding: 'route', weight: 5, upperThreshold: 0, lowerThreshold: 0, tunnel: null },
+    }],
+    ['-d -t 192.0.2.1:80 -r 198.51.100.1:8080', { op: 'deleteDestination', service: TCP, destination: { address: '198.51.100.1', port: 8080 } }],
+    ['--delete-server --tcp-service 192.0.2.1:80 --real-server 198.51.100.1', {
+      op: 'deleteDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 },
+    }],
+  ])('%s', (line, expected) => {
+    expect(op(line)).toEqual(expected);
+  });
+});
+
+describe('parseRules: text', () => {
+  it('skips blank lines and comments, and keeps line numbers and texts', () => {
+    const rules = parseRules('# saved\n\n-A -t 192.0.2.1:80 -s rr\r\n   \n  # indented comment\n-a -t 192.0.2.1:80 -r 198.51.100.1 -m\n');
+    expect(rules.map((r) => [r.line, r.text])).toEqual([[3, '-A -t 192.0.2.1:80 -s rr'], [6, '-a -t 192.0.2.1:80 -r 198.51.100.1 -m']]);
+  });
+
+  it('an empty text is no operations', () => {
+    expect(parseRules('')).toEqual([]);
+  });
+});
+
+describe('parseRules: bad lines', () => {
+  it.each<[string, RegExp]>([
+    ['-X', /unknown option -X/],
+    ['--bogus', /unknown option --bogus/],
+    ['-t 192.0.2.1:80 -s rr', /no command/],
+    ['-A -a -t 192.0.2.1:80', /two commands/],
+    ['-A -s rr', /no service/],
+    ['-A -t 192.0.2.1:80 -u 192.0.2.1:53', /more than one service/],
+    ['-A -t 192.0.2.1:80 -s rr -s wrr', /given twice/],
+    ['-A -t 192.0.2.1:80 -s', /needs a value/],
+    ['-A -t 192.0.2.1:80 -r 198.51.100.1', /-r does not apply to -A/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -s rr', /-s does not apply to -a/],
+    ['-A -t 192.0.2.1:80 --stats', /--stats|unknown option/],
+    ['-L -n', /not a command of rules text/],
+    ['-R', /not a command of rules text/],
+    ['--set 1 2 3', /not a command of rules text|unexpected/],
+    ['-A -t www.example.com:80', /host names are not resolved/],
+    ['-A -t 192.0.2.300:80', /not an IP address/],
+    ['-A -t 192.0.2.1:99999', /out of range/],
+    ['-A -t 192.0.2.1:nosuchport', /unknown port name/],
+    ['-A -t [2001:db8::1:80', /missing '\]'/],
+    ['-A -t 192.0.2.1:80 -6', /-6 with the IPv4/],
+    ['-A -f 0', /firewall mark from 1/],
+    ['-A -f 4294967296', /firewall mark from 1/],
+    ['-A -f abc', /expects a firewall mark/],
+    ['-A -t 192.0.2.1:80 -p 0', /-p expects an integer from 1/],
+    ['-A -t 192.0.2.1:80 -p 99999999', /-p expects an integer/],
+    ['-A -t 192.0.2.1 -s rr', /needs persistence/],
+    ['-A -t 192.0.2.1:0 -s rr', /needs persistence/],
+    ['-A -t 192.0.2.1:80 -s rr -b sh-port', /belongs to 'sh'/],
+    ['-A -t 192.0.2.1:80 -s rr -b nope', /-b/],
+    ['-A -t 192.0.2.1:80 -p -M 255.0.255.0', /contiguous/],
+    ['-A -t 192.0.2.1:80 -s this-name-is-too-long', /-s/],
+    ['-a -t 192.0.2.1:80', /no real server/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -w -1', /-w expects an integer/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -w 2147483648', /-w expects an integer/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -w 1.5', /-w expects an integer/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -x 5 -y 10', /-y: expected at most the upper threshold/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -m -g', /more than one forwarding method/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -m --tun-type gue', /needs the tunnel method/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-type vxlan', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-type gue', /needs --tun-port/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-port 6080', /--tun-port does not apply to the 'ipip'/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-csum', /does not apply to the 'ipip'/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-type gre --tun-remcsum', /does not apply to the 'gre'/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-type gue --tun-port 1 --tun-csum --tun-nocsum', /conflicts/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.1 -i --tun-type gue --tun-port 0', /--tun-port expects an integer from 1/],
+    ['-a -t 192.0.2.1:80 -r 2001:db8::5 -m', /-r: expected an ipv4 address/],
+    ['-A -t 192.0.2.1:80 "unterminated', /unterminated/],
+    ['-A -t 192.0.2.1:80 stray', /unexpected word/],
+  ])('%s', (line, reason) => {
+    let err: unknown;
+    try {
+      parseRules(`# header\n${line}\n`);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IpvsRulesError);
+    const e = err as IpvsRulesError;
+    expect(e.code).toBe('ERR_IPVS_RULES');
+    expect(e.line).toBe(2);
+    expect(e.text).toBe(line);
+    expect(e.reason).toMatch(reason);
+    expect(e.message).toContain('line 2:');
+  });
+
+  it('lists every bad line, not just the first, and returns nothing', () => {
+    const text = '-A -t 192.0.2.1:80 -s rr\n-X\n-a -t 192.0.2.1:80 -r 198.51.100.1\n-a -t 192.0.2.1:80\n';
+    const err = (() => { try { parseRules(text); } catch (e) { return e as IpvsRulesError; } })()!;
+    expect(err.problems.map((p) => p.line)).toEqual([2, 4]);
+    expect(err.message).toMatch(/and 1 more bad line/);
+  });
+
+  it('refuses what is not text', () => {
+    expect(() => parseRules(42 as unknown as string)).toThrow(/rules text/);
+  });
+});
