@@ -10,7 +10,7 @@ import type { DestinationInfo, Info, ServiceEntry, ServiceInfo } from '../types'
 export type ListFormat = 'default' | 'stats' | 'rate' | 'thresholds' | 'persistent-conn' | 'tun-info';
 
 const FORWARD_NAME = { masq: 'Masq', route: 'Route', tunnel: 'Tunnel', local: 'Local', bypass: 'Bypass' } as const;
-const CHECKSUM_MARK = { nocsum: '-c', csum: '+c', remcsum: '+r' } as const;
+const CHECKSUM_MARK = { nocsum: '-c', csum: '+c', remcsum: 'r+c' } as const;
 
 const HEADERS: Record<ListFormat, string> = {
   default: 'Prot LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',

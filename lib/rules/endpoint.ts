@@ -1,6 +1,6 @@
 /**
  * `address[:port]` as ipvsadm reads it: `192.0.2.1:80`, `[2001:db8::1]:80`,
- * a bare address (port left to the caller), and port names from
+ * a bare address (port left to the caller; IPv6 without brackets then), and port names from
  * /etc/services. Host names are refused: resolving them would make a rules
  * file mean different things on different machines.
  */
@@ -65,15 +65,15 @@ function checkedAddress(text: string): { address: string; family: Family } {
   }
 }
 
-/** Parses `addr`, `addr:port`, `[v6]`, `[v6]:port` or a bare IPv6 address. */
+/** Parses `addr`, `addr:port`, `[v6]:port` or a bare IPv6 address (no port). */
 export function parseEndpoint(text: string, protocol: string): Endpoint {
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
     if (close < 0) throw new EndpointError(`missing ']' in ${JSON.stringify(text)}`);
     const rest = text.slice(close + 1);
-    if (rest !== '' && !rest.startsWith(':')) throw new EndpointError(`unexpected ${JSON.stringify(rest)} after ']'`);
-    const addr = checkedAddress(text.slice(1, close));
-    return rest === '' ? addr : { ...addr, port: port(rest.slice(1), protocol) };
+    // ipvsadm reads brackets only with a port; a lone IPv6 address goes without them.
+    if (!rest.startsWith(':')) throw new EndpointError(`expected ':PORT' after ']' in ${JSON.stringify(text)} (without a port, write the IPv6 address bare)`);
+    return { ...checkedAddress(text.slice(1, close)), port: port(rest.slice(1), protocol) };
   }
   const colons = text.split(':').length - 1;
   if (colons > 1) return checkedAddress(text); // bare IPv6, no port

@@ -231,7 +231,7 @@ function operationOf(line: Line): BatchOperation {
 const FIELD_OPTIONS: [RegExp, string][] = [
   [/^service\.fwmark/, '-f'], [/^service\.(address|port)/, 'service'], [/^options\.scheduler$/, '-s'],
   [/^options\.schedulerFlags/, '-b'], [/^options\.persistence\.timeout/, '-p'], [/^options\.persistence\.netmask/, '-M'],
-  [/^options\.persistenceEngine/, '--pe'], [/^destination\./, '-r'], [/^options\.weight/, '-w'],
+  [/^options\.persistenceEngine/, '--pe'], [/^options\.onePacket/, '-o'], [/^destination\./, '-r'], [/^options\.weight/, '-w'],
   [/^options\.upperThreshold/, '-x'], [/^options\.lowerThreshold/, '-y'], [/^options\.tunnel\.port/, '--tun-port'],
 ];
 

@@ -115,6 +115,9 @@ export function serviceConfig(
   };
   if (key.kind === 'address' && key.port === 0 && !config.persistence)
     throw new IpvsValidationError(`${keyField}.port`, 0, 'a port from 1 to 65535 (port 0 needs persistence)');
+  // The kernel applies one-packet scheduling to UDP only; ipvsadm refuses it on TCP and SCTP services.
+  if (config.onePacket && key.kind === 'address' && key.protocol !== 'udp')
+    throw new IpvsValidationError(`${field}.onePacket`, true, `false for a ${key.protocol} service (one-packet scheduling is for UDP and fwmark services)`);
   if (config.persistenceEngine && !config.persistence)
     throw new IpvsValidationError(`${field}.persistenceEngine`, config.persistenceEngine, 'persistence to be on (a persistence engine needs it)');
   return config;

@@ -7,6 +7,7 @@ import { useNamespace } from '../helpers/kernel';
 const ctx = useNamespace('batch', { flushEach: true });
 
 const svc = (i: number) => ({ protocol: 'tcp' as const, address: '192.0.2.50', port: 1000 + i });
+const udp = (i: number) => ({ protocol: 'udp' as const, address: '192.0.2.50', port: 1000 + i });
 
 describe('batch', () => {
   it('applies 1000 services × 4 destinations and matches every ACK to its operation', async () => {
@@ -43,13 +44,13 @@ describe('batch', () => {
 
   it('updates patch the state left by earlier operations of the same batch', async () => {
     const results = await ctx.ipvs.batch([
-      { op: 'addService', service: svc(5), options: { scheduler: 'sh', persistence: 100 } },
-      { op: 'updateService', service: svc(5), options: { onePacket: true } },
-      { op: 'addDestination', service: svc(5), destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq', weight: 2, upperThreshold: 9 } },
-      { op: 'updateDestination', service: svc(5), destination: { address: '198.51.100.1', port: 80 }, options: { weight: 3 } },
+      { op: 'addService', service: udp(5), options: { scheduler: 'sh', persistence: 100 } },
+      { op: 'updateService', service: udp(5), options: { onePacket: true } },
+      { op: 'addDestination', service: udp(5), destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq', weight: 2, upperThreshold: 9 } },
+      { op: 'updateDestination', service: udp(5), destination: { address: '198.51.100.1', port: 80 }, options: { weight: 3 } },
     ]);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(ctx.ns.saved()).toEqual(['-A -t 192.0.2.50:1005 -s sh -p 100 -o', '-a -t 192.0.2.50:1005 -r 198.51.100.1:80 -m -w 3']);
+    expect(ctx.ns.saved()).toEqual(['-A -u 192.0.2.50:1005 -s sh -p 100 -o', '-a -u 192.0.2.50:1005 -r 198.51.100.1:80 -m -w 3']);
     expect(ctx.ns.ipvsadm('-L', '-n', '--thresholds')).toMatch(/198\.51\.100\.1:80\s+9\s+0\s/);
   });
 

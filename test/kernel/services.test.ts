@@ -19,6 +19,7 @@ interface Case {
 }
 
 const TCP = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
+const UDP = { protocol: 'udp', address: '192.0.2.1', port: 53 } as const;
 
 const CASES: Case[] = [
   { name: 'tcp ipv4 rr', key: TCP, options: { scheduler: 'rr' }, rule: '-A -t 192.0.2.1:80 -s rr' },
@@ -54,18 +55,19 @@ describe('services match ipvsadm both ways', () => {
 
 describe('service lifecycle', () => {
   it('updates only the given settings and keeps the rest', async () => {
-    await ctx.ipvs.addService(TCP, { scheduler: 'sh', schedulerFlags: ['sh-port'], persistence: { timeout: 60, netmask: 24 } });
-    await ctx.ipvs.updateService(TCP, { onePacket: true });
-    let svc = await ctx.ipvs.getService(TCP);
+    // UDP: one-packet scheduling is for datagrams (ipvsadm refuses it on TCP and SCTP too).
+    await ctx.ipvs.addService(UDP, { scheduler: 'sh', schedulerFlags: ['sh-port'], persistence: { timeout: 60, netmask: 24 } });
+    await ctx.ipvs.updateService(UDP, { onePacket: true });
+    let svc = await ctx.ipvs.getService(UDP);
     expect(svc.config).toEqual({
       scheduler: 'sh', schedulerFlags: ['sh-port'], onePacket: true, persistence: { timeout: 60, netmask: 24 }, persistenceEngine: null,
     });
-    expect(ctx.mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s sh -p 60 -M 255.255.255.0 -o -b sh-port']);
+    expect(ctx.mine.saved()).toEqual(['-A -u 192.0.2.1:53 -s sh -p 60 -M 255.255.255.0 -o -b sh-port']);
     // Changing the scheduler drops flags that belonged to the old one; persistence can be turned off.
-    await ctx.ipvs.updateService(TCP, { scheduler: 'lc', persistence: false });
-    svc = await ctx.ipvs.getService(TCP);
+    await ctx.ipvs.updateService(UDP, { scheduler: 'lc', persistence: false });
+    svc = await ctx.ipvs.getService(UDP);
     expect(svc.config).toMatchObject({ scheduler: 'lc', schedulerFlags: [], persistence: null, onePacket: true });
-    expect(ctx.mine.saved()).toEqual(['-A -t 192.0.2.1:80 -s lc -o']);
+    expect(ctx.mine.saved()).toEqual(['-A -u 192.0.2.1:53 -s lc -o']);
   });
 
   it('deletes a service and its destinations', async () => {

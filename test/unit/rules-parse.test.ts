@@ -12,7 +12,7 @@ function op(line: string): BatchOperation {
   return rules[0].operation;
 }
 
-const TCP = { protocol: 'tcp', address: '192.0.2.1', port: 80 };
+const TCP = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
 
 describe('parseRules: services', () => {
   it.each<[string, BatchOperation]>([
@@ -28,6 +28,7 @@ describe('parseRules: services', () => {
     ['-A -t [2001:DB8:0::1]:443 -s rr', { op: 'addService', service: { protocol: 'tcp', address: '2001:db8::1', port: 443 }, options: { scheduler: 'rr' } }],
     ['-A -f 7 -s rr', { op: 'addService', service: { fwmark: 7, family: 'ipv4' }, options: { scheduler: 'rr' } }],
     ['-A -f 7 -6 -s rr', { op: 'addService', service: { fwmark: 7, family: 'ipv6' }, options: { scheduler: 'rr' } }],
+    ['-A -f 7 -s rr -o', { op: 'addService', service: { fwmark: 7, family: 'ipv4' }, options: { scheduler: 'rr', onePacket: true } }],
     ['-A --fwmark-service 4294967295 --ipv6', { op: 'addService', service: { fwmark: 4294967295, family: 'ipv6' }, options: {} }],
     // ipvsadm -S writes marks >= 2^31 negative; they are read back as what they mean.
     ['-A -f -2147483648 -s wrr', { op: 'addService', service: { fwmark: 2147483648, family: 'ipv4' }, options: { scheduler: 'wrr' } }],
@@ -81,9 +82,6 @@ describe('parseRules: destinations', () => {
     }],
     ['-a -t 192.0.2.1:80 -r 198.51.100.1 -m -x 100 -y 50', {
       op: 'addDestination', service: TCP, destination: { address: '198.51.100.1', port: 80 }, options: { forwarding: 'masq', upperThreshold: 100, lowerThreshold: 50 },
-    }],
-    ['-a -t 192.0.2.1:80 -r [2001:db8::5] -i', {
-      op: 'addDestination', service: TCP, destination: { address: '2001:db8::5', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'ipip', checksum: 'nocsum' } },
     }],
     ['-a -t 192.0.2.1:80 -r 2001:db8::5 --ipip', {
       op: 'addDestination', service: TCP, destination: { address: '2001:db8::5', port: 80 }, options: { forwarding: 'tunnel', tunnel: { type: 'ipip', checksum: 'nocsum' } },
@@ -149,6 +147,7 @@ describe('parseRules: bad lines', () => {
     ['-A -t 192.0.2.1:99999', /out of range/],
     ['-A -t 192.0.2.1:nosuchport', /unknown port name/],
     ['-A -t [2001:db8::1:80', /missing '\]'/],
+    ['-a -t 192.0.2.1:80 -r [2001:db8::5] -i', /expected ':PORT' after '\]'/],
     ['-A -t 192.0.2.1:80 -6', /-6 with the IPv4/],
     ['-A -f 0', /firewall mark from 1/],
     ['-A -f 4294967296', /firewall mark from 1/],
@@ -159,6 +158,8 @@ describe('parseRules: bad lines', () => {
     ['-A -t 192.0.2.1:0 -s rr', /needs persistence/],
     ['-A -t 192.0.2.1:80 -s rr -b sh-port', /belongs to 'sh'/],
     ['-A -t 192.0.2.1:80 -s rr -b nope', /-b/],
+    ['-A -t 192.0.2.1:80 -s rr -o', /one-packet scheduling is for UDP/],
+    ['-A --sctp-service 192.0.2.1:80 -s rr -o', /one-packet scheduling is for UDP/],
     ['-A -t 192.0.2.1:80 -p -M 255.0.255.0', /contiguous/],
     ['-A -t 192.0.2.1:80 -s this-name-is-too-long', /-s/],
     ['-a -t 192.0.2.1:80', /no real server/],

@@ -79,6 +79,7 @@ describe('service options', () => {
     ['the same bit twice', SVC, { scheduler: 'sh', schedulerFlags: ['sh-fallback', 'flag-1'] }, 'options.schedulerFlags[1]', 'flag-1'],
     ['flags not an array', SVC, { schedulerFlags: 'sh-port' }, 'options.schedulerFlags', 'sh-port'],
     ['onePacket not boolean', SVC, { onePacket: 1 }, 'options.onePacket', 1],
+    ['onePacket on a TCP service', SVC, { onePacket: true }, 'options.onePacket', true],
     ['persistence timeout 0', SVC, { persistence: 0 }, 'options.persistence', 0],
     ['persistence timeout too long', SVC, { persistence: { timeout: 2678401 } }, 'options.persistence.timeout', 2678401],
     ['IPv4 prefix 33', SVC, { persistence: { timeout: 60, netmask: 33 } }, 'options.persistence.netmask', 33],
