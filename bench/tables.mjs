@@ -1,0 +1,44 @@
+// The bench's tables, each written twice: as ipvsadm rules text and as the
+// C floor's input (bench/floor.c), so both load exactly the same objects.
+const AF = { ipv4: 2, ipv6: 10 };
+const PROTO = { tcp: 6, udp: 17 };
+
+function v4(i) {
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+/** Service i of kind 'v4' (TCP), 'v6' (TCP) or 'fwmark', with 4 masquerading real servers. */
+function service(i, kind) {
+  if (kind === 'fwmark') return { spec: `-f ${i + 1}`, af: 2, proto: 0, addr: '0.0.0.0', port: 0, fwmark: i + 1 };
+  if (kind === 'v6') {
+    const addr = `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::1`;
+    return { spec: `-t [${addr}]:80`, af: AF.ipv6, proto: PROTO.tcp, addr, port: 80, fwmark: 0 };
+  }
+  const addr = v4(i);
+  return { spec: `-t ${addr}:80`, af: AF.ipv4, proto: PROTO.tcp, addr, port: 80, fwmark: 0 };
+}
+
+export function makeTable(name, count, kinds) {
+  const rules = [];
+  const floor = [];
+  for (let i = 0; i < count; i++) {
+    const kind = kinds[i % kinds.length];
+    const s = service(i, kind);
+    rules.push(`-A ${s.spec} -s wrr`);
+    floor.push(`S ${s.af} ${s.proto} ${s.addr} ${s.port} ${s.fwmark} wrr 0 0 ${s.af === AF.ipv6 ? 128 : 4294967295}`);
+    for (let d = 1; d <= 4; d++) {
+      const v6 = kind === 'v6';
+      const addr = v6 ? `2001:db8:ffff::${d}` : `198.51.100.${d}`;
+      const port = 8000 + d;
+      rules.push(`-a ${s.spec} -r ${v6 ? `[${addr}]` : addr}:${port} -m -w ${d}`);
+      floor.push(`D ${d} 0 ${v6 ? AF.ipv6 : AF.ipv4} ${addr} ${port} 0 0`);
+    }
+  }
+  return { name, services: count, objects: rules.length, rules: `${rules.join('\n')}\n`, floor: `${floor.join('\n')}\n` };
+}
+
+export const TABLES = [
+  () => makeTable('1,000 × 4 (IPv4)', 1000, ['v4']),
+  () => makeTable('10,000 × 4 (IPv4)', 10000, ['v4']),
+  () => makeTable('3,000 × 4 (IPv4, IPv6, fwmark)', 3000, ['v4', 'v6', 'fwmark']),
+];
