@@ -150,9 +150,15 @@ class Overlay {
 }
 
 export async function resolve(ops: ValidatedOp[], reader: StateReader): Promise<PlannedOp[]> {
+  // Only updates read the overlay: a batch without them (a restore of saved rules) skips keeping it.
+  const tracking = ops.some((op) => op.kind === 'updateService' || op.kind === 'updateDestination');
   const overlay = new Overlay(reader);
   const planned: PlannedOp[] = [];
   for (const op of ops) {
+    if (!tracking) {
+      planned.push({ operation: op.operation, validated: op, request: requestOf(op) });
+      continue;
+    }
     const svc = op.service;
     const dst = op.destination;
     const known = (errno: number) => planned.push({ operation: op.operation, validated: op, knownErrno: errno });

@@ -1,4 +1,5 @@
 /** add-service, edit-service, delete-service, add-dest, edit-dest, delete-dest. */
+import type { Ipvs } from '../ipvs';
 import { EndpointError, parseEndpoint } from '../rules/endpoint';
 import type { DestinationKey, DestinationOptions, ForwardingMethod, ServiceKey, ServiceOptions } from '../types';
 import {
@@ -95,7 +96,7 @@ function destinationOptions(v: Values): DestinationOptions {
   return o;
 }
 
-function command(summary: string, usage: string, options: object, action: (v: Values) => (ipvs: import('../ipvs').Ipvs) => Promise<void>): Command {
+function command(summary: string, usage: string, options: object, action: (v: Values) => (ipvs: Ipvs) => Promise<void>): Command {
   return {
     summary,
     async run(args) {
@@ -106,6 +107,14 @@ function command(summary: string, usage: string, options: object, action: (v: Va
       return 0;
     },
   };
+}
+
+/** Checks the whole command line first, then returns what to do with the client. */
+function destinationAction(v: Values, method: 'addDestination' | 'updateDestination') {
+  const s = serviceFrom(v)!;
+  const d = destinationKey(v, s);
+  const o = destinationOptions(v);
+  return (ipvs: Ipvs) => ipvs[method](s, d, o);
 }
 
 const NETNS_HELP = 'other:\n  --netns NAME           act on the table of network namespace NAME\n';
@@ -135,24 +144,14 @@ export const addDestCommand = command(
   'add a real server to a service (ipvsadm -a)',
   `usage: node-ipvs add-dest SERVICE --server ADDR[:PORT] [SETTINGS]\n\n${SERVICE_HELP}${DEST_HELP}${NETNS_HELP}`,
   DEST_OPTIONS,
-  (v) => {
-    const s = serviceFrom(v)!;
-    const d = destinationKey(v, s);
-    const o = destinationOptions(v);
-    return (ipvs) => ipvs.addDestination(s, d, o);
-  },
+  (v) => destinationAction(v, 'addDestination'),
 );
 
 export const editDestCommand = command(
   "change a real server's settings; the others keep their values (ipvsadm -e)",
   `usage: node-ipvs edit-dest SERVICE --server ADDR[:PORT] [SETTINGS]\n\n${SERVICE_HELP}${DEST_HELP}${NETNS_HELP}`,
   DEST_OPTIONS,
-  (v) => {
-    const s = serviceFrom(v)!;
-    const d = destinationKey(v, s);
-    const o = destinationOptions(v);
-    return (ipvs) => ipvs.updateDestination(s, d, o);
-  },
+  (v) => destinationAction(v, 'updateDestination'),
 );
 
 export const deleteDestCommand = command(
