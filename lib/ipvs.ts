@@ -22,8 +22,11 @@ import { resolveNetns } from './netns';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_TIMEOUT_MS = 0x7fffffff;
-/** Lines per batch call in restore(): large enough to keep the socket busy, small enough for progress. */
-const RESTORE_CHUNK = 5000;
+/**
+ * Lines per batch call in restore(): about what one sendmsg carries, and little enough
+ * JavaScript work per call (validation, conversion) that the event loop keeps running.
+ */
+const RESTORE_CHUNK = 512;
 
 function timeoutOf(options: CallOptions | undefined, fallback: number, field = 'options.timeout'): number {
   if (options === undefined) return fallback;
@@ -262,7 +265,7 @@ export class Ipvs {
       throw new IpvsValidationError('options.onProgress', obj.onProgress, 'a function');
     const onProgress = obj.onProgress as RestoreOptions['onProgress'];
     const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
-    const { rules, ops } = rulesToApply(rules_);
+    const { rules, ops } = await rulesToApply(rules_);
     const results: RestoreLineResult[] = [];
     // Chunks bound each call's deadline and let progress be reported; stopOnError goes line by line.
     const chunk = stopOnError ? 1 : RESTORE_CHUNK;

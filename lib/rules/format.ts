@@ -38,8 +38,9 @@ export function serviceLine(key: ServiceKey, c: ServiceConfig): string {
   return line;
 }
 
-export function destinationLine(service: ServiceKey, key: DestinationKey, c: DestinationConfig, thresholds = true): string {
-  let line = `-a ${serviceSwitch(service)} -r ${hostPort(key.address, key.port)} ${FORWARD_SWITCH[c.forwarding]} -w ${c.weight}`;
+/** `switch` is serviceSwitch() of the destination's service, computed once per service. */
+export function destinationLine(switch_: string, key: DestinationKey, c: DestinationConfig, thresholds = true): string {
+  let line = `-a ${switch_} -r ${hostPort(key.address, key.port)} ${FORWARD_SWITCH[c.forwarding]} -w ${c.weight}`;
   if (c.forwarding === 'tunnel' && c.tunnel) {
     line += ` --tun-type ${c.tunnel.type}`;
     if (c.tunnel.type === 'gue') line += ` --tun-port ${c.tunnel.port}`;
@@ -58,8 +59,8 @@ export function formatRules(table: readonly RulesService[], options: FormatOptio
   const lines: string[] = [];
   for (const svc of sortServices(table)) {
     lines.push(serviceLine(svc.key, svc.config));
-    for (const d of sortDestinations(svc.destinations))
-      lines.push(destinationLine(svc.key, d.key, d.config, thresholds));
+    const switch_ = serviceSwitch(svc.key);
+    for (const d of sortDestinations(svc.destinations)) lines.push(destinationLine(switch_, d.key, d.config, thresholds));
   }
   return lines.length ? `${lines.join('\n')}\n` : '';
 }

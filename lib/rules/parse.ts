@@ -256,12 +256,23 @@ export function parseRules(text: string): ParsedRule[] {
 /** Validated operations of arrays parseRules returned, so that restoring them does not check twice. */
 const validated = new WeakMap<readonly ParsedRule[], ValidatedOp[]>();
 
+/** Lines parsed between two returns to the event loop in the async forms. */
+const SLICE_LINES = 128;
+
 /**
  * Rules as restore() takes them: text, or what parseRules returned (checked once, not
- * again), or any array of ParsedRule (each operation validated). @internal
+ * again), or any array of ParsedRule (each operation validated). Text is parsed in
+ * slices with the event loop running between them. @internal
  */
-export function rulesToApply(input: string | readonly ParsedRule[]): { rules: readonly ParsedRule[]; ops: ValidatedOp[] } {
-  if (typeof input === 'string') return parseRulesValidated(input);
+export async function rulesToApply(input: string | readonly ParsedRule[]): Promise<{ rules: readonly ParsedRule[]; ops: ValidatedOp[] }> {
+  if (typeof input === 'string') {
+    const parser = new Parser(input);
+    while (!parser.done) {
+      parser.step(SLICE_LINES);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return parser.result();
+  }
   if (!Array.isArray(input)) throw new IpvsValidationError('rules', input, 'rules text or an array of parsed rules');
   const known = validated.get(input);
   if (known && known.length === input.length) return { rules: input, ops: known };
@@ -269,27 +280,53 @@ export function rulesToApply(input: string | readonly ParsedRule[]): { rules: re
 }
 
 function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedOp[] } {
-  if (typeof text !== 'string') throw new IpvsValidationError('text', text, 'rules text (a string)');
-  const rules: ParsedRule[] = [];
-  const ops: ValidatedOp[] = [];
-  const problems: RuleProblem[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\r$/, '');
+  const parser = new Parser(text);
+  parser.step(Infinity);
+  return parser.result();
+}
+
+/** Parses a text a number of lines at a time, collecting every bad line. */
+class Parser {
+  readonly rules: ParsedRule[] = [];
+  readonly ops: ValidatedOp[] = [];
+  readonly problems: RuleProblem[] = [];
+  private readonly lines: string[];
+  private next = 0;
+
+  constructor(text: string) {
+    if (typeof text !== 'string') throw new IpvsValidationError('text', text, 'rules text (a string)');
+    this.lines = text.split('\n');
+  }
+
+  get done(): boolean {
+    return this.next >= this.lines.length;
+  }
+
+  step(count: number): void {
+    const end = Math.min(this.lines.length, this.next + count);
+    for (let i = this.next; i < end; i++) this.line(i);
+    this.next = end;
+  }
+
+  result(): { rules: ParsedRule[]; ops: ValidatedOp[] } {
+    if (this.problems.length) throw new IpvsRulesError(this.problems);
+    return { rules: this.rules, ops: this.ops };
+  }
+
+  private line(i: number): void {
+    const raw = this.lines[i].replace(/\r$/, '');
     const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (trimmed === '' || trimmed.startsWith('#')) return;
     try {
       const words = splitWords(trimmed);
       if (words[0] === 'ipvsadm') words.shift();
       const operation = operationOf(readLine(words));
-      ops.push(validateOp(operation, 'operation'));
-      rules.push({ line: i + 1, text: raw, operation });
+      this.ops.push(validateOp(operation, 'operation'));
+      this.rules.push({ line: i + 1, text: raw, operation });
     } catch (err) {
       if (!(err instanceof LineError || err instanceof ArgvError || err instanceof EndpointError || err instanceof IpvsValidationError))
         throw err;
-      problems.push({ line: i + 1, text: raw, reason: reasonOf(err) });
+      this.problems.push({ line: i + 1, text: raw, reason: reasonOf(err) });
     }
   }
-  if (problems.length) throw new IpvsRulesError(problems);
-  return { rules, ops };
 }
