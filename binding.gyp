@@ -8,6 +8,7 @@
         "native/js_convert.cc",
         "native/nl_channel.cc",
         "native/netns.cc",
+        "native/host_files.cc",
         "native/ipvs_encode.cc",
         "native/ipvs_decode.cc"
       ],

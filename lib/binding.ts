@@ -104,6 +104,8 @@ export interface NativeBinding {
   encodeRequest(request: NativeRequest, familyId: number, seq: number): Buffer;
   decodeRecord(message: Buffer): NativeRecord;
   canonicalAddress(text: string): string | null;
+  /** Opens a /proc/sys file as seen from network namespace nsPath; resolves with its descriptor. */
+  openInNetns(nsPath: string, path: string, writable: boolean): Promise<number>;
 }
 
 let loaded: NativeBinding | undefined;

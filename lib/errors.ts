@@ -89,6 +89,29 @@ export class IpvsRulesError extends SyntaxError {
   }
 }
 
+/**
+ * A host setting (a /proc/sys file) that could not be read or written, or that the kernel
+ * did not keep: `code` is the errno name, or 'ERR_IPVS_SETTING_NOT_KEPT' when the write
+ * "succeeded" but reading back gives another value (several IPVS sysctls do that).
+ */
+export class IpvsHostError extends Error {
+  override readonly name = 'IpvsHostError';
+  readonly code: string;
+  /** The setting, as a path under /proc/sys (e.g. "net/ipv4/conf/all/arp_ignore"). */
+  readonly setting: string;
+  readonly value: string | undefined;
+  /** What the kernel holds after a write it did not keep. */
+  readonly actual: string | undefined;
+
+  constructor(code: string, setting: string, message: string, value?: string, actual?: string) {
+    super(message);
+    this.code = code;
+    this.setting = setting;
+    this.value = value;
+    this.actual = actual;
+  }
+}
+
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
-export { IpvsError, IpvsValidationError, IpvsRulesError } from './errors';
+export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError } from './errors';
 export type { RuleProblem } from './errors';
 export { parseRules } from './rules/parse';
 export { formatRules } from './rules/format';
@@ -11,3 +11,4 @@ export type { Operation } from './errors';
 export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';
 export type { SandboxOptions, SandboxResult } from './sandbox/runner';
+export * from './host';

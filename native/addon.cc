@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "client.h"
+#include "host_files.h"
 #include "ipvs_message.h"
 #include "js_convert.h"
 
@@ -105,6 +106,7 @@ Napi::Value CanonicalAddressJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("openInNetns", Napi::Function::New(env, ipvs::OpenInNetnsJs, "openInNetns"));
   exports.Set("canonicalAddress", Napi::Function::New(env, CanonicalAddressJs, "canonicalAddress"));
   exports.Set("Client", ipvs::Client::Define(env));
   exports.Set("constants", Constants(env));

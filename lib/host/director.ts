@@ -1,0 +1,82 @@
+/**
+ * The director of an LVS cluster: IP forwarding (NAT replies and routing go
+ * through it) and the IPVS sysctls, as typed settings with apply, undo and
+ * status. (The VIP on an interface comes with the rtnetlink helpers.)
+ */
+import { IpvsValidationError } from '../errors';
+import { onlyKeys, plainObject } from '../validate/primitives';
+import { applyChanges, scopeOf, undoChanges, type HostOptions, type UndoRecord } from './changes';
+import {
+  IPVS_SYSCTLS, ipv4Forwarding, ipv6Forwarding, ipvsSysctlChange, ipvsSysctlValue, type IpvsSysctlName, type IpvsSysctls,
+  type SettingChange,
+} from './settings';
+import { readSetting } from './sysctl';
+
+export interface DirectorOptions extends HostOptions {
+  /** Default true: NAT needs it, and routing replies back to clients. */
+  ipv4Forwarding?: boolean;
+  /** Default false. */
+  ipv6Forwarding?: boolean;
+  /** IPVS settings to change (omitted ones are left alone). */
+  ipvs?: IpvsSysctls;
+}
+
+export interface DirectorStatus {
+  ipv4Forwarding: boolean;
+  ipv6Forwarding: boolean;
+  /** Every IPVS setting this kernel has (needs the ip_vs module loaded). */
+  ipvs: IpvsSysctls;
+  /** True when forwarding is on for IPv4 (what every forwarding method needs). */
+  ready: boolean;
+}
+
+function directorChanges(options: DirectorOptions): SettingChange[] {
+  const o = plainObject(options, 'options');
+  onlyKeys(o, ['netns', 'ipv4Forwarding', 'ipv6Forwarding', 'ipvs'], 'options');
+  const changes = [ipv4Forwarding(o.ipv4Forwarding ?? true, 'options.ipv4Forwarding')];
+  if (o.ipv6Forwarding !== undefined) changes.push(ipv6Forwarding(o.ipv6Forwarding, 'options.ipv6Forwarding'));
+  if (o.ipvs !== undefined) {
+    const ipvs = plainObject(o.ipvs, 'options.ipvs');
+    for (const [name, value] of Object.entries(ipvs)) changes.push(ipvsSysctlChange(name, value, `options.ipvs.${name}`));
+  }
+  return changes;
+}
+
+/** Reads the IPVS settings of a namespace, typed. Settings this kernel lacks are left out. */
+export async function getIpvsSysctls(options: HostOptions = {}): Promise<IpvsSysctls> {
+  const scope = scopeOf(options);
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(IPVS_SYSCTLS) as IpvsSysctlName[]) {
+    try {
+      out[name] = ipvsSysctlValue(name, await readSetting(scope, `net/ipv4/vs/${IPVS_SYSCTLS[name][0]}`));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    }
+  }
+  return out as IpvsSysctls;
+}
+
+/** Sets IPVS settings (each read back); returns the record that undoes them. */
+export async function setIpvsSysctls(values: IpvsSysctls, options: HostOptions = {}): Promise<UndoRecord> {
+  const obj = plainObject(values, 'values');
+  if (Object.keys(obj).length === 0) throw new IpvsValidationError('values', values, 'at least one IPVS setting');
+  const changes = Object.entries(obj).map(([name, value]) => ipvsSysctlChange(name, value, `values.${name}`));
+  return applyChanges(scopeOf(options), changes);
+}
+
+export const director = {
+  /** Turns forwarding on (and sets the given IPVS settings); keep the record to undo. */
+  async apply(options: DirectorOptions = {}): Promise<UndoRecord> {
+    return applyChanges(scopeOf(options), directorChanges(options));
+  },
+  /** Puts back exactly what apply() found. */
+  async undo(record: UndoRecord): Promise<void> {
+    return undoChanges(record);
+  },
+  async status(options: HostOptions = {}): Promise<DirectorStatus> {
+    const scope = scopeOf(options);
+    const v4 = (await readSetting(scope, 'net/ipv4/ip_forward')) === '1';
+    const v6 = (await readSetting(scope, 'net/ipv6/conf/all/forwarding')) === '1';
+    return { ipv4Forwarding: v4, ipv6Forwarding: v6, ipvs: await getIpvsSysctls(options), ready: v4 };
+  },
+};

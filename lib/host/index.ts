@@ -1,0 +1,9 @@
+/** Host set-up for LVS clusters: forwarding, ARP, reverse-path filtering, IPVS sysctls. */
+export { director, getIpvsSysctls, setIpvsSysctls } from './director';
+export type { DirectorOptions, DirectorStatus } from './director';
+export { drRealServer, tunRealServer } from './real-server';
+export type { DrRealServerOptions, TunRealServerOptions, RealServerStatus, InterfaceStatus } from './real-server';
+export { undoChanges } from './changes';
+export type { HostOptions, UndoRecord } from './changes';
+export { IPVS_SYSCTLS } from './settings';
+export type { IpvsSysctls, IpvsSysctlName, SettingChange } from './settings';

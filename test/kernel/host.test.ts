@@ -1,0 +1,104 @@
+/**
+ * Host helpers on a real kernel: apply -> status -> undo leaves every setting
+ * byte for byte as it was; writes the kernel ignores are caught; a namespace's
+ * settings are its own.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { director, drRealServer, getIpvsSysctls, setIpvsSysctls, tunRealServer, IpvsHostError } from '../../lib';
+import { writeSetting } from '../../lib/host/sysctl';
+import { TestNamespace, requireIpvs } from '../helpers/kernel';
+
+let ns: TestNamespace;
+beforeAll(async () => {
+  await requireIpvs();
+  ns = new TestNamespace('host');
+  ns.exec('ip', 'link', 'add', 'eth0', 'type', 'dummy');
+  ns.exec('ip', 'link', 'add', 'eth1.100', 'type', 'dummy');
+});
+afterAll(() => ns?.delete());
+
+/** Every file these helpers may touch, as `cat` shows it from inside the namespace. */
+function snapshot(): string {
+  return ns.exec('sh', '-c',
+    'for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/arp_* ' +
+    '/proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/ipv4/vs/*; do printf "%s=" "$f"; cat "$f"; done');
+}
+
+describe('director', () => {
+  it('apply turns forwarding and IPVS settings on, status sees it, undo restores every byte', async () => {
+    const before = snapshot();
+    expect(before).toContain('/proc/sys/net/ipv4/ip_forward=0');
+    const record = await director.apply({ netns: ns.name, ipv6Forwarding: true, ipvs: { conntrack: true, expireNodestConn: true, syncThreshold: [5, 60] } });
+    const status = await director.status({ netns: ns.name });
+    expect(status).toMatchObject({ ready: true, ipv4Forwarding: true, ipv6Forwarding: true });
+    expect(status.ipvs).toMatchObject({ conntrack: true, expireNodestConn: true, syncThreshold: [5, 60] });
+    expect(ns.exec('cat', '/proc/sys/net/ipv4/vs/sync_threshold').trim().split(/\s+/)).toEqual(['5', '60']);
+    // The record is plain data: it survives being written to disk.
+    await director.undo(JSON.parse(JSON.stringify(record)));
+    expect(snapshot()).toBe(before);
+  });
+
+  it("leaves this process's own namespace alone", async () => {
+    const mine = await director.status();
+    const record = await director.apply({ netns: ns.name });
+    expect((await director.status()).ipv4Forwarding).toBe(mine.ipv4Forwarding);
+    await director.undo(record);
+  });
+
+  it('typed IPVS settings read back as written; a write the kernel ignores is an error, not a success', async () => {
+    const all = await getIpvsSysctls({ netns: ns.name });
+    expect(typeof all.conntrack).toBe('boolean');
+    expect(all.syncThreshold).toHaveLength(2);
+    const record = await setIpvsSysctls({ secureTcp: 3, sloppyTcp: true }, { netns: ns.name });
+    expect(await getIpvsSysctls({ netns: ns.name })).toMatchObject({ secureTcp: 3, sloppyTcp: true });
+    await director.undo(record);
+    expect(await getIpvsSysctls({ netns: ns.name })).toEqual(all);
+    // Defense mode 2 is a state the kernel sets itself ("on, automatically"): with memory to
+    // spare it turns a written 2 back into 1 at once. The read-back says so instead of succeeding.
+    await expect(setIpvsSysctls({ secureTcp: 2 }, { netns: ns.name })).rejects.toMatchObject({ code: 'ERR_IPVS_SETTING_NOT_KEPT', actual: '1' });
+    expect(await getIpvsSysctls({ netns: ns.name })).toEqual(all);
+    // A value the kernel refuses outright keeps its errno (bypassing validation to get there).
+    const err = await writeSetting({ netns: `/run/netns/${ns.name}` }, 'net/ipv4/vs/drop_entry', '9').catch((e) => e);
+    expect(err).toBeInstanceOf(IpvsHostError);
+    expect(err).toMatchObject({ code: 'EINVAL', setting: 'net/ipv4/vs/drop_entry', value: '9' });
+  });
+});
+
+describe('real servers', () => {
+  it('DR: ARP settings on all and the interfaces; status reports the effective values; undo restores', async () => {
+    const before = snapshot();
+    const notYet = await drRealServer.status({ netns: ns.name, interfaces: ['eth0'] });
+    expect(notYet.ready).toBe(false);
+    const record = await drRealServer.apply({ netns: ns.name, interfaces: ['eth0', 'eth1.100'] });
+    const status = await drRealServer.status({ netns: ns.name, interfaces: ['eth0', 'eth1.100', 'lo'] });
+    expect(status.ready).toBe(true);
+    expect(status.interfaces[0]).toMatchObject({ interface: 'eth0', arpIgnore: 1, arpAnnounce: 2 });
+    // lo was not set itself: its effective value comes from `all`.
+    expect(ns.exec('cat', '/proc/sys/net/ipv4/conf/lo/arp_ignore').trim()).toBe('0');
+    expect(status.interfaces[2]).toMatchObject({ interface: 'lo', arpIgnore: 1, arpAnnounce: 2 });
+    await drRealServer.undo(record);
+    expect(snapshot()).toBe(before);
+  });
+
+  it('TUN: rp_filter off on the tunnel device and all, ARP settings; undo restores', async () => {
+    ns.exec('sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter; echo 2 > /proc/sys/net/ipv4/conf/tunl0/rp_filter');
+    const before = snapshot();
+    const record = await tunRealServer.apply({ netns: ns.name, interfaces: ['eth0'] });
+    const status = await tunRealServer.status({ netns: ns.name, interfaces: ['eth0'] });
+    expect(status.ready).toBe(true);
+    expect(status.interfaces.find((i) => i.interface === 'tunl0')).toMatchObject({ rpFilter: 0, arpIgnore: 1, arpAnnounce: 2 });
+    await tunRealServer.undo(record);
+    expect(snapshot()).toBe(before);
+  });
+
+  it('a missing interface fails before anything is written', async () => {
+    const before = snapshot();
+    await expect(drRealServer.apply({ netns: ns.name, interfaces: ['eth0', 'nosuch0'] }))
+      .rejects.toMatchObject({ code: 'ENOENT', setting: 'net/ipv4/conf/nosuch0/arp_ignore' });
+    expect(snapshot()).toBe(before);
+  });
+
+  it('a namespace that does not exist is ENOENT', async () => {
+    await expect(director.status({ netns: 'no-such-namespace' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
