@@ -9,12 +9,14 @@
         "native/nl_channel.cc",
         "native/netns.cc",
         "native/host_files.cc",
+        "native/host_net.cc",
+        "native/rtnl.cc",
         "native/ipvs_encode.cc",
         "native/ipvs_decode.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",
-        "<!@(pkg-config --cflags-only-I libnl-genl-3.0 libnl-3.0 | sed 's/-I//g')"
+        "<!@(pkg-config --cflags-only-I libnl-genl-3.0 libnl-route-3.0 libnl-3.0 | sed 's/-I//g')"
       ],
       "libraries": ["<!@(pkg-config --libs libnl-genl-3.0 libnl-3.0)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -98,6 +98,10 @@ export interface NativeClient {
   family(): number;
 }
 
+export type NativeHostNetRequest =
+  | { op: 'link' | 'linkUp' | 'linkDown' | 'listAddresses'; interface: string }
+  | { op: 'addAddress' | 'deleteAddress'; interface: string; address: string; prefix: number };
+
 export interface NativeBinding {
   Client: new () => NativeClient;
   constants: Record<string, number>;
@@ -106,6 +110,8 @@ export interface NativeBinding {
   canonicalAddress(text: string): string | null;
   /** Opens a /proc/sys file as seen from network namespace nsPath; resolves with its descriptor. */
   openInNetns(nsPath: string, path: string, writable: boolean): Promise<number>;
+  /** rtnetlink on an interface of namespace nsPath (null: this one). */
+  hostNet(nsPath: string | null, request: NativeHostNetRequest): Promise<unknown>;
 }
 
 let loaded: NativeBinding | undefined;

@@ -8,6 +8,7 @@
 
 #include "client.h"
 #include "host_files.h"
+#include "host_net.h"
 #include "ipvs_message.h"
 #include "js_convert.h"
 
@@ -106,6 +107,7 @@ Napi::Value CanonicalAddressJs(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("hostNet", Napi::Function::New(env, ipvs::HostNetJs, "hostNet"));
   exports.Set("openInNetns", Napi::Function::New(env, ipvs::OpenInNetnsJs, "openInNetns"));
   exports.Set("canonicalAddress", Napi::Function::New(env, CanonicalAddressJs, "canonicalAddress"));
   exports.Set("Client", ipvs::Client::Define(env));

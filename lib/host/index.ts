@@ -7,3 +7,5 @@ export { undoChanges } from './changes';
 export type { HostOptions, UndoRecord } from './changes';
 export { IPVS_SYSCTLS } from './settings';
 export type { IpvsSysctls, IpvsSysctlName, SettingChange } from './settings';
+export { vip } from './vip';
+export type { VipOptions, VipRecord, VipStatus } from './vip';

@@ -4,7 +4,7 @@
  * settings are its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { director, drRealServer, getIpvsSysctls, setIpvsSysctls, tunRealServer, IpvsHostError } from '../../lib';
+import { director, drRealServer, getIpvsSysctls, setIpvsSysctls, tunRealServer, vip, IpvsHostError } from '../../lib';
 import { writeSetting } from '../../lib/host/sysctl';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 
@@ -100,5 +100,48 @@ describe('real servers', () => {
 
   it('a namespace that does not exist is ENOENT', async () => {
     await expect(director.status({ netns: 'no-such-namespace' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('vip', () => {
+  const addrs = () => ns.exec('ip', '-o', 'addr', 'show').split('\n').map((l) => l.replace(/\s+valid_lft.*$/, '')).sort().join('\n');
+  // Flags and state; the qdisc is left out (the kernel attaches a default one the first time a device goes up).
+  const links = () => ns.exec('ip', '-o', 'link', 'show').replace(/qdisc \S+|qlen \d+|link\/\S+ \S+ brd \S+/g, '');
+
+  it('puts a /32 VIP on loopback, status sees it, undo removes exactly it', async () => {
+    const before = addrs();
+    const record = await vip.apply({ netns: ns.name, address: '192.0.2.10' });
+    expect(record).toMatchObject({ interface: 'lo', prefix: 32, added: true, broughtUp: false });
+    expect(ns.exec('ip', '-o', 'addr', 'show', 'dev', 'lo')).toMatch(/inet 192\.0\.2\.10\/32 /);
+    expect(await vip.status({ netns: ns.name, address: '192.0.2.10' })).toMatchObject({ present: true, up: true });
+    await vip.undo(JSON.parse(JSON.stringify(record)));
+    expect(addrs()).toBe(before);
+    expect((await vip.status({ netns: ns.name, address: '192.0.2.10' })).present).toBe(false);
+  });
+
+  it('brings a down interface up for an IPv6 VIP and back down on undo', async () => {
+    ns.exec('ip', 'link', 'add', 'vip0', 'type', 'dummy');
+    const beforeLinks = links();
+    const record = await vip.apply({ netns: ns.name, address: '2001:DB8::10', interface: 'vip0' });
+    expect(record).toMatchObject({ address: '2001:db8::10', prefix: 128, added: true, broughtUp: true });
+    const status = await vip.status({ netns: ns.name, address: '2001:db8::10', interface: 'vip0' });
+    expect(status).toMatchObject({ present: true, up: true });
+    expect(status.addresses).toContainEqual({ address: '2001:db8::10', prefix: 128 });
+    await vip.undo(record);
+    expect(links()).toBe(beforeLinks);
+    expect(ns.exec('ip', '-o', 'addr', 'show', 'dev', 'vip0')).not.toMatch(/2001:db8::10/);
+  });
+
+  it('an address that was already there is left in place by undo', async () => {
+    ns.exec('ip', 'addr', 'add', '192.0.2.11/32', 'dev', 'lo');
+    const record = await vip.apply({ netns: ns.name, address: '192.0.2.11' });
+    expect(record.added).toBe(false);
+    await vip.undo(record);
+    expect(ns.exec('ip', '-o', 'addr', 'show', 'dev', 'lo')).toMatch(/192\.0\.2\.11\/32/);
+  });
+
+  it('a missing interface is ENODEV, named', async () => {
+    await expect(vip.apply({ netns: ns.name, address: '192.0.2.12', interface: 'nosuch0' }))
+      .rejects.toMatchObject({ code: 'ENODEV', setting: 'interface nosuch0' });
   });
 });

@@ -1,6 +1,6 @@
 /** Host helpers refuse bad input before touching /proc/sys. */
 import { describe, expect, it } from 'vitest';
-import { director, drRealServer, IpvsValidationError, setIpvsSysctls, tunRealServer } from '../../lib';
+import { director, drRealServer, IpvsValidationError, setIpvsSysctls, tunRealServer, vip } from '../../lib';
 import { arpAnnounce, arpIgnore, ipvsSysctlChange, rpFilter } from '../../lib/host/settings';
 
 async function refused(p: Promise<unknown> | (() => unknown), field: string): Promise<void> {
@@ -47,5 +47,14 @@ describe('host helper validation', () => {
     await refused(director.apply({ bogus: 1 } as never), 'options.bogus');
     await refused(director.apply({ netns: '' }), 'options.netns');
     await refused(drRealServer.apply({ interfaces: [] }), 'options.interfaces');
+  });
+
+  it('VIPs: an address, a prefix of its family, an interface', async () => {
+    await refused(vip.apply({ address: '192.0.2.300' }), 'options.address');
+    await refused(vip.apply({ address: 'fe80::1%eth0' }), 'options.address');
+    await refused(vip.apply({ address: '192.0.2.1', prefix: 33 }), 'options.prefix');
+    await refused(vip.apply({ address: '2001:db8::1', prefix: 0 }), 'options.prefix');
+    await refused(vip.apply({ address: '192.0.2.1', interface: 'all' }), 'options.interface');
+    await refused(vip.status({ address: '192.0.2.1', bogus: 1 } as never), 'options.bogus');
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * A virtual IP on an interface, through rtnetlink (no `ip` or `ifconfig`):
+ * on the director's outward interface, on a DR real server's loopback (as a
+ * /32 or /128, so it answers for the VIP without owning a subnet), or on a
+ * TUN real server's tunl0. The interface is brought up if it is down.
+ * undo() removes only what apply() added.
+ */
+import { native, type NativeError } from '../binding';
+import { errnoName, IpvsHostError, IpvsValidationError } from '../errors';
+import { address, integer, onlyKeys, plainObject } from '../validate/primitives';
+import { scopeOf, type HostOptions } from './changes';
+import { confScope } from './settings';
+
+export interface VipOptions extends HostOptions {
+  address: string;
+  /** Default 'lo'. */
+  interface?: string;
+  /** Prefix length; default 32 for IPv4, 128 for IPv6 (a host address). */
+  prefix?: number;
+}
+
+/** What undo() needs; JSON-safe. */
+export interface VipRecord {
+  netns: string | null;
+  interface: string;
+  address: string;
+  prefix: number;
+  /** False when the address was there already: undo leaves it. */
+  added: boolean;
+  /** True when apply() brought the interface up: undo takes it down again. */
+  broughtUp: boolean;
+}
+
+export interface VipStatus {
+  /** The address is on the interface with the asked prefix. */
+  present: boolean;
+  up: boolean;
+  /** Every address of the interface, canonical, with its prefix. */
+  addresses: { address: string; prefix: number }[];
+}
+
+interface Checked {
+  netns: string | null;
+  interface: string;
+  address: string;
+  prefix: number;
+}
+
+function check(options: VipOptions): Checked {
+  const o = plainObject(options, 'options');
+  onlyKeys(o, ['netns', 'address', 'interface', 'prefix'], 'options');
+  const a = address(o.address, 'options.address');
+  const max = a.family === 'ipv6' ? 128 : 32;
+  const prefix = o.prefix === undefined ? max : integer(o.prefix, 'options.prefix', 1, max);
+  return { netns: scopeOf(options).netns, interface: confScope(o.interface ?? 'lo', 'options.interface'), address: a.address, prefix };
+}
+
+async function call<T>(c: Checked, request: Parameters<ReturnType<typeof native>['hostNet']>[1], doing: string): Promise<T> {
+  try {
+    return (await native().hostNet(c.netns, request)) as T;
+  } catch (err) {
+    const e = err as NativeError;
+    if (typeof e.errno !== 'number') throw err;
+    const code = errnoName(e.errno);
+    const what = `interface ${c.interface}${request.op.endsWith('Address') ? ` address ${c.address}/${c.prefix}` : ''}`;
+    const hint = code === 'ENODEV' ? ' (no such interface)' : code === 'EPERM' ? ' (needs CAP_NET_ADMIN)' : '';
+    throw new IpvsHostError(code, what, `${doing} ${what}: ${code}${hint}`);
+  }
+}
+
+async function statusOf(c: Checked): Promise<VipStatus> {
+  const link = await call<{ up: boolean }>(c, { op: 'link', interface: c.interface }, 'reading');
+  const addresses = await call<{ address: string; prefix: number }[]>(c, { op: 'listAddresses', interface: c.interface }, 'listing');
+  return { present: addresses.some((a) => a.address === c.address && a.prefix === c.prefix), up: link.up, addresses };
+}
+
+export const vip = {
+  async apply(options: VipOptions): Promise<VipRecord> {
+    const c = check(options);
+    const before = await statusOf(c);
+    if (!before.up) await call(c, { op: 'linkUp', interface: c.interface }, 'bringing up');
+    if (!before.present) {
+      try {
+        await call(c, { op: 'addAddress', interface: c.interface, address: c.address, prefix: c.prefix }, 'adding');
+      } catch (err) {
+        if (!before.up) await call(c, { op: 'linkDown', interface: c.interface }, 'taking down').catch(() => {});
+        throw err;
+      }
+    }
+    return { ...c, added: !before.present, broughtUp: !before.up };
+  },
+
+  async undo(record: VipRecord): Promise<void> {
+    const r = plainObject(record, 'record') as unknown as VipRecord;
+    if (typeof r.interface !== 'string' || typeof r.address !== 'string') throw new IpvsValidationError('record', record, 'what vip.apply() returned');
+    const c: Checked = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix };
+    if (r.added) await call(c, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, 'removing');
+    if (r.broughtUp) await call(c, { op: 'linkDown', interface: c.interface }, 'taking down');
+  },
+
+  async status(options: VipOptions): Promise<VipStatus> {
+    return statusOf(check(options));
+  },
+};

@@ -1,0 +1,160 @@
+#include "rtnl.h"
+
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+namespace ipvs {
+namespace {
+
+// One request on a short-lived NETLINK_ROUTE socket, read to its ACK (or
+// NLMSG_DONE for a dump). Blocking with a 5 s receive timeout: it runs on a
+// worker thread, never on the event loop.
+Outcome Exchange(nl_msg* msg, const std::function<void(const nlmsghdr*)>& onData) {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    nlmsg_free(msg);
+    return Outcome::Fail(errno, "opening a rtnetlink socket");
+  }
+  timeval tv = {5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  nlmsghdr* hdr = nlmsg_hdr(msg);
+  hdr->nlmsg_seq = 1;
+  ssize_t sent = send(fd, hdr, hdr->nlmsg_len, 0);
+  nlmsg_free(msg);
+  if (sent < 0) {
+    int err = errno;
+    close(fd);
+    return Outcome::Fail(err, "sending to rtnetlink");
+  }
+  std::vector<uint8_t> buf(64 << 10);
+  for (;;) {
+    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno == EAGAIN ? ETIMEDOUT : errno;
+      close(fd);
+      return Outcome::Fail(err, "reading from rtnetlink");
+    }
+    int len = static_cast<int>(n);
+    for (const nlmsghdr* h = reinterpret_cast<const nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      if (h->nlmsg_seq != 1) continue;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        close(fd);
+        return Outcome::Ok();
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        int error = 0;
+        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) memcpy(&error, NLMSG_DATA(h), sizeof(error));
+        close(fd);
+        return error ? Outcome::Fail(-error, "kernel") : Outcome::Ok();
+      }
+      onData(h);
+    }
+  }
+}
+
+Outcome IndexOf(const std::string& ifname, int* index) {
+  *index = static_cast<int>(if_nametoindex(ifname.c_str()));
+  return *index ? Outcome::Ok() : Outcome::Fail(ENODEV, "finding interface " + ifname);
+}
+
+size_t AddressLength(uint16_t family) { return family == AF_INET6 ? 16 : 4; }
+
+}  // namespace
+
+Outcome GetLink(const std::string& ifname, LinkState* out) {
+  Outcome o = IndexOf(ifname, &out->index);
+  if (!o.ok()) return o;
+  ifinfomsg ifi = {};
+  ifi.ifi_index = out->index;
+  nl_msg* msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK);
+  if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+    if (msg) nlmsg_free(msg);
+    return Outcome::Fail(ENOMEM, "building a link request");
+  }
+  return Exchange(msg, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
+    const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
+    if (info->ifi_index == out->index) out->up = (info->ifi_flags & IFF_UP) != 0;
+  });
+}
+
+Outcome SetLinkUp(const std::string& ifname, bool up) {
+  ifinfomsg ifi = {};
+  Outcome o = IndexOf(ifname, &ifi.ifi_index);
+  if (!o.ok()) return o;
+  ifi.ifi_flags = up ? IFF_UP : 0;
+  ifi.ifi_change = IFF_UP;
+  nl_msg* msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
+  if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+    if (msg) nlmsg_free(msg);
+    return Outcome::Fail(ENOMEM, "building a link request");
+  }
+  return Exchange(msg, [](const nlmsghdr*) {});
+}
+
+Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddress& a) {
+  int index = 0;
+  Outcome o = IndexOf(ifname, &index);
+  if (!o.ok()) return o;
+  ifaddrmsg ifa = {};
+  ifa.ifa_family = static_cast<uint8_t>(a.address.family);
+  ifa.ifa_prefixlen = static_cast<uint8_t>(a.prefix);
+  ifa.ifa_index = static_cast<uint32_t>(index);
+  ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+  int flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  nl_msg* msg = nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR, flags);
+  size_t len = AddressLength(a.address.family);
+  if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
+      nla_put(msg, IFA_LOCAL, static_cast<int>(len), a.address.bytes) < 0 ||
+      nla_put(msg, IFA_ADDRESS, static_cast<int>(len), a.address.bytes) < 0) {
+    if (msg) nlmsg_free(msg);
+    return Outcome::Fail(ENOMEM, "building an address request");
+  }
+  return Exchange(msg, [](const nlmsghdr*) {});
+}
+
+Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* out) {
+  int index = 0;
+  Outcome o = IndexOf(ifname, &index);
+  if (!o.ok()) return o;
+  ifaddrmsg ifa = {};
+  nl_msg* msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
+  if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
+    if (msg) nlmsg_free(msg);
+    return Outcome::Fail(ENOMEM, "building an address request");
+  }
+  return Exchange(msg, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return;
+    const auto* info = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
+    if (static_cast<int>(info->ifa_index) != index) return;
+    if (info->ifa_family != AF_INET && info->ifa_family != AF_INET6) return;
+    size_t want = AddressLength(info->ifa_family);
+    // IFA_LOCAL is the address itself on point-to-point links; IFA_ADDRESS otherwise.
+    const nlattr* found = nullptr;
+    int rem = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(ifaddrmsg)));
+    const nlattr* attr = reinterpret_cast<const nlattr*>(reinterpret_cast<const uint8_t*>(info) + NLMSG_ALIGN(sizeof(ifaddrmsg)));
+    for (; nla_ok(attr, rem); attr = nla_next(attr, &rem)) {
+      int type = nla_type(attr);
+      if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !found)) && static_cast<size_t>(nla_len(attr)) == want) found = attr;
+    }
+    if (!found) return;
+    InterfaceAddress a;
+    a.address.family = info->ifa_family;
+    memcpy(a.address.bytes, nla_data(found), want);
+    a.prefix = info->ifa_prefixlen;
+    out->push_back(a);
+  });
+}
+
+}  // namespace ipvs
