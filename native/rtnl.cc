@@ -70,6 +70,17 @@ Outcome IndexOf(const std::string& ifname, int* index) {
 
 size_t AddressLength(uint16_t family) { return family == AF_INET6 ? 16 : 4; }
 
+// A message of type with its fixed header (ifinfomsg, ifaddrmsg); null when out of memory.
+template <typename Header>
+nl_msg* RouteRequest(int type, int flags, const Header& header) {
+  nl_msg* msg = nlmsg_alloc_simple(type, flags);
+  if (msg && nlmsg_append(msg, const_cast<Header*>(&header), sizeof(header), NLMSG_ALIGNTO) < 0) {
+    nlmsg_free(msg);
+    msg = nullptr;
+  }
+  return msg;
+}
+
 }  // namespace
 
 Outcome GetLink(const std::string& ifname, LinkState* out) {
@@ -77,11 +88,8 @@ Outcome GetLink(const std::string& ifname, LinkState* out) {
   if (!o.ok()) return o;
   ifinfomsg ifi = {};
   ifi.ifi_index = out->index;
-  nl_msg* msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK);
-  if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
-    if (msg) nlmsg_free(msg);
-    return Outcome::Fail(ENOMEM, "building a link request");
-  }
+  nl_msg* msg = RouteRequest(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifi);
+  if (!msg) return Outcome::Fail(ENOMEM, "building a link request");
   return Exchange(msg, [&](const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
     const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
@@ -95,11 +103,8 @@ Outcome SetLinkUp(const std::string& ifname, bool up) {
   if (!o.ok()) return o;
   ifi.ifi_flags = up ? IFF_UP : 0;
   ifi.ifi_change = IFF_UP;
-  nl_msg* msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK);
-  if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
-    if (msg) nlmsg_free(msg);
-    return Outcome::Fail(ENOMEM, "building a link request");
-  }
+  nl_msg* msg = RouteRequest(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ifi);
+  if (!msg) return Outcome::Fail(ENOMEM, "building a link request");
   return Exchange(msg, [](const nlmsghdr*) {});
 }
 
@@ -113,10 +118,9 @@ Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddres
   ifa.ifa_index = static_cast<uint32_t>(index);
   ifa.ifa_scope = RT_SCOPE_UNIVERSE;
   int flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-  nl_msg* msg = nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR, flags);
+  nl_msg* msg = RouteRequest(add ? RTM_NEWADDR : RTM_DELADDR, flags, ifa);
   size_t len = AddressLength(a.address.family);
-  if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
-      nla_put(msg, IFA_LOCAL, static_cast<int>(len), a.address.bytes) < 0 ||
+  if (!msg || nla_put(msg, IFA_LOCAL, static_cast<int>(len), a.address.bytes) < 0 ||
       nla_put(msg, IFA_ADDRESS, static_cast<int>(len), a.address.bytes) < 0) {
     if (msg) nlmsg_free(msg);
     return Outcome::Fail(ENOMEM, "building an address request");
@@ -129,11 +133,8 @@ Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* 
   Outcome o = IndexOf(ifname, &index);
   if (!o.ok()) return o;
   ifaddrmsg ifa = {};
-  nl_msg* msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
-  if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
-    if (msg) nlmsg_free(msg);
-    return Outcome::Fail(ENOMEM, "building an address request");
-  }
+  nl_msg* msg = RouteRequest(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, ifa);
+  if (!msg) return Outcome::Fail(ENOMEM, "building an address request");
   return Exchange(msg, [&](const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return;
     const auto* info = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
