@@ -1,0 +1,21 @@
+// The lab's client: COUNT requests to URL, one connection each (IPVS schedules connections),
+// and prints {"answers": [[server, seenClient], ...], "errors": n} as JSON.
+import { get } from 'node:http';
+
+const [url, count] = process.argv.slice(2);
+const answers = [];
+let errors = 0;
+for (let i = 0; i < Number(count); i++) {
+  const text = await new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
+  if (text === null) errors++;
+  else answers.push(text.split(' '));
+}
+process.stdout.write(`${JSON.stringify({ answers, errors })}\n`);

@@ -1,0 +1,172 @@
+// The seed clusters with real traffic. Each scenario builds its topology,
+// sets the hosts up with the library, sends requests from the client to the
+// VIP, checks what a person setting up LVS would check, and tears down.
+import { createRequire } from 'node:module';
+import { Topology, inNs } from './topology.mjs';
+
+const require = createRequire(import.meta.url);
+const lib = require('../dist/index.js');
+const { Ipvs, director, drRealServer, tunRealServer, vip } = lib;
+
+const VIP = '203.0.113.10';
+const CLIENT = '203.0.113.100';
+const REQUESTS = 30;
+
+function tally(answers, names) {
+  const counts = Object.fromEntries(names.map((n) => [n, 0]));
+  for (const [server] of answers) counts[server] = (counts[server] ?? 0) + 1;
+  return counts;
+}
+
+async function serviceStats(ipvs, key) {
+  const s = await ipvs.getService(key);
+  return s.stats;
+}
+
+/** Runs fn on a fresh topology and always tears it down. */
+async function withTopology(prefix, fn) {
+  const t = new Topology(prefix);
+  try {
+    return await fn(t);
+  } finally {
+    t.destroy();
+  }
+}
+
+/** Two real servers behind a director that rewrites addresses both ways. */
+export function nat() {
+  return withTopology('nat', async (t) => {
+    t.bridge('ext');
+    t.bridge('int');
+    const client = t.ns('client');
+    const dir = t.ns('director');
+    const rs = [t.ns('rs1'), t.ns('rs2')];
+    t.plug(client, 'eth0', 'ext', `${CLIENT}/24`);
+    t.plug(dir, 'eth0', 'ext', '203.0.113.1/24');
+    t.plug(dir, 'eth1', 'int', '192.0.2.1/24');
+    rs.forEach((n, i) => {
+      t.plug(n, 'eth0', 'int', `192.0.2.${11 + i}/24`);
+      inNs(n, 'ip', 'route', 'add', 'default', 'via', '192.0.2.1');
+    });
+    await director.apply({ netns: dir, ipv4Forwarding: true });
+    await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
+    const ipvs = await Ipvs.open({ netns: dir });
+    const key = { protocol: 'tcp', address: VIP, port: 80 };
+    try {
+      await ipvs.addService(key, { scheduler: 'rr' });
+      for (let i = 0; i < rs.length; i++) {
+        await t.server(rs[i], `rs${i + 1}`, 8080);
+        await ipvs.addDestination(key, { address: `192.0.2.${11 + i}`, port: 8080 }, { forwarding: 'masq' });
+      }
+      const r = t.requests(client, `http://${VIP}/`, REQUESTS);
+      const counts = tally(r.answers, ['rs1', 'rs2']);
+      await new Promise((res) => setTimeout(res, 2200)); // the kernel folds counters every 2 s
+      const stats = await serviceStats(ipvs, key);
+      return {
+        name: 'nat', counts, expected: { rs1: 0.5, rs2: 0.5 },
+        checks: [
+          ['every request answered', r.errors === 0, `${r.errors} errors`],
+          ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
+          ['real servers see the client address', r.answers.every(([, seen]) => seen.endsWith(CLIENT)), r.answers[0]?.[1]],
+          ['replies return through the director', stats.outPackets > 0n, `out packets ${stats.outPackets}`],
+        ],
+        table: await ipvs.getTable(),
+      };
+    } finally {
+      ipvs.close();
+    }
+  });
+}
+
+/** Direct routing: real servers hold the VIP on lo and answer the client themselves. */
+export function dr() {
+  return withTopology('dr', async (t) => {
+    t.bridge('lan');
+    const client = t.ns('client');
+    const dir = t.ns('director');
+    const rs = [t.ns('rs1'), t.ns('rs2')];
+    t.plug(client, 'eth0', 'lan', `${CLIENT}/24`);
+    t.plug(dir, 'eth0', 'lan', '203.0.113.1/24');
+    await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
+    for (let i = 0; i < rs.length; i++) {
+      t.plug(rs[i], 'eth0', 'lan', `203.0.113.${11 + i}/24`);
+      await drRealServer.apply({ netns: rs[i], interfaces: ['eth0'] });
+      await vip.apply({ netns: rs[i], address: VIP });
+    }
+    const ipvs = await Ipvs.open({ netns: dir });
+    const key = { protocol: 'tcp', address: VIP, port: 80 };
+    try {
+      await ipvs.addService(key, { scheduler: 'rr' });
+      for (let i = 0; i < rs.length; i++) {
+        await t.server(rs[i], `rs${i + 1}`, 80);
+        await ipvs.addDestination(key, { address: `203.0.113.${11 + i}`, port: 80 }, { forwarding: 'route' });
+      }
+      const r = t.requests(client, `http://${VIP}/`, REQUESTS);
+      const counts = tally(r.answers, ['rs1', 'rs2']);
+      await new Promise((res) => setTimeout(res, 2200));
+      const stats = await serviceStats(ipvs, key);
+      const neigh = inNs(client, 'ip', 'neigh', 'show', VIP);
+      const dirMac = t.mac(dir, 'eth0');
+      const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'] })));
+      return {
+        name: 'dr', counts, expected: { rs1: 0.5, rs2: 0.5 },
+        checks: [
+          ['every request answered', r.errors === 0, `${r.errors} errors`],
+          ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
+          ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`],
+          ["the client's ARP entry for the VIP is the director's MAC", neigh.includes(dirMac), neigh.trim() || 'none'],
+          ['real servers: ARP settings effective', ready.every((s) => s.ready), JSON.stringify(ready.map((s) => s.interfaces[0]))],
+        ],
+        table: await ipvs.getTable(),
+      };
+    } finally {
+      ipvs.close();
+    }
+  });
+}
+
+/** IP-in-IP: the director tunnels to real servers that hold the VIP on tunl0. */
+export function tun() {
+  return withTopology('tun', async (t) => {
+    t.bridge('lan');
+    const client = t.ns('client');
+    const dir = t.ns('director');
+    const rs = [t.ns('rs1'), t.ns('rs2')];
+    t.plug(client, 'eth0', 'lan', `${CLIENT}/24`);
+    t.plug(dir, 'eth0', 'lan', '203.0.113.1/24');
+    await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
+    for (let i = 0; i < rs.length; i++) {
+      t.plug(rs[i], 'eth0', 'lan', `203.0.113.${11 + i}/24`);
+      await vip.apply({ netns: rs[i], address: VIP, interface: 'tunl0' });
+      await tunRealServer.apply({ netns: rs[i], interfaces: ['eth0'] });
+    }
+    const ipvs = await Ipvs.open({ netns: dir });
+    const key = { protocol: 'tcp', address: VIP, port: 80 };
+    try {
+      await ipvs.addService(key, { scheduler: 'rr' });
+      for (let i = 0; i < rs.length; i++) {
+        await t.server(rs[i], `rs${i + 1}`, 80);
+        await ipvs.addDestination(key, { address: `203.0.113.${11 + i}`, port: 80 }, { forwarding: 'tunnel' });
+      }
+      const r = t.requests(client, `http://${VIP}/`, REQUESTS);
+      const counts = tally(r.answers, ['rs1', 'rs2']);
+      await new Promise((res) => setTimeout(res, 2200));
+      const stats = await serviceStats(ipvs, key);
+      const tunnelled = rs.map((n) => Number(inNs(n, 'cat', '/sys/class/net/tunl0/statistics/rx_packets')));
+      return {
+        name: 'tun', counts, expected: { rs1: 0.5, rs2: 0.5 },
+        checks: [
+          ['every request answered', r.errors === 0, `${r.errors} errors`],
+          ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
+          ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`],
+          ['real servers receive IP-in-IP on tunl0', tunnelled.every((n) => n > 0), `tunl0 rx packets ${tunnelled.join(', ')}`],
+        ],
+        table: await ipvs.getTable(),
+      };
+    } finally {
+      ipvs.close();
+    }
+  });
+}
+
+export const SCENARIOS = { nat, dr, tun };

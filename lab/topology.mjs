@@ -1,0 +1,62 @@
+// Lab plumbing: network namespaces joined by veth pairs to bridges in a
+// switch namespace. iproute2 is allowed here (topology only); everything the
+// library offers (IPVS, VIPs, sysctls) is done with the library.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export const sh = (...argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+export const inNs = (ns, ...argv) => sh('ip', 'netns', 'exec', ns, ...argv);
+
+export class Topology {
+  constructor(prefix) {
+    this.prefix = prefix;
+    this.namespaces = [];
+    this.processes = [];
+    this.switch = this.ns('sw');
+  }
+
+  /** A namespace with lo up; its name is returned. */
+  ns(role) {
+    const name = `${this.prefix}-${role}`;
+    sh('ip', 'netns', 'add', name);
+    inNs(name, 'ip', 'link', 'set', 'lo', 'up');
+    this.namespaces.push(name);
+    return name;
+  }
+
+  bridge(name) {
+    inNs(this.switch, 'ip', 'link', 'add', name, 'type', 'bridge');
+    inNs(this.switch, 'ip', 'link', 'set', name, 'up');
+  }
+
+  /** Connects ns to a bridge: the device is `dev` inside ns, with the given address/prefix. */
+  plug(ns, dev, bridge, cidr) {
+    const peer = `${ns.slice(-6)}-${dev}`.slice(0, 15);
+    sh('ip', 'link', 'add', dev, 'netns', ns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switch);
+    inNs(this.switch, 'ip', 'link', 'set', peer, 'master', bridge);
+    inNs(this.switch, 'ip', 'link', 'set', peer, 'up');
+    if (cidr) inNs(ns, 'ip', 'addr', 'add', cidr, 'dev', dev);
+    inNs(ns, 'ip', 'link', 'set', dev, 'up');
+  }
+
+  mac(ns, dev) {
+    return inNs(ns, 'cat', `/sys/class/net/${dev}/address`).trim();
+  }
+
+  /** Starts the lab's HTTP server in ns and waits until it listens. */
+  async server(ns, name, port) {
+    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('server.mjs', import.meta.url).pathname, name, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    this.processes.push(p);
+    await once(p.stdout, 'data');
+  }
+
+  /** COUNT requests from ns to url, one connection each. */
+  requests(ns, url, count) {
+    return JSON.parse(inNs(ns, process.execPath, new URL('client.mjs', import.meta.url).pathname, url, String(count)));
+  }
+
+  destroy() {
+    for (const p of this.processes) p.kill();
+    for (const n of this.namespaces.reverse()) sh('ip', 'netns', 'delete', n);
+  }
+}
