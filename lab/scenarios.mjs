@@ -71,6 +71,7 @@ export function nat() {
           ['replies return through the director', stats.outPackets > 0n, `out packets ${stats.outPackets}`],
         ],
         table: await ipvs.getTable(),
+        info: await ipvs.info(),
       };
     } finally {
       ipvs.close();
@@ -78,29 +79,34 @@ export function nat() {
   });
 }
 
+/** A DR cluster of `count` real servers on one LAN, each serving HTTP on port 80; the service has no destinations yet. */
+async function drCluster(t, count, arp = true) {
+  t.bridge('lan');
+  const client = t.ns('client');
+  const dir = t.ns('director');
+  const rs = Array.from({ length: count }, (_, i) => t.ns(`rs${i + 1}`));
+  t.plug(client, 'eth0', 'lan', `${CLIENT}/24`);
+  t.plug(dir, 'eth0', 'lan', '203.0.113.1/24');
+  await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
+  for (let i = 0; i < rs.length; i++) {
+    t.plug(rs[i], 'eth0', 'lan', `203.0.113.${11 + i}/24`);
+    if (arp) await drRealServer.apply({ netns: rs[i], interfaces: ['eth0'] });
+    await vip.apply({ netns: rs[i], address: VIP });
+    await t.server(rs[i], `rs${i + 1}`, 80);
+  }
+  const ipvs = await Ipvs.open({ netns: dir });
+  const key = { protocol: 'tcp', address: VIP, port: 80 };
+  const dest = (i) => ({ address: `203.0.113.${11 + i}`, port: 80 });
+  return { client, dir, rs, ipvs, key, dest };
+}
+
 /** Direct routing: real servers hold the VIP on lo and answer the client themselves. */
 export function dr() {
   return withTopology('dr', async (t) => {
-    t.bridge('lan');
-    const client = t.ns('client');
-    const dir = t.ns('director');
-    const rs = [t.ns('rs1'), t.ns('rs2')];
-    t.plug(client, 'eth0', 'lan', `${CLIENT}/24`);
-    t.plug(dir, 'eth0', 'lan', '203.0.113.1/24');
-    await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
-    for (let i = 0; i < rs.length; i++) {
-      t.plug(rs[i], 'eth0', 'lan', `203.0.113.${11 + i}/24`);
-      await drRealServer.apply({ netns: rs[i], interfaces: ['eth0'] });
-      await vip.apply({ netns: rs[i], address: VIP });
-    }
-    const ipvs = await Ipvs.open({ netns: dir });
-    const key = { protocol: 'tcp', address: VIP, port: 80 };
+    const { client, dir, rs, ipvs, key, dest } = await drCluster(t, 2);
     try {
       await ipvs.addService(key, { scheduler: 'rr' });
-      for (let i = 0; i < rs.length; i++) {
-        await t.server(rs[i], `rs${i + 1}`, 80);
-        await ipvs.addDestination(key, { address: `203.0.113.${11 + i}`, port: 80 }, { forwarding: 'route' });
-      }
+      for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route' });
       const r = t.requests(client, `http://${VIP}/`, REQUESTS);
       const counts = tally(r.answers, ['rs1', 'rs2']);
       await new Promise((res) => setTimeout(res, 2200));
@@ -115,9 +121,45 @@ export function dr() {
           ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
           ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`],
           ["the client's ARP entry for the VIP is the director's MAC", neigh.includes(dirMac), neigh.trim() || 'none'],
-          ['real servers: ARP settings effective', ready.every((s) => s.ready), JSON.stringify(ready.map((s) => s.interfaces[0]))],
+          ['real servers: ARP settings effective', ready.every((s) => s.ready), ready.map((s) => `arp_ignore ${s.interfaces[0].arpIgnore}, arp_announce ${s.interfaces[0].arpAnnounce}`).join('; ')],
         ],
         table: await ipvs.getTable(),
+        info: await ipvs.info(),
+      };
+    } finally {
+      ipvs.close();
+    }
+  });
+}
+
+/** Weights, stickiness and a live scheduler change, on a DR cluster of three. */
+export function schedulers() {
+  return withTopology('sched', async (t) => {
+    const { client, rs, ipvs, key, dest } = await drCluster(t, 3);
+    try {
+      // wrr 1:2:2 (the seeds' weights), then sh (source hashing: one client, one server), then persistence.
+      await ipvs.addService(key, { scheduler: 'wrr' });
+      const weights = [1, 2, 2];
+      for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route', weight: weights[i] });
+      const n = 50;
+      const w = tally(t.requests(client, `http://${VIP}/`, n).answers, ['rs1', 'rs2', 'rs3']);
+      const wrrOk = [0, 1, 2].every((i) => Math.abs(w[`rs${i + 1}`] / n - weights[i] / 5) <= 0.1);
+      // The seeds' `ipvsadm -E ... -s sh`: a live change, without dropping the service.
+      await ipvs.updateService(key, { scheduler: 'sh' });
+      const sh = new Set(t.requests(client, `http://${VIP}/`, 10).answers.map(([s]) => s));
+      await ipvs.updateService(key, { scheduler: 'rr', persistence: 60 });
+      const sticky = new Set(t.requests(client, `http://${VIP}/`, 10).answers.map(([s]) => s));
+      const services = await ipvs.listServices();
+      return {
+        name: 'schedulers', counts: w, expected: { rs1: 0.2, rs2: 0.4, rs3: 0.4 },
+        checks: [
+          ['wrr 1:2:2 gives those shares within 10 points', wrrOk, JSON.stringify(w)],
+          ['sh (after a live -E) keeps one client on one real server', sh.size === 1, [...sh].join(',')],
+          ['persistence keeps one client on one real server', sticky.size === 1, [...sticky].join(',')],
+          ['the service lived through both changes', services.length === 1 && services[0].config.persistence?.timeout === 60, services.map((s) => s.config.scheduler).join(',')],
+        ],
+        table: await ipvs.getTable(),
+        info: await ipvs.info(),
       };
     } finally {
       ipvs.close();
@@ -162,6 +204,7 @@ export function tun() {
           ['real servers receive IP-in-IP on tunl0', tunnelled.every((n) => n > 0), `tunl0 rx packets ${tunnelled.join(', ')}`],
         ],
         table: await ipvs.getTable(),
+        info: await ipvs.info(),
       };
     } finally {
       ipvs.close();
@@ -169,4 +212,4 @@ export function tun() {
   });
 }
 
-export const SCENARIOS = { nat, dr, tun };
+export const SCENARIOS = { nat, dr, tun, schedulers };

@@ -1,0 +1,18 @@
+/**
+ * The lab's seed clusters as kernel tests: NAT, DR and TUN with real HTTP
+ * traffic, and the scheduler checks. Each scenario builds and tears down its
+ * own namespaces; every check it reports must pass.
+ */
+import { describe, expect, it } from 'vitest';
+import { requireIpvs } from '../helpers/kernel';
+
+describe('lab scenarios', async () => {
+  const { SCENARIOS } = await import('../../lab/scenarios.mjs');
+  it.each(Object.keys(SCENARIOS))('%s', async (name) => {
+    await requireIpvs();
+    const result = await SCENARIOS[name]();
+    const failed = result.checks.filter(([, ok]) => !ok).map(([what, , detail]) => `${what} (${detail})`);
+    expect(failed).toEqual([]);
+    expect(result.checks.length).toBeGreaterThan(2);
+  }, 120_000);
+});
