@@ -1,6 +1,6 @@
 /** The public IPVS client: one netlink socket, calls run in order, every call async with a deadline. */
 import { constants as os } from 'node:os';
-import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type NativeRequest } from './binding';
+import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type NativeRecord, type NativeRequest } from './binding';
 import { CMD, DAEMON_STATES } from './constants';
 import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, recordServiceKey, serviceInfo } from './convert';
 import { describeService } from './describe';
@@ -33,6 +33,32 @@ function timeoutOf(options: CallOptions | undefined, fallback: number, field = '
   const obj = plainObject(options, 'options');
   onlyKeys(obj, ['timeout'], 'options');
   return obj.timeout === undefined ? fallback : integer(obj.timeout, field, 1, MAX_TIMEOUT_MS);
+}
+
+/**
+ * Dumps resume by position in the kernel's hash table, which holds the services of
+ * every namespace: a service added or deleted in any namespace during a multi-part
+ * dump shifts the position, and the dump repeats (or skips) entries without saying
+ * so (no NLM_F_DUMP_INTR). Repeats are dropped here; see docs/api.md for skips.
+ */
+function uniqueServices(records: NativeRecord[]): NativeRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const s = r.service;
+    if (!s) return false;
+    const id = s.fwmark ? `f${s.family}/${s.fwmark}` : `${s.protocol}/${s.address}/${s.port}`;
+    return !seen.has(id) && seen.add(id) !== undefined;
+  });
+}
+
+function uniqueDestinations(records: NativeRecord[]): NativeRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const d = r.destination;
+    if (!d) return false;
+    const id = `${d.address}/${d.port}`;
+    return !seen.has(id) && seen.add(id) !== undefined;
+  });
 }
 
 function isNativeError(err: unknown): err is NativeError {
@@ -103,7 +129,7 @@ export class Ipvs {
   /** Every service with its config and stats (64-bit counters as bigint). */
   async listServices(options?: CallOptions): Promise<ServiceInfo[]> {
     const records = await this.#read('listServices', 'all services', { cmd: CMD.GET_SERVICE, dump: true }, options);
-    return records.filter((r) => r.service).map(serviceInfo);
+    return uniqueServices(records).map(serviceInfo);
   }
 
   /** One service. Rejects with ESRCH when it does not exist. */
@@ -231,13 +257,13 @@ export class Ipvs {
   #readTable(timeout: number, withStats: boolean): Promise<ServiceEntry[]> {
     return this.#call({ operation: 'getTable', object: 'the IPVS table', timeoutMs: timeout }, async () => {
       const deadline = Date.now() + timeout;
-      const records = (await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, timeout)).filter((r) => r.service);
+      const records = uniqueServices(await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, timeout));
       if (records.length === 0) return [];
       const requests = records.map((r): NativeRequest => ({ cmd: CMD.GET_DEST, dump: true, service: recordServiceKey(r) }));
       const dests = await this.#client.queryEach(requests, Math.max(1, deadline - Date.now()), withStats);
       return records.map((r, i): ServiceEntry => ({
         ...serviceInfo(r),
-        destinations: dests[i].filter((d) => d.destination).map(destinationInfo),
+        destinations: uniqueDestinations(dests[i]).map(destinationInfo),
       }));
     });
   }
@@ -386,7 +412,7 @@ export class Ipvs {
   /** Destinations, telling "no such service" (ESRCH) apart from "no destinations". */
   async #listDestinations(key: NormalizedServiceKey, timeout: number) {
     const request: NativeRequest = { cmd: CMD.GET_DEST, dump: true, service: nativeServiceKey(key) };
-    const records = (await this.#client.query(request, timeout)).filter((r) => r.destination);
+    const records = uniqueDestinations(await this.#client.query(request, timeout));
     if (records.length === 0) await this.#getService(key, timeout);
     return records;
   }

@@ -21,7 +21,9 @@ describe('lifecycle', () => {
       i % 2 === 0 ? ctx.ipvs.addService(svc(1 + (i >> 1))) : ctx.ipvs.getService(svc(1 + (i >> 1)))));
     expect(again.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code))
       .toEqual(Array(500).fill('EEXIST'));
-    expect(ctx.ns.saved().length).toBe(500);
+    // ipvsadm's dump can repeat entries when another namespace changes meanwhile (other test
+    // files run in parallel): the kernel resumes dumps by position in a table of all namespaces.
+    expect(new Set(ctx.ns.saved()).size).toBe(500);
   });
 
   it('close() rejects pending calls with ECANCELED and later calls too; it is idempotent', async () => {
