@@ -18,9 +18,12 @@ function tally(answers, names) {
   return counts;
 }
 
-async function serviceStats(ipvs, key) {
-  const s = await ipvs.getService(key);
-  return s.stats;
+/** Sends the requests, then reads the service's counters (the kernel folds them every 2 s). */
+async function drive(t, ipvs, key, client, names) {
+  const r = t.requests(client, `http://${VIP}/`, REQUESTS);
+  const counts = tally(r.answers, names);
+  await new Promise((res) => setTimeout(res, 2200));
+  return { r, counts, stats: (await ipvs.getService(key)).stats };
 }
 
 /** Runs fn on a fresh topology and always tears it down. */
@@ -58,10 +61,7 @@ export function nat() {
         await t.server(rs[i], `rs${i + 1}`, 8080);
         await ipvs.addDestination(key, { address: `192.0.2.${11 + i}`, port: 8080 }, { forwarding: 'masq' });
       }
-      const r = t.requests(client, `http://${VIP}/`, REQUESTS);
-      const counts = tally(r.answers, ['rs1', 'rs2']);
-      await new Promise((res) => setTimeout(res, 2200)); // the kernel folds counters every 2 s
-      const stats = await serviceStats(ipvs, key);
+      const { r, counts, stats } = await drive(t, ipvs, key, client, ['rs1', 'rs2']);
       return {
         name: 'nat', counts, expected: { rs1: 0.5, rs2: 0.5 },
         checks: [
@@ -107,10 +107,7 @@ export function dr() {
     try {
       await ipvs.addService(key, { scheduler: 'rr' });
       for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route' });
-      const r = t.requests(client, `http://${VIP}/`, REQUESTS);
-      const counts = tally(r.answers, ['rs1', 'rs2']);
-      await new Promise((res) => setTimeout(res, 2200));
-      const stats = await serviceStats(ipvs, key);
+      const { r, counts, stats } = await drive(t, ipvs, key, client, ['rs1', 'rs2']);
       const neigh = inNs(client, 'ip', 'neigh', 'show', VIP);
       const dirMac = t.mac(dir, 'eth0');
       const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'] })));
@@ -190,10 +187,7 @@ export function tun() {
         await t.server(rs[i], `rs${i + 1}`, 80);
         await ipvs.addDestination(key, { address: `203.0.113.${11 + i}`, port: 80 }, { forwarding: 'tunnel' });
       }
-      const r = t.requests(client, `http://${VIP}/`, REQUESTS);
-      const counts = tally(r.answers, ['rs1', 'rs2']);
-      await new Promise((res) => setTimeout(res, 2200));
-      const stats = await serviceStats(ipvs, key);
+      const { r, counts, stats } = await drive(t, ipvs, key, client, ['rs1', 'rs2']);
       const tunnelled = rs.map((n) => Number(inNs(n, 'cat', '/sys/class/net/tunl0/statistics/rx_packets')));
       return {
         name: 'tun', counts, expected: { rs1: 0.5, rs2: 0.5 },

@@ -1,69 +1,28 @@
 /** The public IPVS client: one netlink socket, calls run in order, every call async with a deadline. */
 import { constants as os } from 'node:os';
-import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type NativeRecord, type NativeRequest } from './binding';
+import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type NativeRequest } from './binding';
 import { CMD, DAEMON_STATES } from './constants';
 import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, recordServiceKey, serviceInfo } from './convert';
 import { describeService } from './describe';
 import { IpvsError, IpvsValidationError, type ErrorContext, type Operation } from './errors';
 import { destinationId } from './keys';
 import { contextOf, resolve, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
+import { isNativeError, MAX_TIMEOUT_MS, timeoutOf } from './call';
+import { uniqueDestinations, uniqueServices } from './dumps';
 import { SerialQueue } from './queue';
 import type {
   BatchOperation, BatchResult, CallOptions, DaemonInfo, DaemonOptions, DaemonState, DestinationConfig,
-  DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions, RestoreLineResult,
+  DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions,
   ParsedRule, RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
 } from './types';
 import { boolean, integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
 import { formatRules } from './rules/format';
-import { rulesToApply } from './rules/parse';
+import { restoreRules } from './rules/restore';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-const MAX_TIMEOUT_MS = 0x7fffffff;
-/**
- * Lines per batch call in restore(): about what one sendmsg carries, and little enough
- * JavaScript work per call (validation, conversion) that the event loop keeps running.
- */
-const RESTORE_CHUNK = 512;
-
-function timeoutOf(options: CallOptions | undefined, fallback: number, field = 'options.timeout'): number {
-  if (options === undefined) return fallback;
-  const obj = plainObject(options, 'options');
-  onlyKeys(obj, ['timeout'], 'options');
-  return obj.timeout === undefined ? fallback : integer(obj.timeout, field, 1, MAX_TIMEOUT_MS);
-}
-
-/**
- * Dumps resume by position in the kernel's hash table, which holds the services of
- * every namespace: a service added or deleted in any namespace during a multi-part
- * dump shifts the position, and the dump repeats (or skips) entries without saying
- * so (no NLM_F_DUMP_INTR). Repeats are dropped here; see docs/api.md for skips.
- */
-function uniqueServices(records: NativeRecord[]): NativeRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
-    const s = r.service;
-    if (!s) return false;
-    const id = s.fwmark ? `f${s.family}/${s.fwmark}` : `${s.protocol}/${s.address}/${s.port}`;
-    return !seen.has(id) && seen.add(id) !== undefined;
-  });
-}
-
-function uniqueDestinations(records: NativeRecord[]): NativeRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
-    const d = r.destination;
-    if (!d) return false;
-    const id = `${d.address}/${d.port}`;
-    return !seen.has(id) && seen.add(id) !== undefined;
-  });
-}
-
-function isNativeError(err: unknown): err is NativeError {
-  return err instanceof Error && typeof (err as NativeError).errno === 'number';
-}
 
 /**
  * A client of the kernel's IPVS table in one network namespace.
@@ -283,38 +242,10 @@ export class Ipvs {
    * batches. Like ipvsadm -R it does not flush first: add `-C` to the text for that.
    * Resolves with every line's status; it does not throw for lines the kernel refused.
    */
-  async restore(rules_: string | readonly ParsedRule[], options: RestoreOptions = {}): Promise<RestoreResult> {
-    const obj = plainObject(options, 'options');
-    onlyKeys(obj, ['timeout', 'stopOnError', 'onProgress'], 'options');
-    const stopOnError = obj.stopOnError === undefined ? false : boolean(obj.stopOnError, 'options.stopOnError');
-    if (obj.onProgress !== undefined && typeof obj.onProgress !== 'function')
-      throw new IpvsValidationError('options.onProgress', obj.onProgress, 'a function');
-    const onProgress = obj.onProgress as RestoreOptions['onProgress'];
-    const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
-    const { rules, ops } = await rulesToApply(rules_);
-    const results: RestoreLineResult[] = [];
-    // Chunks bound each call's deadline and let progress be reported; stopOnError goes line by line.
-    const chunk = stopOnError ? 1 : RESTORE_CHUNK;
-    let stopped = false;
-    for (let i = 0; i < rules.length; i += chunk) {
-      const part = rules.slice(i, i + chunk);
-      if (stopped) {
-        for (const r of part) results.push({ line: r.line, text: r.text, operation: r.operation, status: 'skipped' });
-        continue;
-      }
-      const outcome = await this.#apply(ops.slice(i, i + chunk), timeout);
-      outcome.forEach((o, k) => {
-        const r = part[k];
-        const status = o.ok ? 'applied' : o.applied === 'unknown' ? 'unknown' : 'failed';
-        results.push({ line: r.line, text: r.text, operation: r.operation, status, ...(o.ok ? {} : { error: o.error }) });
-        if (!o.ok && stopOnError) stopped = true;
-      });
-      onProgress?.(results.length, rules.length);
-    }
-    const count = (s: RestoreLineResult['status']) => results.filter((r) => r.status === s).length;
-    const applied = count('applied');
-    return { lines: results, applied, failed: count('failed'), unknown: count('unknown'), skipped: count('skipped'), ok: applied === results.length };
+  async restore(rules: string | readonly ParsedRule[], options: RestoreOptions = {}): Promise<RestoreResult> {
+    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, timeout));
   }
+
 
   // ---- batch ----
 
