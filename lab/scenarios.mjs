@@ -6,7 +6,7 @@ import { Topology, inNs } from './topology.mjs';
 
 const require = createRequire(import.meta.url);
 const lib = require('../dist/index.js');
-const { Ipvs, director, drRealServer, tunRealServer, vip } = lib;
+const { Ipvs, director, drRealServer, natRealServer, tunRealServer, vip } = lib;
 
 const VIP = '203.0.113.10';
 const CLIENT = '203.0.113.100';
@@ -47,10 +47,10 @@ export function nat() {
     t.plug(client, 'eth0', 'ext', `${CLIENT}/24`);
     t.plug(dir, 'eth0', 'ext', '203.0.113.1/24');
     t.plug(dir, 'eth1', 'int', '192.0.2.1/24');
-    rs.forEach((n, i) => {
-      t.plug(n, 'eth0', 'int', `192.0.2.${11 + i}/24`);
-      inNs(n, 'ip', 'route', 'add', 'default', 'via', '192.0.2.1');
-    });
+    for (let i = 0; i < rs.length; i++) {
+      t.plug(rs[i], 'eth0', 'int', `192.0.2.${11 + i}/24`);
+      await natRealServer.apply({ netns: rs[i], gateway: '192.0.2.1' });
+    }
     await director.apply({ netns: dir, ipv4Forwarding: true });
     await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
     const ipvs = await Ipvs.open({ netns: dir });

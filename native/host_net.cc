@@ -14,13 +14,13 @@
 namespace ipvs {
 namespace {
 
-enum class Op { kLink, kLinkUp, kLinkDown, kAddAddress, kDeleteAddress, kListAddresses };
+enum class Op { kLink, kLinkUp, kLinkDown, kAddAddress, kDeleteAddress, kListAddresses, kAddDefaultRoute, kDeleteDefaultRoute, kDefaultRoutes };
 
 class HostNetWorker : public PromiseWorker {
  public:
-  HostNetWorker(Napi::Object receiver, std::string nsPath, Op op, std::string ifname, InterfaceAddress addr)
+  HostNetWorker(Napi::Object receiver, std::string nsPath, Op op, std::string ifname, InterfaceAddress addr, Route route)
       : PromiseWorker(receiver, "ipvs:hostNet"), nsPath_(std::move(nsPath)), op_(op), ifname_(std::move(ifname)),
-        addr_(addr) {}
+        addr_(addr), route_(std::move(route)) {}
 
  protected:
   Outcome Run() override {
@@ -40,6 +40,16 @@ class HostNetWorker : public PromiseWorker {
       o.Set("index", link_.index);
       o.Set("up", link_.up);
       return o;
+    }
+    if (op_ == Op::kDefaultRoutes) {
+      Napi::Array routes = Napi::Array::New(env, routes_.size());
+      for (size_t i = 0; i < routes_.size(); i++) {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("gateway", routes_[i].hasGateway ? Napi::Value(Napi::String::New(env, FormatAddress(routes_[i].gateway))) : env.Null());
+        o.Set("interface", routes_[i].ifname.empty() ? env.Null() : Napi::Value(Napi::String::New(env, routes_[i].ifname)));
+        routes.Set(static_cast<uint32_t>(i), o);
+      }
+      return routes;
     }
     if (op_ != Op::kListAddresses) return env.Undefined();
     Napi::Array out = Napi::Array::New(env, list_.size());
@@ -61,6 +71,9 @@ class HostNetWorker : public PromiseWorker {
       case Op::kAddAddress: return ChangeAddress(true, ifname_, addr_);
       case Op::kDeleteAddress: return ChangeAddress(false, ifname_, addr_);
       case Op::kListAddresses: return ListAddresses(ifname_, &list_);
+      case Op::kAddDefaultRoute: return ChangeRoute(true, route_);
+      case Op::kDeleteDefaultRoute: return ChangeRoute(false, route_);
+      case Op::kDefaultRoutes: return ListDefaultRoutes(route_.family, &routes_);
     }
     return Outcome::Fail(EINVAL, "unknown operation");
   }
@@ -69,6 +82,8 @@ class HostNetWorker : public PromiseWorker {
   Op op_;
   std::string ifname_;
   InterfaceAddress addr_;
+  Route route_;
+  std::vector<Route> routes_;
   LinkState link_;
   std::vector<InterfaceAddress> list_;
 };
@@ -80,6 +95,9 @@ Op OpFromJs(Napi::Env env, const std::string& name) {
   if (name == "addAddress") return Op::kAddAddress;
   if (name == "deleteAddress") return Op::kDeleteAddress;
   if (name == "listAddresses") return Op::kListAddresses;
+  if (name == "addDefaultRoute") return Op::kAddDefaultRoute;
+  if (name == "deleteDefaultRoute") return Op::kDeleteDefaultRoute;
+  if (name == "defaultRoutes") return Op::kDefaultRoutes;
   throw Napi::TypeError::New(env, "hostNet: unknown op " + name);
 }
 
@@ -92,11 +110,26 @@ Napi::Value HostNetJs(const Napi::CallbackInfo& info) {
   else if (!info[0].IsNull() && !info[0].IsUndefined()) throw Napi::TypeError::New(env, "hostNet: nsPath must be a string or null");
   if (!info[1].IsObject()) throw Napi::TypeError::New(env, "hostNet: request must be an object");
   Napi::Object req = info[1].As<Napi::Object>();
-  if (!req.Get("op").IsString() || !req.Get("interface").IsString())
-    throw Napi::TypeError::New(env, "hostNet: op and interface must be strings");
+  if (!req.Get("op").IsString()) throw Napi::TypeError::New(env, "hostNet: op must be a string");
   Op op = OpFromJs(env, req.Get("op").As<Napi::String>().Utf8Value());
-  std::string ifname = req.Get("interface").As<Napi::String>().Utf8Value();
-  if (ifname.empty() || ifname.size() > 15) throw Napi::TypeError::New(env, "hostNet: interface must be 1 to 15 bytes");
+  bool routeOp = op == Op::kAddDefaultRoute || op == Op::kDeleteDefaultRoute || op == Op::kDefaultRoutes;
+  std::string ifname;
+  if (req.Get("interface").IsString()) ifname = req.Get("interface").As<Napi::String>().Utf8Value();
+  else if (!routeOp) throw Napi::TypeError::New(env, "hostNet: interface must be a string");
+  if ((!routeOp || !ifname.empty()) && (ifname.empty() || ifname.size() > 15))
+    throw Napi::TypeError::New(env, "hostNet: interface must be 1 to 15 bytes");
+  Route route;
+  if (routeOp) {
+    double family = req.Get("family").IsNumber() ? req.Get("family").As<Napi::Number>().DoubleValue() : 0;
+    if (family != AF_INET && family != AF_INET6) throw Napi::TypeError::New(env, "hostNet: family must be AF_INET or AF_INET6");
+    route.family = static_cast<uint16_t>(family);
+    route.ifname = ifname;
+    if (req.Get("gateway").IsString()) {
+      std::string text = req.Get("gateway").As<Napi::String>().Utf8Value();
+      if (!ParseAddress(route.family, text, &route.gateway)) throw Napi::TypeError::New(env, "hostNet: bad gateway " + text);
+      route.hasGateway = true;
+    }
+  }
   InterfaceAddress addr;
   if (op == Op::kAddAddress || op == Op::kDeleteAddress) {
     if (!req.Get("address").IsString() || !req.Get("prefix").IsNumber())
@@ -109,7 +142,7 @@ Napi::Value HostNetJs(const Napi::CallbackInfo& info) {
     if (!(prefix >= 0 && prefix <= max)) throw Napi::TypeError::New(env, "hostNet: prefix out of range");
     addr.prefix = static_cast<int>(prefix);
   }
-  auto* worker = new HostNetWorker(Napi::Object::New(env), nsPath, op, ifname, addr);
+  auto* worker = new HostNetWorker(Napi::Object::New(env), nsPath, op, ifname, addr, route);
   worker->Queue();
   return worker->Promise();
 }

@@ -158,4 +158,67 @@ Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* 
   });
 }
 
+Outcome ChangeRoute(bool add, const Route& r) {
+  rtmsg rtm = {};
+  rtm.rtm_family = static_cast<uint8_t>(r.family);
+  rtm.rtm_dst_len = static_cast<uint8_t>(r.prefix);
+  rtm.rtm_table = RT_TABLE_MAIN;
+  rtm.rtm_protocol = RTPROT_BOOT;
+  rtm.rtm_scope = r.hasGateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+  rtm.rtm_type = RTN_UNICAST;
+  int flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  nl_msg* msg = RouteRequest(add ? RTM_NEWROUTE : RTM_DELROUTE, flags, rtm);
+  if (!msg) return Outcome::Fail(ENOMEM, "building a route request");
+  int len = static_cast<int>(AddressLength(r.family));
+  int rc = 0;
+  if (r.prefix > 0) rc = nla_put(msg, RTA_DST, len, r.destination.bytes);
+  if (!rc && r.hasGateway) rc = nla_put(msg, RTA_GATEWAY, len, r.gateway.bytes);
+  if (!rc && !r.ifname.empty()) {
+    int index = 0;
+    Outcome o = IndexOf(r.ifname, &index);
+    if (!o.ok()) {
+      nlmsg_free(msg);
+      return o;
+    }
+    rc = nla_put_u32(msg, RTA_OIF, static_cast<uint32_t>(index));
+  }
+  if (rc < 0) {
+    nlmsg_free(msg);
+    return Outcome::Fail(ENOMEM, "building a route request");
+  }
+  return Exchange(msg, [](const nlmsghdr*) {});
+}
+
+Outcome ListDefaultRoutes(uint16_t family, std::vector<Route>* out) {
+  rtmsg rtm = {};
+  rtm.rtm_family = static_cast<uint8_t>(family);
+  nl_msg* msg = RouteRequest(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, rtm);
+  if (!msg) return Outcome::Fail(ENOMEM, "building a route request");
+  size_t want = AddressLength(family);
+  return Exchange(msg, [&](const nlmsghdr* h) {
+    if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return;
+    const auto* info = static_cast<const rtmsg*>(NLMSG_DATA(h));
+    if (info->rtm_family != family || info->rtm_dst_len != 0 || info->rtm_type != RTN_UNICAST) return;
+    Route r;
+    r.family = family;
+    uint32_t table = info->rtm_table;
+    int rem = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(rtmsg)));
+    const nlattr* attr = reinterpret_cast<const nlattr*>(reinterpret_cast<const uint8_t*>(info) + NLMSG_ALIGN(sizeof(rtmsg)));
+    for (; nla_ok(attr, rem); attr = nla_next(attr, &rem)) {
+      int type = nla_type(attr);
+      if (type == RTA_TABLE && nla_len(attr) == 4) table = nla_get_u32(const_cast<nlattr*>(attr));
+      if (type == RTA_GATEWAY && static_cast<size_t>(nla_len(attr)) == want) {
+        r.hasGateway = true;
+        memcpy(r.gateway.bytes, nla_data(attr), want);
+        r.gateway.family = family;
+      }
+      if (type == RTA_OIF && nla_len(attr) == 4) {
+        char name[IF_NAMESIZE] = {0};
+        if (if_indextoname(nla_get_u32(const_cast<nlattr*>(attr)), name)) r.ifname = name;
+      }
+    }
+    if (table == RT_TABLE_MAIN) out->push_back(r);
+  });
+}
+
 }  // namespace ipvs

@@ -21,10 +21,24 @@ struct LinkState {
   bool up = false;
 };
 
+// A route of the main table. prefix 0 with no destination is the default route.
+struct Route {
+  uint16_t family = 0;
+  Address destination;
+  int prefix = 0;
+  bool hasGateway = false;
+  Address gateway;
+  std::string ifname;  // empty: let the kernel pick by the gateway
+};
+
 Outcome GetLink(const std::string& ifname, LinkState* out);
 Outcome SetLinkUp(const std::string& ifname, bool up);
 // add: RTM_NEWADDR with NLM_F_EXCL (EEXIST if present); else RTM_DELADDR.
 Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddress& addr);
 Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* out);
+// add: RTM_NEWROUTE with NLM_F_EXCL (EEXIST if present); else RTM_DELROUTE.
+Outcome ChangeRoute(bool add, const Route& route);
+// The default routes of the main table for a family.
+Outcome ListDefaultRoutes(uint16_t family, std::vector<Route>* out);
 
 }  // namespace ipvs

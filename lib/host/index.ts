@@ -9,3 +9,5 @@ export { IPVS_SYSCTLS } from './settings';
 export type { IpvsSysctls, IpvsSysctlName, SettingChange } from './settings';
 export { vip } from './vip';
 export type { VipOptions, VipRecord, VipStatus } from './vip';
+export { natRealServer } from './nat-real-server';
+export type { NatRealServerOptions, NatRealServerRecord, NatRealServerStatus, DefaultRoute } from './nat-real-server';

@@ -5,10 +5,10 @@
  * TUN real server's tunl0. The interface is brought up if it is down.
  * undo() removes only what apply() added.
  */
-import { native, type NativeError } from '../binding';
-import { errnoName, IpvsHostError, IpvsValidationError } from '../errors';
+import { IpvsValidationError } from '../errors';
 import { address, integer, onlyKeys, plainObject } from '../validate/primitives';
 import { scopeOf, type HostOptions } from './changes';
+import { hostNet } from './net';
 import { confScope } from './settings';
 
 export interface VipOptions extends HostOptions {
@@ -55,22 +55,11 @@ function check(options: VipOptions): Checked {
   return { netns: scopeOf(options).netns, interface: confScope(o.interface ?? 'lo', 'options.interface'), address: a.address, prefix };
 }
 
-async function call<T>(c: Checked, request: Parameters<ReturnType<typeof native>['hostNet']>[1], doing: string): Promise<T> {
-  try {
-    return (await native().hostNet(c.netns, request)) as T;
-  } catch (err) {
-    const e = err as NativeError;
-    if (typeof e.errno !== 'number') throw err;
-    const code = errnoName(e.errno);
-    const what = `interface ${c.interface}${request.op.endsWith('Address') ? ` address ${c.address}/${c.prefix}` : ''}`;
-    const hint = code === 'ENODEV' ? ' (no such interface)' : code === 'EPERM' ? ' (needs CAP_NET_ADMIN)' : '';
-    throw new IpvsHostError(code, what, `${doing} ${what}: ${code}${hint}`);
-  }
-}
+const addressOf = (c: Checked) => `interface ${c.interface} address ${c.address}/${c.prefix}`;
 
 async function statusOf(c: Checked): Promise<VipStatus> {
-  const link = await call<{ up: boolean }>(c, { op: 'link', interface: c.interface }, 'reading');
-  const addresses = await call<{ address: string; prefix: number }[]>(c, { op: 'listAddresses', interface: c.interface }, 'listing');
+  const link = await hostNet<{ up: boolean }>(c.netns, { op: 'link', interface: c.interface }, `interface ${c.interface}`, 'reading');
+  const addresses = await hostNet<{ address: string; prefix: number }[]>(c.netns, { op: 'listAddresses', interface: c.interface }, `interface ${c.interface}`, 'listing');
   return { present: addresses.some((a) => a.address === c.address && a.prefix === c.prefix), up: link.up, addresses };
 }
 
@@ -78,12 +67,12 @@ export const vip = {
   async apply(options: VipOptions): Promise<VipRecord> {
     const c = check(options);
     const before = await statusOf(c);
-    if (!before.up) await call(c, { op: 'linkUp', interface: c.interface }, 'bringing up');
+    if (!before.up) await hostNet(c.netns, { op: 'linkUp', interface: c.interface }, `interface ${c.interface}`, 'bringing up');
     if (!before.present) {
       try {
-        await call(c, { op: 'addAddress', interface: c.interface, address: c.address, prefix: c.prefix }, 'adding');
+        await hostNet(c.netns, { op: 'addAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'adding');
       } catch (err) {
-        if (!before.up) await call(c, { op: 'linkDown', interface: c.interface }, 'taking down').catch(() => {});
+        if (!before.up) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down').catch(() => {});
         throw err;
       }
     }
@@ -94,8 +83,8 @@ export const vip = {
     const r = plainObject(record, 'record') as unknown as VipRecord;
     if (typeof r.interface !== 'string' || typeof r.address !== 'string') throw new IpvsValidationError('record', record, 'what vip.apply() returned');
     const c: Checked = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix };
-    if (r.added) await call(c, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, 'removing');
-    if (r.broughtUp) await call(c, { op: 'linkDown', interface: c.interface }, 'taking down');
+    if (r.added) await hostNet(c.netns, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'removing');
+    if (r.broughtUp) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down');
   },
 
   async status(options: VipOptions): Promise<VipStatus> {

@@ -4,7 +4,7 @@
  * settings are its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { director, drRealServer, getIpvsSysctls, setIpvsSysctls, tunRealServer, vip, IpvsHostError } from '../../lib';
+import { director, drRealServer, getIpvsSysctls, natRealServer, setIpvsSysctls, tunRealServer, vip, IpvsHostError } from '../../lib';
 import { writeSetting } from '../../lib/host/sysctl';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 
@@ -143,5 +143,30 @@ describe('vip', () => {
   it('a missing interface is ENODEV, named', async () => {
     await expect(vip.apply({ netns: ns.name, address: '192.0.2.12', interface: 'nosuch0' }))
       .rejects.toMatchObject({ code: 'ENODEV', setting: 'interface nosuch0' });
+  });
+});
+
+describe('NAT real server', () => {
+  const routes = () => ns.exec('ip', 'route', 'show', 'table', 'main');
+
+  it('replaces the default route with one through the director; undo puts the old one back', async () => {
+    ns.exec('ip', 'link', 'add', 'lan0', 'type', 'dummy');
+    ns.exec('ip', 'addr', 'add', '192.0.2.50/24', 'dev', 'lan0');
+    ns.exec('ip', 'link', 'set', 'lan0', 'up');
+    ns.exec('ip', 'route', 'add', 'default', 'via', '192.0.2.254');
+    const before = routes();
+    const record = await natRealServer.apply({ netns: ns.name, gateway: '192.0.2.1' });
+    expect(record.previous).toEqual([{ gateway: '192.0.2.254', interface: 'lan0' }]);
+    expect(ns.exec('ip', 'route', 'show', 'default')).toMatch(/^default via 192\.0\.2\.1 dev lan0/);
+    expect(await natRealServer.status({ netns: ns.name, gateway: '192.0.2.1' })).toMatchObject({ ready: true });
+    await natRealServer.undo(JSON.parse(JSON.stringify(record)));
+    expect(routes()).toBe(before);
+    expect((await natRealServer.status({ netns: ns.name, gateway: '192.0.2.1' })).ready).toBe(false);
+  });
+
+  it('a gateway on no connected network is refused and the old route stays', async () => {
+    const before = routes();
+    await expect(natRealServer.apply({ netns: ns.name, gateway: '198.51.100.1' })).rejects.toMatchObject({ code: 'ENETUNREACH' });
+    expect(routes()).toBe(before);
   });
 });
