@@ -26,6 +26,12 @@ async function drive(t, ipvs, key, client, names) {
   return { r, counts, stats: (await ipvs.getService(key)).stats };
 }
 
+// The checks every scenario with two real servers under rr makes.
+const answered = (r) => ['every request answered', r.errors === 0, `${r.errors} errors`];
+const even = (counts) => ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)];
+const bypassed = (stats) =>
+  ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`];
+
 /** Runs fn on a fresh topology and always tears it down. */
 async function withTopology(prefix, fn) {
   const t = new Topology(prefix);
@@ -65,8 +71,8 @@ export function nat() {
       return {
         name: 'nat', counts, expected: { rs1: 0.5, rs2: 0.5 },
         checks: [
-          ['every request answered', r.errors === 0, `${r.errors} errors`],
-          ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
+          answered(r),
+          even(counts),
           ['real servers see the client address', r.answers.every(([, seen]) => seen.endsWith(CLIENT)), r.answers[0]?.[1]],
           ['replies return through the director', stats.outPackets > 0n, `out packets ${stats.outPackets}`],
         ],
@@ -79,8 +85,12 @@ export function nat() {
   });
 }
 
-/** A DR cluster of `count` real servers on one LAN, each serving HTTP on port 80; the service has no destinations yet. */
-async function drCluster(t, count, arp = true) {
+/**
+ * Client, director and `count` real servers on one LAN, each serving HTTP on port 80.
+ * holdVip sets a real server up to take packets for the VIP (DR: on lo; TUN: on tunl0).
+ * The service has no destinations yet.
+ */
+async function lanCluster(t, count, holdVip) {
   t.bridge('lan');
   const client = t.ns('client');
   const dir = t.ns('director');
@@ -90,8 +100,7 @@ async function drCluster(t, count, arp = true) {
   await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
   for (let i = 0; i < rs.length; i++) {
     t.plug(rs[i], 'eth0', 'lan', `203.0.113.${11 + i}/24`);
-    if (arp) await drRealServer.apply({ netns: rs[i], interfaces: ['eth0'] });
-    await vip.apply({ netns: rs[i], address: VIP });
+    await holdVip(rs[i]);
     await t.server(rs[i], `rs${i + 1}`, 80);
   }
   const ipvs = await Ipvs.open({ netns: dir });
@@ -100,10 +109,22 @@ async function drCluster(t, count, arp = true) {
   return { client, dir, rs, ipvs, key, dest };
 }
 
+/** A DR real server: ARP settings, then the VIP on lo. */
+async function drHost(ns) {
+  await drRealServer.apply({ netns: ns, interfaces: ['eth0'] });
+  await vip.apply({ netns: ns, address: VIP });
+}
+
+/** A TUN real server: the VIP on tunl0 (brought up), then ARP and rp_filter settings. */
+async function tunHost(ns) {
+  await vip.apply({ netns: ns, address: VIP, interface: 'tunl0' });
+  await tunRealServer.apply({ netns: ns, interfaces: ['eth0'] });
+}
+
 /** Direct routing: real servers hold the VIP on lo and answer the client themselves. */
 export function dr() {
   return withTopology('dr', async (t) => {
-    const { client, dir, rs, ipvs, key, dest } = await drCluster(t, 2);
+    const { client, dir, rs, ipvs, key, dest } = await lanCluster(t, 2, drHost);
     try {
       await ipvs.addService(key, { scheduler: 'rr' });
       for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route' });
@@ -114,9 +135,9 @@ export function dr() {
       return {
         name: 'dr', counts, expected: { rs1: 0.5, rs2: 0.5 },
         checks: [
-          ['every request answered', r.errors === 0, `${r.errors} errors`],
-          ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
-          ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`],
+          answered(r),
+          even(counts),
+          bypassed(stats),
           ["the client's ARP entry for the VIP is the director's MAC", neigh.includes(dirMac), neigh.trim() || 'none'],
           ['real servers: ARP settings effective', ready.every((s) => s.ready), ready.map((s) => `arp_ignore ${s.interfaces[0].arpIgnore}, arp_announce ${s.interfaces[0].arpAnnounce}`).join('; ')],
         ],
@@ -132,7 +153,7 @@ export function dr() {
 /** Weights, stickiness and a live scheduler change, on a DR cluster of three. */
 export function schedulers() {
   return withTopology('sched', async (t) => {
-    const { client, rs, ipvs, key, dest } = await drCluster(t, 3);
+    const { client, rs, ipvs, key, dest } = await lanCluster(t, 3, drHost);
     try {
       // wrr 1:2:2 (the seeds' weights), then sh (source hashing: one client, one server), then persistence.
       await ipvs.addService(key, { scheduler: 'wrr' });
@@ -167,34 +188,18 @@ export function schedulers() {
 /** IP-in-IP: the director tunnels to real servers that hold the VIP on tunl0. */
 export function tun() {
   return withTopology('tun', async (t) => {
-    t.bridge('lan');
-    const client = t.ns('client');
-    const dir = t.ns('director');
-    const rs = [t.ns('rs1'), t.ns('rs2')];
-    t.plug(client, 'eth0', 'lan', `${CLIENT}/24`);
-    t.plug(dir, 'eth0', 'lan', '203.0.113.1/24');
-    await vip.apply({ netns: dir, address: VIP, interface: 'eth0' });
-    for (let i = 0; i < rs.length; i++) {
-      t.plug(rs[i], 'eth0', 'lan', `203.0.113.${11 + i}/24`);
-      await vip.apply({ netns: rs[i], address: VIP, interface: 'tunl0' });
-      await tunRealServer.apply({ netns: rs[i], interfaces: ['eth0'] });
-    }
-    const ipvs = await Ipvs.open({ netns: dir });
-    const key = { protocol: 'tcp', address: VIP, port: 80 };
+    const { client, rs, ipvs, key, dest } = await lanCluster(t, 2, tunHost);
     try {
       await ipvs.addService(key, { scheduler: 'rr' });
-      for (let i = 0; i < rs.length; i++) {
-        await t.server(rs[i], `rs${i + 1}`, 80);
-        await ipvs.addDestination(key, { address: `203.0.113.${11 + i}`, port: 80 }, { forwarding: 'tunnel' });
-      }
+      for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'tunnel' });
       const { r, counts, stats } = await drive(t, ipvs, key, client, ['rs1', 'rs2']);
       const tunnelled = rs.map((n) => Number(inNs(n, 'cat', '/sys/class/net/tunl0/statistics/rx_packets')));
       return {
         name: 'tun', counts, expected: { rs1: 0.5, rs2: 0.5 },
         checks: [
-          ['every request answered', r.errors === 0, `${r.errors} errors`],
-          ['rr spreads evenly', Math.abs(counts.rs1 - counts.rs2) <= 1, JSON.stringify(counts)],
-          ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`],
+          answered(r),
+          even(counts),
+          bypassed(stats),
           ['real servers receive IP-in-IP on tunl0', tunnelled.every((n) => n > 0), `tunl0 rx packets ${tunnelled.join(', ')}`],
         ],
         table: await ipvs.getTable(),

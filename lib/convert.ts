@@ -14,7 +14,7 @@ export function familyName(af: number): Family {
   return af === AF.ipv6 ? 'ipv6' : 'ipv4';
 }
 
-function prefixToMask(prefix: number): number {
+export function prefixToMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 

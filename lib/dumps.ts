@@ -7,23 +7,21 @@ import type { NativeRecord } from './binding';
  * dump shifts the position, and the dump repeats (or skips) entries without saying
  * so (no NLM_F_DUMP_INTR). Repeats are dropped here; see docs/api.md for skips.
  */
-export function uniqueServices(records: NativeRecord[]): NativeRecord[] {
+function uniqueBy(records: NativeRecord[], idOf: (r: NativeRecord) => string | null): NativeRecord[] {
   const seen = new Set<string>();
   return records.filter((r) => {
-    const s = r.service;
-    if (!s) return false;
-    const id = s.fwmark ? `f${s.family}/${s.fwmark}` : `${s.protocol}/${s.address}/${s.port}`;
-    return !seen.has(id) && seen.add(id) !== undefined;
+    const id = idOf(r);
+    if (id === null || seen.has(id)) return false;
+    seen.add(id);
+    return true;
   });
+}
+
+export function uniqueServices(records: NativeRecord[]): NativeRecord[] {
+  return uniqueBy(records, ({ service: s }) =>
+    !s ? null : s.fwmark ? `f${s.family}/${s.fwmark}` : `${s.protocol}/${s.address}/${s.port}`);
 }
 
 export function uniqueDestinations(records: NativeRecord[]): NativeRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
-    const d = r.destination;
-    if (!d) return false;
-    const id = `${d.address}/${d.port}`;
-    return !seen.has(id) && seen.add(id) !== undefined;
-  });
+  return uniqueBy(records, ({ destination: d }) => (d ? `${d.address}/${d.port}` : null));
 }
-

@@ -4,6 +4,7 @@
  * column for column, in ipvsadm's order.
  */
 import { hostPort } from '../describe';
+import { netmaskText } from '../rules/format';
 import { sortDestinations, sortServices } from '../rules/order';
 import type { DestinationInfo, Info, ServiceEntry, ServiceInfo } from '../types';
 
@@ -48,17 +49,12 @@ function serviceSettings(s: ServiceInfo): string {
   if (c.schedulerFlags.length) out += ` (${c.schedulerFlags.join(',')})`;
   if (c.persistence) {
     out += ` persistent ${c.persistence.timeout}`;
-    const full = s.family === 'ipv6' ? 128 : 32;
-    if (c.persistence.netmask !== full) out += ` mask ${s.family === 'ipv6' ? c.persistence.netmask : dotted(c.persistence.netmask)}`;
+    const mask = netmaskText(s.family === 'ipv6', c.persistence.netmask);
+    if (mask) out += ` mask ${mask}`;
   }
   if (c.persistenceEngine) out += ` pe ${c.persistenceEngine}`;
   if (c.onePacket) out += ' ops';
   return out;
-}
-
-function dotted(prefix: number): string {
-  const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return [24, 16, 8, 0].map((sh) => (bits >>> sh) & 0xff).join('.');
 }
 
 function counters(stats: ServiceInfo['stats'], format: 'stats' | 'rate', exact: boolean): string {

@@ -3,6 +3,7 @@
  * order, plus what ipvsadm loses and can still read back (-x/-y thresholds,
  * fwmarks >= 2^31 written unsigned). `ipvsadm -R` accepts all of it.
  */
+import { prefixToMask } from '../convert';
 import { hostPort } from '../describe';
 import type { DestinationConfig, DestinationKey, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
 import { sortDestinations, sortServices } from './order';
@@ -20,8 +21,14 @@ function isIpv6(key: ServiceKey): boolean {
   return 'fwmark' in key ? key.family === 'ipv6' : key.address.includes(':');
 }
 
-function prefixToMask(prefix: number): string {
-  const bits = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+/**
+ * The persistence netmask as ipvsadm writes it (dotted for IPv4, a prefix length for
+ * IPv6), or null for a host mask, which ipvsadm leaves out.
+ */
+export function netmaskText(ipv6: boolean, prefix: number): string | null {
+  if (prefix === (ipv6 ? 128 : 32)) return null;
+  if (ipv6) return String(prefix);
+  const bits = prefixToMask(prefix);
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
 }
 
@@ -29,8 +36,8 @@ export function serviceLine(key: ServiceKey, c: ServiceConfig): string {
   let line = `-A ${serviceSwitch(key)} -s ${c.scheduler}`;
   if (c.persistence) {
     line += ` -p ${c.persistence.timeout}`;
-    const full = isIpv6(key) ? 128 : 32;
-    if (c.persistence.netmask !== full) line += ` -M ${isIpv6(key) ? c.persistence.netmask : prefixToMask(c.persistence.netmask)}`;
+    const mask = netmaskText(isIpv6(key), c.persistence.netmask);
+    if (mask) line += ` -M ${mask}`;
   }
   if (c.persistenceEngine) line += ` --pe ${c.persistenceEngine}`;
   if (c.onePacket) line += ' -o';
