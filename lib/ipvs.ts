@@ -72,7 +72,11 @@ export class Ipvs {
     return new Ipvs(client, netns, timeout);
   }
 
-  /** Closes the socket. Idempotent. Calls not yet finished reject with ECANCELED. */
+  /**
+   * Closes the socket. Idempotent. Queued calls and later ones reject with ECANCELED; the call
+   * in flight does too unless the kernel already answered it, in which case it keeps that answer
+   * (a change the kernel made is never reported as cancelled).
+   */
   close(): void {
     this.#queue.close();
     this.#client.close();
