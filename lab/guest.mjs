@@ -3,7 +3,7 @@
 // the IPVS table as ipvsadm -L -n --stats shows it. Exit status 1 if any check fails.
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import { SCENARIOS } from './scenarios.mjs';
+import { SCENARIOS, TITLES } from './scenarios.mjs';
 
 const require = createRequire(import.meta.url);
 const { formatListing } = require('../dist/cli/listing.js');
@@ -17,19 +17,13 @@ for (const n of names) {
   }
 }
 
-const TITLES = {
-  nat: 'LVS-NAT: the director rewrites addresses both ways; replies come back through it',
-  dr: 'LVS-DR: real servers hold the VIP on lo and answer the client directly',
-  tun: 'LVS-TUN: the director tunnels (IP-in-IP) to real servers holding the VIP on tunl0',
-  schedulers: 'schedulers on a DR cluster of three: wrr weights, a live change to sh, persistence',
-};
 
 function bars(counts, expected) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0) || 1;
   return Object.entries(counts).map(([server, n]) => {
     const share = n / total;
     const bar = '█'.repeat(Math.round(share * 40));
-    return `  ${server.padEnd(6)} ${String(n).padStart(4)}  ${bar.padEnd(40)} ${(share * 100).toFixed(0).padStart(3)}%  (expected ${((expected[server] ?? 0) * 100).toFixed(0)}%)`;
+    return `  ${server.padEnd(6)} ${String(n).padStart(4)}  ${bar.padEnd(40)} ${(share * 100).toFixed(0).padStart(3)}%  ${expected[server] === undefined ? '' : `(expected ${(expected[server] * 100).toFixed(0)}%)`}`;
   }).join('\n');
 }
 
@@ -40,7 +34,7 @@ for (const name of names) {
   try {
     result = await SCENARIOS[name]();
   } catch (err) {
-    result = { name, counts: {}, expected: {}, checks: [['scenario ran', false, err.message]], table: [] };
+    result = { name, counts: {}, expected: {}, checks: [['scenario ran', false, err.message]], notes: [], table: [] };
   }
   result.seconds = (Date.now() - started) / 1000;
   results.push(result);
@@ -48,6 +42,7 @@ for (const name of names) {
   process.stdout.write(`\n=== ${name}: ${TITLES[name]} (${result.seconds.toFixed(1)} s)\n\n`);
   process.stdout.write(`${bars(result.counts, result.expected)}\n\n`);
   for (const [what, ok, detail] of result.checks) process.stdout.write(`  ${ok ? 'PASS' : 'FAIL'}  ${what}${detail ? `  (${detail})` : ''}\n`);
+  for (const note of result.notes ?? []) process.stdout.write(`  NOTE  ${note}\n`);
   if (result.table.length) process.stdout.write(`\n${formatListing(result.info, result.table, 'stats', true).replace(/^/gm, '  ')}`);
 }
 

@@ -29,13 +29,16 @@ export class Topology {
     inNs(this.switch, 'ip', 'link', 'set', name, 'up');
   }
 
-  /** Connects ns to a bridge: the device is `dev` inside ns, with the given address/prefix. */
+  /**
+   * Connects ns to a bridge: the device is `dev` inside ns, with the given address/prefix.
+   * IPv6 addresses skip duplicate address detection, so they work at once.
+   */
   plug(ns, dev, bridge, cidr) {
     const peer = `${ns.slice(-6)}-${dev}`.slice(0, 15);
     sh('ip', 'link', 'add', dev, 'netns', ns, 'type', 'veth', 'peer', 'name', peer, 'netns', this.switch);
     inNs(this.switch, 'ip', 'link', 'set', peer, 'master', bridge);
     inNs(this.switch, 'ip', 'link', 'set', peer, 'up');
-    if (cidr) inNs(ns, 'ip', 'addr', 'add', cidr, 'dev', dev);
+    if (cidr) inNs(ns, 'ip', 'addr', 'add', cidr, 'dev', dev, ...(cidr.includes(':') ? ['nodad'] : []));
     inNs(ns, 'ip', 'link', 'set', dev, 'up');
   }
 
@@ -53,6 +56,22 @@ export class Topology {
   /** COUNT requests from ns to url, one connection each. */
   requests(ns, url, count) {
     return JSON.parse(inNs(ns, process.execPath, new URL('client.mjs', import.meta.url).pathname, url, String(count)));
+  }
+
+  /** COUNT connections from ns to url kept open: { servers, release() }. */
+  async hold(ns, url, count) {
+    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('hold.mjs', import.meta.url).pathname, url, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.processes.push(p);
+    const line = await new Promise((resolve, reject) => {
+      p.stdout.once('data', resolve);
+      p.once('exit', (code) => reject(new Error(`lab/hold.mjs exited with status ${code}`)));
+    });
+    return { servers: JSON.parse(String(line)), release: async () => { p.stdin.end(); await once(p, 'exit'); } };
+  }
+
+  /** The MACs that answer one ARP request for target sent out of ns's dev. */
+  arpAnswers(ns, dev, target) {
+    return inNs(ns, 'python3', new URL('arp-probe.py', import.meta.url).pathname, dev, target).split('\n').filter(Boolean);
   }
 
   destroy() {

@@ -100,7 +100,7 @@ export interface NativeClient {
 
 export type NativeHostNetRequest =
   | { op: 'link' | 'linkUp' | 'linkDown' | 'listAddresses'; interface: string }
-  | { op: 'addAddress' | 'deleteAddress'; interface: string; address: string; prefix: number }
+  | { op: 'addAddress' | 'deleteAddress'; interface: string; address: string; prefix: number; noDad?: boolean; deprecated?: boolean }
   | { op: 'addDefaultRoute' | 'deleteDefaultRoute' | 'defaultRoutes'; family: number; gateway?: string; interface?: string };
 
 export interface NativeBinding {

@@ -141,6 +141,8 @@ Napi::Value HostNetJs(const Napi::CallbackInfo& info) {
     int max = family == AF_INET6 ? 128 : 32;
     if (!(prefix >= 0 && prefix <= max)) throw Napi::TypeError::New(env, "hostNet: prefix out of range");
     addr.prefix = static_cast<int>(prefix);
+    addr.noDad = req.Get("noDad").ToBoolean();
+    addr.deprecated = req.Get("deprecated").ToBoolean();
   }
   auto* worker = new HostNetWorker(Napi::Object::New(env), nsPath, op, ifname, addr, route);
   worker->Queue();

@@ -81,6 +81,15 @@ nl_msg* RouteRequest(int type, int flags, const Header& header) {
   return msg;
 }
 
+constexpr uint32_t kForever = 0xFFFFFFFFu;  // INFINITY_LIFE_TIME
+
+int PutLifetimes(nl_msg* msg, uint32_t preferred, uint32_t valid) {
+  ifa_cacheinfo info = {};
+  info.ifa_prefered = preferred;
+  info.ifa_valid = valid;
+  return nla_put(msg, IFA_CACHEINFO, sizeof(info), &info);
+}
+
 }  // namespace
 
 Outcome GetLink(const std::string& ifname, LinkState* out) {
@@ -117,11 +126,13 @@ Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddres
   ifa.ifa_prefixlen = static_cast<uint8_t>(a.prefix);
   ifa.ifa_index = static_cast<uint32_t>(index);
   ifa.ifa_scope = RT_SCOPE_UNIVERSE;
+  if (add && a.noDad && a.address.family == AF_INET6) ifa.ifa_flags = IFA_F_NODAD;
   int flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
   nl_msg* msg = RouteRequest(add ? RTM_NEWADDR : RTM_DELADDR, flags, ifa);
   size_t len = AddressLength(a.address.family);
   if (!msg || nla_put(msg, IFA_LOCAL, static_cast<int>(len), a.address.bytes) < 0 ||
-      nla_put(msg, IFA_ADDRESS, static_cast<int>(len), a.address.bytes) < 0) {
+      nla_put(msg, IFA_ADDRESS, static_cast<int>(len), a.address.bytes) < 0 ||
+      (add && a.deprecated && a.address.family == AF_INET6 && PutLifetimes(msg, 0, kForever) < 0)) {
     if (msg) nlmsg_free(msg);
     return Outcome::Fail(ENOMEM, "building an address request");
   }

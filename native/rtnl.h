@@ -14,6 +14,10 @@ namespace ipvs {
 struct InterfaceAddress {
   Address address;
   int prefix = 0;
+  // IPv6: usable at once, without duplicate address detection (IFA_F_NODAD).
+  bool noDad = false;
+  // IPv6: preferred lifetime 0 ("deprecated"): still accepts traffic, never chosen as a source.
+  bool deprecated = false;
 };
 
 struct LinkState {

@@ -9,5 +9,7 @@ export { IPVS_SYSCTLS } from './settings';
 export type { IpvsSysctls, IpvsSysctlName, SettingChange } from './settings';
 export { vip } from './vip';
 export type { VipOptions, VipRecord, VipStatus } from './vip';
-export { natRealServer } from './nat-real-server';
-export type { NatRealServerOptions, NatRealServerRecord, NatRealServerStatus, DefaultRoute } from './nat-real-server';
+export { defaultRoute, natRealServer } from './default-route';
+export type {
+  DefaultRoute, DefaultRouteOptions, DefaultRouteRecord, DefaultRouteStatus, NatRealServerOptions, NatRealServerRecord, NatRealServerStatus,
+} from './default-route';

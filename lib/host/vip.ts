@@ -6,7 +6,7 @@
  * undo() removes only what apply() added.
  */
 import { IpvsValidationError } from '../errors';
-import { address, integer, onlyKeys, plainObject } from '../validate/primitives';
+import { address, boolean, integer, onlyKeys, plainObject } from '../validate/primitives';
 import { scopeOf, type HostOptions } from './changes';
 import { hostNet } from './net';
 import { confScope } from './settings';
@@ -17,6 +17,20 @@ export interface VipOptions extends HostOptions {
   interface?: string;
   /** Prefix length; default 32 for IPv4, 128 for IPv6 (a host address). */
   prefix?: number;
+  /**
+   * IPv6 only: run duplicate address detection (default false). Without it the address is usable
+   * at once, as keepalived adds VIPs: a VIP moves between directors, and while DAD runs (about a
+   * second) the address is tentative and answers nothing.
+   */
+  dad?: boolean;
+  /**
+   * IPv6 only: may the kernel choose this address as the source of packets this host starts
+   * (default false: the address is added "deprecated", preferred lifetime 0; it still takes
+   * traffic and answers neighbour solicitations). A director whose VIP shares a prefix with the
+   * real servers would otherwise send from the VIP, and a TUN real server, holding the VIP
+   * itself, drops an IPv6 tunnel packet whose outer source is one of its own addresses.
+   */
+  usableAsSource?: boolean;
 }
 
 /** What undo() needs; JSON-safe. */
@@ -44,15 +58,19 @@ interface Checked {
   interface: string;
   address: string;
   prefix: number;
+  dad: boolean;
+  usableAsSource: boolean;
 }
 
 function check(options: VipOptions): Checked {
   const o = plainObject(options, 'options');
-  onlyKeys(o, ['netns', 'address', 'interface', 'prefix'], 'options');
+  onlyKeys(o, ['netns', 'address', 'interface', 'prefix', 'dad', 'usableAsSource'], 'options');
   const a = address(o.address, 'options.address');
   const max = a.family === 'ipv6' ? 128 : 32;
   const prefix = o.prefix === undefined ? max : integer(o.prefix, 'options.prefix', 1, max);
-  return { netns: scopeOf(options).netns, interface: confScope(o.interface ?? 'lo', 'options.interface'), address: a.address, prefix };
+  const dad = o.dad === undefined ? false : boolean(o.dad, 'options.dad');
+  const usableAsSource = o.usableAsSource === undefined ? false : boolean(o.usableAsSource, 'options.usableAsSource');
+  return { netns: scopeOf(options).netns, interface: confScope(o.interface ?? 'lo', 'options.interface'), address: a.address, prefix, dad, usableAsSource };
 }
 
 const addressOf = (c: Checked) => `interface ${c.interface} address ${c.address}/${c.prefix}`;
@@ -70,19 +88,19 @@ export const vip = {
     if (!before.up) await hostNet(c.netns, { op: 'linkUp', interface: c.interface }, `interface ${c.interface}`, 'bringing up');
     if (!before.present) {
       try {
-        await hostNet(c.netns, { op: 'addAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'adding');
+        await hostNet(c.netns, { op: 'addAddress', interface: c.interface, address: c.address, prefix: c.prefix, noDad: !c.dad, deprecated: !c.usableAsSource }, addressOf(c), 'adding');
       } catch (err) {
         if (!before.up) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down').catch(() => {});
         throw err;
       }
     }
-    return { ...c, added: !before.present, broughtUp: !before.up };
+    return { netns: c.netns, interface: c.interface, address: c.address, prefix: c.prefix, added: !before.present, broughtUp: !before.up };
   },
 
   async undo(record: VipRecord): Promise<void> {
     const r = plainObject(record, 'record') as unknown as VipRecord;
     if (typeof r.interface !== 'string' || typeof r.address !== 'string') throw new IpvsValidationError('record', record, 'what vip.apply() returned');
-    const c: Checked = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix };
+    const c: Checked = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix, dad: false, usableAsSource: false };
     if (r.added) await hostNet(c.netns, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'removing');
     if (r.broughtUp) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down');
   },

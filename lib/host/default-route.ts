@@ -1,6 +1,8 @@
 /**
- * A NAT real server sends its replies back through the director, which
- * rewrites their source to the VIP: its default route points at the director.
+ * The default route of one family through a gateway. A NAT real server sends
+ * its replies back through the director, which rewrites their source to the
+ * VIP: its default route points at the director (natRealServer is this
+ * helper). A TUN real server across a router needs its default route too.
  * apply() replaces the default route(s) of that family and saves them; undo()
  * removes the new one and puts the saved ones back.
  */
@@ -11,8 +13,8 @@ import { scopeOf, type HostOptions } from './changes';
 import { hostNet } from './net';
 import { confScope } from './settings';
 
-export interface NatRealServerOptions extends HostOptions {
-  /** The director's address on the real servers' network. */
+export interface DefaultRouteOptions extends HostOptions {
+  /** The gateway (for a NAT real server: the director's address on the real servers' network). */
   gateway: string;
   /** The interface towards it (optional: the kernel finds it from the gateway). */
   interface?: string;
@@ -24,7 +26,7 @@ export interface DefaultRoute {
 }
 
 /** What undo() needs; JSON-safe. */
-export interface NatRealServerRecord {
+export interface DefaultRouteRecord {
   netns: string | null;
   family: 'ipv4' | 'ipv6';
   added: DefaultRoute;
@@ -32,13 +34,13 @@ export interface NatRealServerRecord {
   previous: DefaultRoute[];
 }
 
-export interface NatRealServerStatus {
+export interface DefaultRouteStatus {
   defaultRoutes: DefaultRoute[];
   /** The default route goes through the given gateway. */
   ready: boolean;
 }
 
-function check(options: NatRealServerOptions) {
+function check(options: DefaultRouteOptions) {
   const o = plainObject(options, 'options');
   onlyKeys(o, ['netns', 'gateway', 'interface'], 'options');
   const gw = address(o.gateway, 'options.gateway');
@@ -56,8 +58,8 @@ async function defaultRoutes(netns: string | null, family: 'ipv4' | 'ipv6'): Pro
   return hostNet<DefaultRoute[]>(netns, { op: 'defaultRoutes', family: AF[family] }, `${family} default routes`, 'reading');
 }
 
-export const natRealServer = {
-  async apply(options: NatRealServerOptions): Promise<NatRealServerRecord> {
+export const defaultRoute = {
+  async apply(options: DefaultRouteOptions): Promise<DefaultRouteRecord> {
     const c = check(options);
     const previous = await defaultRoutes(c.netns, c.family);
     const added: DefaultRoute = { gateway: c.gateway, interface: c.interface };
@@ -72,17 +74,23 @@ export const natRealServer = {
     return { netns: c.netns, family: c.family, added, previous };
   },
 
-  async undo(record: NatRealServerRecord): Promise<void> {
-    const r = plainObject(record, 'record') as unknown as NatRealServerRecord;
+  async undo(record: DefaultRouteRecord): Promise<void> {
+    const r = plainObject(record, 'record') as unknown as DefaultRouteRecord;
     if (!Array.isArray(r.previous) || (r.family !== 'ipv4' && r.family !== 'ipv6'))
-      throw new IpvsValidationError('record', record, 'what natRealServer.apply() returned');
+      throw new IpvsValidationError('record', record, 'what defaultRoute.apply() (or natRealServer.apply()) returned');
     await hostNet(r.netns, request('deleteDefaultRoute', r.family, r.added), describe(r.added), 'removing');
     for (const p of r.previous) await hostNet(r.netns, request('addDefaultRoute', r.family, p), describe(p), 'restoring');
   },
 
-  async status(options: NatRealServerOptions): Promise<NatRealServerStatus> {
+  async status(options: DefaultRouteOptions): Promise<DefaultRouteStatus> {
     const c = check(options);
     const routes = await defaultRoutes(c.netns, c.family);
     return { defaultRoutes: routes, ready: routes.length > 0 && routes.every((r) => r.gateway === c.gateway) };
   },
 };
+
+/** A NAT real server: its default route goes through the director. */
+export const natRealServer = defaultRoute;
+export type NatRealServerOptions = DefaultRouteOptions;
+export type NatRealServerRecord = DefaultRouteRecord;
+export type NatRealServerStatus = DefaultRouteStatus;
