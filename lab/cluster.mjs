@@ -26,12 +26,19 @@ export function tally(answers, names) {
   return counts;
 }
 
-/** Sends the requests, then reads the service's counters (the kernel folds them every 2 s). */
+/**
+ * Sends the requests, then reads the service's counters. The kernel folds its per-CPU counters
+ * into what it reports every 2 s, so read until every connection is counted (at most 3 s).
+ */
 export async function drive(t, plan, ipvs, key, client, names, count = REQUESTS) {
   const r = t.requests(client, vipUrl(plan), count);
   const counts = tally(r.answers, names);
-  await new Promise((res) => setTimeout(res, 2200));
-  return { r, counts, stats: (await ipvs.getService(key)).stats };
+  let stats = (await ipvs.getService(key)).stats;
+  for (let waited = 0; stats.conns < BigInt(r.answers.length) && waited < 3000; waited += 200) {
+    await new Promise((res) => setTimeout(res, 200));
+    stats = (await ipvs.getService(key)).stats;
+  }
+  return { r, counts, stats };
 }
 
 /** A scenario's result: what the lab prints, --json writes and the kernel tests assert. */
