@@ -4,7 +4,7 @@
  * settings are its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { director, drRealServer, getIpvsSysctls, natRealServer, setIpvsSysctls, tunRealServer, vip, IpvsHostError } from '../../lib';
+import { defaultRoute, director, drRealServer, getIpvsSysctls, natRealServer, setIpvsSysctls, tunRealServer, vip, IpvsHostError } from '../../lib';
 import { writeSetting } from '../../lib/host/sysctl';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 
@@ -132,6 +132,25 @@ describe('vip', () => {
     expect(ns.exec('ip', '-o', 'addr', 'show', 'dev', 'vip0')).not.toMatch(/2001:db8::10/);
   });
 
+  it('an IPv6 VIP is usable at once and never a source address, unless asked', async () => {
+    ns.exec('ip', 'link', 'add', 'vip1', 'type', 'dummy');
+    ns.exec('ip', 'link', 'set', 'vip1', 'up');
+    const before = addrs();
+    const show = () => ns.exec('ip', '-o', '-6', 'addr', 'show', 'dev', 'vip1');
+    // Default: no duplicate address detection (never tentative), preferred lifetime 0 ("deprecated").
+    const plain = await vip.apply({ netns: ns.name, address: '2001:db8:5::10', interface: 'vip1' });
+    expect(show()).toMatch(/inet6 2001:db8:5::10\/128 scope global nodad deprecated /);
+    expect(show()).toMatch(/preferred_lft 0sec/);
+    // Asked for: DAD runs and the address may be a source (forever preferred).
+    const both = await vip.apply({ netns: ns.name, address: '2001:db8:5::11', interface: 'vip1', dad: true, usableAsSource: true });
+    const line = show().split('\n').find((l) => l.includes('2001:db8:5::11/128')) ?? '';
+    expect(line).not.toMatch(/deprecated|nodad/);
+    expect(line).toMatch(/preferred_lft forever/);
+    await vip.undo(both);
+    await vip.undo(plain);
+    expect(addrs()).toBe(before);
+  });
+
   it('an address that was already there is left in place by undo', async () => {
     ns.exec('ip', 'addr', 'add', '192.0.2.11/32', 'dev', 'lo');
     const record = await vip.apply({ netns: ns.name, address: '192.0.2.11' });
@@ -162,6 +181,21 @@ describe('NAT real server', () => {
     await natRealServer.undo(JSON.parse(JSON.stringify(record)));
     expect(routes()).toBe(before);
     expect((await natRealServer.status({ netns: ns.name, gateway: '192.0.2.1' })).ready).toBe(false);
+  });
+
+  it('IPv6: replaces the default route, undo restores the table byte for byte', async () => {
+    const routes6 = () => ns.exec('ip', '-6', 'route', 'show', 'table', 'main');
+    ns.exec('ip', 'link', 'add', 'lan6', 'type', 'dummy');
+    ns.exec('ip', 'addr', 'add', '2001:db8:6::50/64', 'dev', 'lan6', 'nodad');
+    ns.exec('ip', 'link', 'set', 'lan6', 'up');
+    ns.exec('ip', '-6', 'route', 'add', 'default', 'via', '2001:db8:6::fe');
+    const before = routes6();
+    const record = await defaultRoute.apply({ netns: ns.name, gateway: '2001:db8:6::1' });
+    expect(record).toMatchObject({ family: 'ipv6', previous: [{ gateway: '2001:db8:6::fe', interface: 'lan6' }] });
+    expect(ns.exec('ip', '-6', 'route', 'show', 'default')).toMatch(/^default via 2001:db8:6::1 dev lan6/);
+    expect(await defaultRoute.status({ netns: ns.name, gateway: '2001:db8:6::1' })).toMatchObject({ ready: true });
+    await defaultRoute.undo(record);
+    expect(routes6()).toBe(before);
   });
 
   it('a gateway on no connected network is refused and the old route stays', async () => {

@@ -1,6 +1,6 @@
 /** Host helpers refuse bad input before touching /proc/sys. */
 import { describe, expect, it } from 'vitest';
-import { director, drRealServer, IpvsValidationError, natRealServer, setIpvsSysctls, tunRealServer, vip } from '../../lib';
+import { defaultRoute, director, drRealServer, IpvsValidationError, natRealServer, setIpvsSysctls, tunRealServer, vip } from '../../lib';
 import { arpAnnounce, arpIgnore, ipvsSysctlChange, rpFilter } from '../../lib/host/settings';
 
 async function refused(p: Promise<unknown> | (() => unknown), field: string): Promise<void> {
@@ -56,9 +56,13 @@ describe('host helper validation', () => {
     await refused(vip.apply({ address: '2001:db8::1', prefix: 0 }), 'options.prefix');
     await refused(vip.apply({ address: '192.0.2.1', interface: 'all' }), 'options.interface');
     await refused(vip.status({ address: '192.0.2.1', bogus: 1 } as never), 'options.bogus');
+    await refused(vip.apply({ address: '2001:db8::1', dad: 'no' as never }), 'options.dad');
+    await refused(vip.apply({ address: '2001:db8::1', usableAsSource: 1 as never }), 'options.usableAsSource');
   });
 
   it('NAT real servers: a gateway address, an optional interface', async () => {
+    // A NAT real server is a host whose default route is the director: one helper, two names.
+    expect(natRealServer).toBe(defaultRoute);
     await refused(natRealServer.apply({ gateway: 'director' }), 'options.gateway');
     await refused(natRealServer.apply({ gateway: '192.0.2.1', interface: 'a:b' }), 'options.interface');
     await refused(natRealServer.undo({ netns: null, family: 'ipx', added: { gateway: null, interface: null }, previous: [] } as never), 'record');
