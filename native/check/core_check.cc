@@ -2,7 +2,8 @@
 // AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer by
 // test/unit/native-sanitizers.test.ts. It round-trips every request kind
 // through the encoder and decoder, fuzzes the decoder, and with "kernel"
-// drives a real Channel: batches, dumps, a deadline, a cancel.
+// drives a real Channel: batches, dumps, a deadline, a cancel; and the
+// rtnetlink calls of the host helpers on a given (down, address-less) interface.
 #include <arpa/inet.h>
 #include <linux/ip_vs.h>
 #include <netlink/msg.h>
@@ -18,6 +19,7 @@
 
 #include "../ipvs_message.h"
 #include "../nl_channel.h"
+#include "../rtnl.h"
 
 using namespace ipvs;
 
@@ -168,9 +170,69 @@ static void KernelChecks() {
   CHECK(Channel::Open("/nonexistent/ns", 1000, &other).err == ENOENT);
 }
 
+static InterfaceAddress MakeAddress(uint16_t family, const char* text, int prefix) {
+  InterfaceAddress a;
+  ParseAddress(family, text, &a.address);
+  a.prefix = prefix;
+  return a;
+}
+
+static Route DefaultVia(uint16_t family, const char* gateway) {
+  Route r;
+  r.family = family;
+  r.hasGateway = true;
+  ParseAddress(family, gateway, &r.gateway);
+  return r;
+}
+
+// Every rtnetlink call, its success and its error paths, leaving ifname as it was.
+static void RtnlChecks(const std::string& ifname) {
+  LinkState link;
+  CHECK(GetLink(ifname, &link).ok() && !link.up);
+  CHECK(GetLink("nosuch0", &link).err == ENODEV);
+  CHECK(SetLinkUp(ifname, true).ok());
+  CHECK(GetLink(ifname, &link).ok() && link.up);
+
+  InterfaceAddress v4 = MakeAddress(AF_INET, "192.0.2.99", 24);
+  InterfaceAddress v6 = MakeAddress(AF_INET6, "2001:db8::99", 64);
+  v6.noDad = true;
+  v6.deprecated = true;
+  CHECK(ChangeAddress(true, ifname, v4).ok());
+  CHECK(ChangeAddress(true, ifname, v4).err == EEXIST);
+  CHECK(ChangeAddress(true, ifname, v6).ok());
+  std::vector<InterfaceAddress> list;
+  CHECK(ListAddresses(ifname, &list).ok());
+  int found = 0;
+  for (const auto& a : list) found += (a.prefix == 24 && a.address.family == AF_INET) + (a.prefix == 64 && a.address.family == AF_INET6);
+  CHECK(found >= 2);
+
+  for (int round = 0; round < 20; round++) {
+    Route r4 = DefaultVia(AF_INET, "192.0.2.1");
+    Route r6 = DefaultVia(AF_INET6, "2001:db8::1");
+    CHECK(ChangeRoute(true, r4).ok());
+    CHECK(ChangeRoute(true, r6).ok());
+    std::vector<Route> routes;
+    CHECK(ListDefaultRoutes(AF_INET, &routes).ok() && routes.size() == 1 && routes[0].ifname == ifname);
+    routes.clear();
+    CHECK(ListDefaultRoutes(AF_INET6, &routes).ok() && routes.size() == 1 && routes[0].hasGateway);
+    CHECK(ChangeRoute(false, r4).ok());
+    CHECK(ChangeRoute(false, r6).ok());
+  }
+  CHECK(ChangeRoute(true, DefaultVia(AF_INET, "198.51.100.1")).err == ENETUNREACH);
+  Route named = DefaultVia(AF_INET, "192.0.2.1");
+  named.ifname = "nosuch0";
+  CHECK(ChangeRoute(true, named).err == ENODEV);
+
+  CHECK(ChangeAddress(false, ifname, v4).ok());
+  CHECK(ChangeAddress(false, ifname, v6).ok());
+  CHECK(ChangeAddress(false, ifname, v4).err == EADDRNOTAVAIL);
+  CHECK(SetLinkUp(ifname, false).ok());
+}
+
 int main(int argc, char** argv) {
   CodecRoundTrip();
   if (argc > 1 && std::string(argv[1]) == "kernel") KernelChecks();
+  if (argc > 2 && std::string(argv[1]) == "kernel") RtnlChecks(argv[2]);
   printf("%s: %d failures\n", argc > 1 ? argv[1] : "codec", failures);
   return failures == 0 ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 /**
  * Memory safety of the native layer against the real kernel: the socket core
  * under valgrind (batches, dumps, a deadline, a cancel: no error, no leak), and
- * the whole addon through the N-API edge: no growth over many rounds.
+ * the whole addon through the N-API edge: no growth over many rounds. The
+ * rtnetlink calls of the host helpers (addresses, links, routes) too.
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,10 +26,11 @@ beforeAll(async () => {
 afterAll(() => ns?.delete());
 
 describe('native memory', () => {
-  it('the socket core has no memory error and no leak under valgrind', async () => {
+  it('the socket core and the rtnetlink calls have no memory error and no leak under valgrind', async () => {
     const bin = buildCoreCheck('core_check_plain', []);
+    ns.exec('ip', 'link', 'add', 'chk0', 'type', 'dummy');
     const r = await run('ip', ['netns', 'exec', ns.name, 'valgrind', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect',
-      '--error-exitcode=99', bin, 'kernel']);
+      '--error-exitcode=99', bin, 'kernel', 'chk0']);
     expect(r.stderr).not.toMatch(/CHECK failed/);
     expect(r.stdout.trim()).toBe('kernel: 0 failures');
     expect(r.stderr).toMatch(/ERROR SUMMARY: 0 errors/);
