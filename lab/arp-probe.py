@@ -5,7 +5,7 @@
 import fcntl, socket, struct, sys, time
 
 dev, target = sys.argv[1], sys.argv[2]
-wait = float(sys.argv[3]) if len(sys.argv) > 3 else 0.5
+wait = float(sys.argv[3]) if len(sys.argv) > 3 else 1.5  # generous: the sandbox may be busy
 ETH_P_ARP, SIOCGIFADDR = 0x0806, 0x8915
 
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
