@@ -82,12 +82,12 @@ export async function lanCluster(t, plan, count, holdVip) {
 }
 
 /**
- * A DR real server: the VIP on lo, and for IPv4 the ARP settings. IPv6 needs none: Linux
- * answers neighbour solicitations only for addresses of the interface they arrive on.
+ * A DR real server: the ARP settings, then the VIP on lo (one call, the seeds' real-server
+ * script). IPv6 needs no ARP settings (Linux answers neighbour solicitations only for
+ * addresses of the interface they arrive on); they are harmless there.
  */
 export async function drHost(ns, plan) {
-  if (plan.family === 'ipv4') await drRealServer.apply({ netns: ns, interfaces: ['eth0'] });
-  await vip.apply({ netns: ns, address: plan.vip });
+  await drRealServer.apply({ netns: ns, interfaces: ['eth0'], vip: plan.vip });
 }
 
 /** A DR real server without the ARP settings: what the seeds warn about. */
@@ -96,12 +96,11 @@ export async function drHostWithoutArp(ns, plan) {
 }
 
 /**
- * A TUN real server: the VIP on the tunnel device (tunl0 for IPv4-in-IPv4, ip6tnl0 for
- * IPv6-in-IPv6, brought up), and for IPv4 the ARP and rp_filter settings.
+ * A TUN real server: ARP and rp_filter settings, then the VIP on the tunnel device (tunl0
+ * for IPv4-in-IPv4, ip6tnl0 for IPv6-in-IPv6, chosen by the VIP's family), brought up.
  */
 export async function tunHost(ns, plan) {
-  await vip.apply({ netns: ns, address: plan.vip, interface: plan.tunnel });
-  if (plan.family === 'ipv4') await tunRealServer.apply({ netns: ns, interfaces: ['eth0'] });
+  await tunRealServer.apply({ netns: ns, interfaces: ['eth0'], vip: plan.vip });
 }
 
 /** Closes the client whatever fn does. */

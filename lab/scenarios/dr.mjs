@@ -23,13 +23,12 @@ export function dr(family = 'ipv4') {
         bypassed(stats),
         [`the client's ${family === 'ipv6' ? 'neighbour' : 'ARP'} entry for the VIP is the director's MAC`, neigh.includes(dirMac), neigh.trim() || 'none'],
       ];
+      const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'], vip: plan.vip })));
+      checks.push(['drRealServer.status: VIP held, ARP settings effective', ready.every((s) => s.ready),
+        ready.map((s) => `VIP ${s.vip?.present ? 'on lo' : 'missing'}, arp_ignore ${s.interfaces[0].arpIgnore}, arp_announce ${s.interfaces[0].arpAnnounce}`).join('; ')]);
       if (family === 'ipv4') {
-        const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'] })));
         const answers = t.arpAnswers(client, 'eth0', plan.vip);
-        checks.push(
-          ['real servers: ARP settings effective', ready.every((s) => s.ready), ready.map((s) => `arp_ignore ${s.interfaces[0].arpIgnore}, arp_announce ${s.interfaces[0].arpAnnounce}`).join('; ')],
-          ['only the director answers ARP for the VIP', answers.length === 1 && answers[0] === dirMac, answers.join(', ') || 'nobody'],
-        );
+        checks.push(['only the director answers ARP for the VIP', answers.length === 1 && answers[0] === dirMac, answers.join(', ') || 'nobody']);
       }
       return report(ipvs, { name, counts, expected: even(['rs1', 'rs2']), checks });
     });
@@ -53,14 +52,14 @@ export function drWithoutArp() {
       const { counts, stats } = await drive(t, plan, ipvs, key, client, ['rs1', 'rs2'], 10);
       const neigh = inNs(client, 'ip', '-4', 'neigh', 'show', plan.vip);
       const believed = Object.entries(macs).find(([mac]) => neigh.includes(mac))?.[1] ?? 'nobody';
-      const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'] })));
+      const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'], vip: plan.vip })));
       return report(ipvs, {
         name: 'dr-no-arp', counts, expected: {},
         checks: [
           ['drRealServer.status reports the real servers not ready', ready.every((s) => !s.ready), ready.map((s) => `arp_ignore ${s.interfaces[0].arpIgnore}`).join('; ')],
+          ['without the settings, real servers answer ARP for the VIP too', answers.includes('rs1') && answers.includes('rs2'), `answered: ${answers.join(', ') || 'nobody'} (with the settings: the director alone)`],
         ],
         notes: [
-          `hosts answering ARP for the VIP: ${answers.join(', ') || 'none'} (with the settings: the director alone)`,
           `the client's ARP entry for the VIP points at: ${believed}`,
           `requests through IPVS: ${stats.conns} of 10${believed === 'director' ? '' : ' (the rest went straight to a real server, bypassing the director)'}`,
         ],

@@ -2,7 +2,7 @@
 export { director, getIpvsSysctls, setIpvsSysctls } from './director';
 export type { DirectorOptions, DirectorStatus } from './director';
 export { drRealServer, tunRealServer } from './real-server';
-export type { DrRealServerOptions, TunRealServerOptions, RealServerStatus, InterfaceStatus } from './real-server';
+export type { DrRealServerOptions, TunRealServerOptions, RealServerRecord, RealServerStatus, InterfaceStatus } from './real-server';
 export { undoChanges } from './changes';
 export type { HostOptions, UndoRecord } from './changes';
 export { IPVS_SYSCTLS } from './settings';

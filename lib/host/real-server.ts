@@ -6,22 +6,37 @@
  * A TUN real server also takes IP-in-IP packets whose source is not routed
  * back through the tunnel: rp_filter off on the tunnel device and `all`.
  * The kernel uses max(conf/all, conf/IFACE) for each of these, so status
- * reports that effective value. (The VIP itself comes with the rtnetlink helpers.)
+ * reports that effective value. With `vip`, the helper also holds the VIP
+ * (on lo for DR, on the tunnel device for TUN) after the settings are in
+ * place, so it is never announced: the seeds' real-server script in one call.
  */
 import { IpvsValidationError } from '../errors';
-import { onlyKeys, plainObject } from '../validate/primitives';
+import { address as addressValue, onlyKeys, plainObject } from '../validate/primitives';
 import { applyChanges, scopeOf, undoChanges, type HostOptions, type UndoRecord } from './changes';
 import { arpAnnounce, arpIgnore, confScope, rpFilter, type SettingChange } from './settings';
 import { readSetting, type SysctlScope } from './sysctl';
+import { vip as vipHelper, type VipRecord, type VipStatus } from './vip';
 
 export interface DrRealServerOptions extends HostOptions {
   /** Interfaces facing the director and clients (e.g. ['eth0']); `all` is always set too. */
   interfaces: string[];
+  /**
+   * The VIP to hold as well (a /32 or /128 on lo for DR, on the tunnel device for TUN), added
+   * after the ARP settings. IPv6 needs no ARP settings; they are still written (harmless, and
+   * most hosts serve IPv4 too).
+   */
+  vip?: string;
 }
 
 export interface TunRealServerOptions extends DrRealServerOptions {
-  /** The IP-in-IP device holding the VIP (default 'tunl0'). */
+  /** The device holding the VIP: default 'tunl0', or 'ip6tnl0' when `vip` is IPv6. */
   tunnel?: string;
+}
+
+/** What undo() needs; JSON-safe. */
+export interface RealServerRecord extends UndoRecord {
+  /** Present when apply() was given a VIP. */
+  vip?: VipRecord;
 }
 
 export interface InterfaceStatus {
@@ -34,7 +49,9 @@ export interface InterfaceStatus {
 
 export interface RealServerStatus {
   interfaces: InterfaceStatus[];
-  /** True when every interface has the effective values the method needs. */
+  /** The VIP's state, when status() was given one. */
+  vip?: VipStatus;
+  /** True when every interface has the effective values the method needs (and the VIP is held and up). */
   ready: boolean;
 }
 
@@ -70,38 +87,77 @@ async function statusOf(options: HostOptions, interfaces: string[], ok: (s: Inte
 
 const arpReady = (s: InterfaceStatus) => (s.arpIgnore === 1 || s.arpIgnore === 2) && s.arpAnnounce === 2;
 
+/** The validated options both methods share; `device` picks where the VIP goes. */
+function check(options: DrRealServerOptions, keys: string[], device: (vipAddress: string | undefined) => string) {
+  const o = plainObject(options, 'options');
+  onlyKeys(o, ['netns', 'interfaces', 'vip', ...keys], 'options');
+  const interfaces = interfacesOf(o);
+  const address = o.vip === undefined ? undefined : addressValue(o.vip, 'options.vip').address;
+  return { o, interfaces, address, device: device(address) };
+}
+
+/** Settings first (so the VIP is never announced), then the VIP; a failed VIP puts the settings back. */
+async function applyWithVip(options: HostOptions, changes: SettingChange[], address: string | undefined, device: string): Promise<RealServerRecord> {
+  const record: RealServerRecord = await applyChanges(scopeOf(options), changes);
+  if (address === undefined) return record;
+  try {
+    record.vip = await vipHelper.apply({ ...(options.netns === undefined ? {} : { netns: options.netns }), address, interface: device });
+  } catch (err) {
+    await undoChanges(record).catch(() => {});
+    throw err;
+  }
+  return record;
+}
+
+async function undoWithVip(record: RealServerRecord): Promise<void> {
+  const r = plainObject(record, 'record') as unknown as RealServerRecord;
+  if (!Array.isArray(r.settings)) throw new IpvsValidationError('record', record, 'what apply() returned');
+  if (r.vip) await vipHelper.undo(r.vip);
+  await undoChanges(r);
+}
+
+async function withVipStatus(options: HostOptions, s: RealServerStatus, address: string | undefined, device: string): Promise<RealServerStatus> {
+  if (address === undefined) return s;
+  const v = await vipHelper.status({ ...(options.netns === undefined ? {} : { netns: options.netns }), address, interface: device });
+  return { ...s, vip: v, ready: s.ready && v.present && v.up };
+}
+
+const loopback = () => 'lo';
+
 /** A DR (direct routing) real server. */
 export const drRealServer = {
-  async apply(options: DrRealServerOptions): Promise<UndoRecord> {
-    const o = plainObject(options, 'options');
-    onlyKeys(o, ['netns', 'interfaces'], 'options');
-    return applyChanges(scopeOf(options), arpChanges(interfacesOf(o)));
+  async apply(options: DrRealServerOptions): Promise<RealServerRecord> {
+    const c = check(options, [], loopback);
+    return applyWithVip(options, arpChanges(c.interfaces), c.address, c.device);
   },
-  async undo(record: UndoRecord): Promise<void> {
-    return undoChanges(record);
+  async undo(record: RealServerRecord): Promise<void> {
+    return undoWithVip(record);
   },
   async status(options: DrRealServerOptions): Promise<RealServerStatus> {
-    return statusOf(options, interfacesOf(plainObject(options, 'options')), arpReady);
+    const c = check(options, [], loopback);
+    return withVipStatus(options, await statusOf(options, c.interfaces, arpReady), c.address, c.device);
   },
 };
 
+function tunnelOf(o: Record<string, unknown>) {
+  return (address: string | undefined) =>
+    confScope(o.tunnel ?? (address?.includes(':') ? 'ip6tnl0' : 'tunl0'), 'options.tunnel');
+}
+
 /** A TUN (IP-in-IP) real server. */
 export const tunRealServer = {
-  async apply(options: TunRealServerOptions): Promise<UndoRecord> {
-    const o = plainObject(options, 'options');
-    onlyKeys(o, ['netns', 'interfaces', 'tunnel'], 'options');
-    const tunnel = confScope(o.tunnel ?? 'tunl0', 'options.tunnel');
-    const changes = [...arpChanges([...interfacesOf(o), tunnel]), rpFilter('all', 0), rpFilter(tunnel, 0)];
-    return applyChanges(scopeOf(options), changes);
+  async apply(options: TunRealServerOptions): Promise<RealServerRecord> {
+    const c = check(options, ['tunnel'], tunnelOf(plainObject(options, 'options')));
+    const changes = [...arpChanges([...c.interfaces, c.device]), rpFilter('all', 0), rpFilter(c.device, 0)];
+    return applyWithVip(options, changes, c.address, c.device);
   },
-  async undo(record: UndoRecord): Promise<void> {
-    return undoChanges(record);
+  async undo(record: RealServerRecord): Promise<void> {
+    return undoWithVip(record);
   },
   async status(options: TunRealServerOptions): Promise<RealServerStatus> {
-    const o = plainObject(options, 'options');
-    const tunnel = confScope(o.tunnel ?? 'tunl0', 'options.tunnel');
-    const s = await statusOf(options, [...interfacesOf(o), tunnel], arpReady);
+    const c = check(options, ['tunnel'], tunnelOf(plainObject(options, 'options')));
+    const s = await statusOf(options, [...c.interfaces, c.device], arpReady);
     const tun = s.interfaces[s.interfaces.length - 1];
-    return { ...s, ready: s.ready && tun.rpFilter === 0 };
+    return withVipStatus(options, { ...s, ready: s.ready && tun.rpFilter === 0 }, c.address, c.device);
   },
 };

@@ -91,6 +91,23 @@ describe('real servers', () => {
     expect(snapshot()).toBe(before);
   });
 
+  it('with a VIP: settings, then the VIP on lo (DR) or ip6tnl0 (TUN, IPv6); undo restores settings and addresses', async () => {
+    const addresses = () => ns.exec('ip', '-o', 'addr', 'show').split('\n').map((l) => l.replace(/\s+valid_lft.*$/, '')).sort().join('\n');
+    const before = snapshot() + addresses();
+    const dr = await drRealServer.apply({ netns: ns.name, interfaces: ['eth0'], vip: '192.0.2.20' });
+    expect(dr.vip).toMatchObject({ interface: 'lo', address: '192.0.2.20', prefix: 32, added: true });
+    const drStatus = await drRealServer.status({ netns: ns.name, interfaces: ['eth0'], vip: '192.0.2.20' });
+    expect(drStatus).toMatchObject({ ready: true, vip: { present: true, up: true } });
+    const tun = await tunRealServer.apply({ netns: ns.name, interfaces: ['eth0'], vip: '2001:db8:7::20' });
+    expect(tun.vip).toMatchObject({ interface: 'ip6tnl0', prefix: 128, added: true, broughtUp: true });
+    expect(await tunRealServer.status({ netns: ns.name, interfaces: ['eth0'], vip: '2001:db8:7::20' })).toMatchObject({ ready: true });
+    await tunRealServer.undo(JSON.parse(JSON.stringify(tun)));
+    await drRealServer.undo(JSON.parse(JSON.stringify(dr)));
+    expect(snapshot() + addresses()).toBe(before);
+    // Not held: status says so.
+    expect(await drRealServer.status({ netns: ns.name, interfaces: ['eth0'], vip: '192.0.2.20' })).toMatchObject({ ready: false, vip: { present: false } });
+  });
+
   it('a missing interface fails before anything is written', async () => {
     const before = snapshot();
     await expect(drRealServer.apply({ netns: ns.name, interfaces: ['eth0', 'nosuch0'] }))

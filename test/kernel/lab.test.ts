@@ -13,6 +13,6 @@ describe('lab scenarios', async () => {
     const result = await SCENARIOS[name]();
     const failed = result.checks.filter(([, ok]) => !ok).map(([what, , detail]) => `${what} (${detail})`);
     expect(failed).toEqual([]);
-    expect(result.checks.length).toBeGreaterThan(2);
+    expect(result.checks.length).toBeGreaterThan(1);
   }, 120_000);
 });

@@ -47,6 +47,9 @@ describe('host helper validation', () => {
     await refused(director.apply({ bogus: 1 } as never), 'options.bogus');
     await refused(director.apply({ netns: '' }), 'options.netns');
     await refused(drRealServer.apply({ interfaces: [] }), 'options.interfaces');
+    await refused(drRealServer.apply({ interfaces: ['eth0'], vip: '203.0.113.300' }), 'options.vip');
+    await refused(tunRealServer.apply({ interfaces: ['eth0'], vip: '2001:db8::1', tunnel: 'a/b' }), 'options.tunnel');
+    await refused(drRealServer.undo({ netns: null } as never), 'record');
   });
 
   it('VIPs: an address, a prefix of its family, an interface', async () => {
