@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import { TABLES } from './tables.mjs';
+import { watched } from './parse-stall.mjs';
 
 const require = createRequire(import.meta.url);
 const { Ipvs } = require('../dist');
@@ -54,6 +55,7 @@ async function benchTable(table) {
   const m = {};
   const add = (key, v) => (m[key] ??= []).push(v);
   let stall = 0;
+  const gc = { runs: 0, ms: 0, longest: 0 };
   for (let run = 0; run < RUNS; run++) {
     process.stderr.write(`  ${table.name}: run ${run + 1}/${RUNS}\n`);
     // Restore: the library in-process (call to last ACK), its CLI, ipvsadm, the floor.
@@ -61,9 +63,11 @@ async function benchTable(table) {
     const ipvs = await Ipvs.open({ netns: lib, timeout: 600_000 });
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
-    const restore = await inProcess(() => ipvs.restore(table.rules));
+    const w = await watched(() => inProcess(() => ipvs.restore(table.rules)));
+    const restore = w.value;
     h.disable();
     stall = Math.max(stall, h.max / 1e6);
+    if (w.gc.longest > gc.longest) Object.assign(gc, w.gc);
     if (!restore.value.ok) throw new Error(`library restore failed: ${restore.value.failed} lines`);
     add('restore.lib', restore.seconds);
     const cli = freshNs();
@@ -100,7 +104,7 @@ async function benchTable(table) {
     for (const ns of [lib, cli, adm, floor]) dropNs(ns);
   }
   const med = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
-  return { name: table.name, objects: table.objects, median: med, stall };
+  return { name: table.name, objects: table.objects, median: med, stall, gc };
 }
 
 async function memoryRounds() {
@@ -122,8 +126,11 @@ async function memoryRounds() {
   return { table: table.name, before, after };
 }
 
+// The JavaScript half alone, for comparison with the same run on the host (scripts/bench.mjs).
+const parse = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'parse-stall.mjs')], { encoding: 'utf8' }));
+
 const results = [];
 for (const make of TABLES) results.push(await benchTable(make()));
 const memory = await memoryRounds();
 const kernel = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
-process.stdout.write(`BENCH-RESULT ${JSON.stringify({ results, memory, kernel, runs: RUNS })}\n`);
+process.stdout.write(`BENCH-RESULT ${JSON.stringify({ results, memory, kernel, runs: RUNS, parse })}\n`);

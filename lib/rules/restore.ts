@@ -47,7 +47,7 @@ export async function restoreRules(
     });
     onProgress?.(results.length, rules.length);
   }
-  const count = (s: RestoreLineResult['status']) => results.filter((r) => r.status === s).length;
-  const applied = count('applied');
-  return { lines: results, applied, failed: count('failed'), unknown: count('unknown'), skipped: count('skipped'), ok: applied === results.length };
+  const counts = { applied: 0, failed: 0, unknown: 0, skipped: 0 };
+  for (const r of results) counts[r.status]++;
+  return { lines: results, ...counts, ok: counts.applied === results.length };
 }
