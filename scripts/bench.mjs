@@ -86,8 +86,9 @@ text in slices of 128 lines, no kernel involved), on this machine and inside the
 ${parseRow('host (no sandbox)', hostParse)}
 ${parseRow('sandbox (user-mode Linux)', parse)}
 
-The library's own slices are short; in the sandbox the engine's collections of the young
-generation are what stall the loop, each one many times slower than on the host.
+On the host the longest gap is one slice plus a collection. The same work in the sandbox takes
+${(parse.ms / hostParse.ms).toFixed(1)}× as long and its garbage collection ${(parse.gc.ms / hostParse.gc.ms).toFixed(1)}× as long (every fresh heap page is a
+page fault there, tens of microseconds each), which is what turns those gaps into the stalls above.
 
 Memory across ten restore / list / flush rounds of the ${memory.table} table (after GC):
 RSS ${mb(memory.before.rss)} → ${mb(memory.after.rss)}, heap used ${mb(memory.before.heapUsed)} → ${mb(memory.after.heapUsed)}.
