@@ -7,12 +7,15 @@ import type { ServiceKey } from '../types';
 /** Bad command-line usage: exit status 2, with a pointer to --help. */
 export class UsageError extends Error {}
 
+/** A command that cannot do what was asked (not a usage mistake): exit status 1, the message alone. */
+export class CommandFailure extends Error {}
+
 export interface Command {
   summary: string;
   run(args: string[]): Promise<number>;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const NETNS_OPTION: Options = { netns: { type: 'string' } };
 export const SERVICE_OPTIONS: Options = {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** The node-ipvs command line: a thin layer over the library. Subcommands live in files of their own. */
-import { IpvsError, IpvsRulesError, IpvsValidationError } from '../errors';
-import { UsageError, type Command } from './common';
+import { IpvsError, IpvsHostError, IpvsRulesError, IpvsValidationError } from '../errors';
+import { CommandFailure, UsageError, type Command } from './common';
+import { hostCommand } from './host';
 import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
 import { listCommand } from './list';
 import { restoreCommand, saveCommand } from './rules';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   timeouts: timeoutsCommand,
   daemon: daemonCommand,
   info: infoCommand,
+  host: hostCommand,
   sandbox: sandboxCommand,
 };
 
@@ -41,6 +43,8 @@ function describe(err: unknown): { text: string; code: number } {
     return { text: `nothing was applied: the rules text has ${err.problems.length} bad line(s)\n${shown.join('\n')}`, code: 1 };
   }
   if (err instanceof IpvsError) return { text: `${err.message} (${err.code})`, code: 1 };
+  if (err instanceof IpvsHostError) return { text: `${err.message} (${err.code})`, code: 1 };
+  if (err instanceof CommandFailure) return { text: err.message, code: 1 };
   if (err instanceof IpvsValidationError) return { text: err.message, code: 1 };
   if (err instanceof Error && 'code' in err && typeof err.code === 'string' && 'path' in err) return { text: err.message, code: 1 };
   return { text: err instanceof Error ? err.stack ?? err.message : String(err), code: 1 };

@@ -1,0 +1,187 @@
+/**
+ * `node-ipvs host ROLE start|stop|status`: the seeds' director and real-server
+ * init scripts as one command over the host helpers. start keeps the undo
+ * record in a state file, stop puts back exactly what start found, status
+ * exits 0 when the host is set up and 3 when it is not (as LSB init scripts do).
+ */
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import {
+  defaultRoute, director, drRealServer, tunRealServer, vip, type IpvsSysctls,
+} from '../host';
+import { CommandFailure, parse, printJson, UsageError, type Command, type Options, type Values } from './common';
+
+const STATE_DIR = '/run/node-ipvs';
+
+interface Role {
+  summary: string;
+  options: Options;
+  help: string;
+  start(v: Values, netns: HostNetns): Promise<unknown>;
+  stop(record: never): Promise<void>;
+  status(v: Values, netns: HostNetns): Promise<{ ready: boolean }>;
+}
+
+type HostNetns = { netns?: string };
+
+const strings = (v: Values, name: string): string[] => {
+  const x = (v as Record<string, unknown>)[name];
+  return x === undefined ? [] : (x as string[]);
+};
+
+function required(v: Values, name: string): string {
+  const x = v[name];
+  if (typeof x !== 'string') throw new UsageError(`--${name} is required`);
+  return x;
+}
+
+/** IPVS settings as NAME=VALUE: true/false, whole numbers, or two numbers with a comma (syncThreshold=3,50). */
+export function ipvsSettings(pairs: string[]): IpvsSysctls {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
+    if (!m) throw new UsageError(`--set ${pair}: expected NAME=VALUE, e.g. expireNodestConn=true`);
+    const [, name, text] = m;
+    if (text === 'true' || text === 'false') out[name] = text === 'true';
+    else if (/^\d+$/.test(text)) out[name] = Number(text);
+    else if (/^\d+,\d+$/.test(text)) out[name] = text.split(',').map(Number);
+    else throw new UsageError(`--set ${pair}: the value must be true, false, a number or two numbers (3,50)`);
+  }
+  return out as IpvsSysctls;
+}
+
+const NETNS_HELP = '  --netns NAME         act in network namespace NAME\n  --state FILE         where start keeps what stop needs (default /run/node-ipvs/ROLE[@NETNS].json)\n  --json               status as JSON\n';
+
+const ROLES: Record<string, Role> = {
+  director: {
+    summary: 'forwarding, IPVS settings and the VIP on an interface',
+    options: { vip: { type: 'string' }, interface: { type: 'string' }, 'ipv6-forwarding': { type: 'boolean' }, 'no-ipv4-forwarding': { type: 'boolean' }, set: { type: 'string', multiple: true } },
+    help: `  --vip ADDR           the VIP to hold (with --interface)
+  --interface IF       the interface facing the clients
+  --ipv6-forwarding    turn IPv6 forwarding on too
+  --no-ipv4-forwarding leave IPv4 forwarding alone (DR and TUN need none)
+  --set NAME=VALUE     an IPVS setting by its typed name (repeatable): conntrack=true, syncThreshold=3,50
+`,
+    async start(v, ns) {
+      const settings = ipvsSettings(strings(v, 'set'));
+      const record = await director.apply({
+        ...ns, ipv4Forwarding: !v['no-ipv4-forwarding'], ...(v['ipv6-forwarding'] ? { ipv6Forwarding: true } : {}),
+        ...(Object.keys(settings).length ? { ipvs: settings } : {}),
+      });
+      if (v.vip === undefined) return { director: record };
+      try {
+        return { director: record, vip: await vip.apply({ ...ns, address: v.vip as string, interface: required(v, 'interface') }) };
+      } catch (err) {
+        await director.undo(record).catch(() => {});
+        throw err;
+      }
+    },
+    async stop(record: { director: never; vip?: never }) {
+      if (record.vip) await vip.undo(record.vip);
+      await director.undo(record.director);
+    },
+    async status(v, ns) {
+      const d = await director.status(ns);
+      if (v.vip === undefined) return d;
+      const address = await vip.status({ ...ns, address: v.vip as string, interface: required(v, 'interface') });
+      return { ...d, vip: address, ready: d.ready && address.present && address.up };
+    },
+  },
+  'dr-real-server': {
+    summary: 'ARP settings, then the VIP on lo',
+    options: { vip: { type: 'string' }, interface: { type: 'string', multiple: true } },
+    help: `  --vip ADDR           the VIP (required)
+  --interface IF       an interface facing the director and clients (repeatable, at least one)
+`,
+    start: (v, ns) => drRealServer.apply({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip') }),
+    stop: (record) => drRealServer.undo(record),
+    status: (v, ns) => drRealServer.status({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip') }),
+  },
+  'tun-real-server': {
+    summary: 'ARP and rp_filter settings, then the VIP on the tunnel device',
+    options: { vip: { type: 'string' }, interface: { type: 'string', multiple: true }, tunnel: { type: 'string' } },
+    help: `  --vip ADDR           the VIP (required)
+  --interface IF       an interface facing the director and clients (repeatable, at least one)
+  --tunnel DEV         the tunnel device (default tunl0, or ip6tnl0 for an IPv6 VIP)
+`,
+    start: (v, ns) => tunRealServer.apply({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip'), ...(v.tunnel ? { tunnel: v.tunnel as string } : {}) }),
+    stop: (record) => tunRealServer.undo(record),
+    status: (v, ns) => tunRealServer.status({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip'), ...(v.tunnel ? { tunnel: v.tunnel as string } : {}) }),
+  },
+  'nat-real-server': {
+    summary: 'the default route through the director',
+    options: { gateway: { type: 'string' }, interface: { type: 'string' } },
+    help: `  --gateway ADDR       the director's address on the real servers' network (required)
+  --interface IF       the interface towards it (default: the kernel finds it)
+`,
+    start: (v, ns) => defaultRoute.apply({ ...ns, gateway: required(v, 'gateway'), ...(v.interface ? { interface: v.interface as string } : {}) }),
+    stop: (record) => defaultRoute.undo(record),
+    status: (v, ns) => defaultRoute.status({ ...ns, gateway: required(v, 'gateway'), ...(v.interface ? { interface: v.interface as string } : {}) }),
+  },
+};
+
+function usage(): string {
+  const roles = Object.entries(ROLES).map(([name, r]) => `  ${name.padEnd(16)} ${r.summary}`).join('\n');
+  return `usage: node-ipvs host ROLE start|stop|status [options]
+
+The seeds' start / stop / status scripts for a director or a real server. start
+applies the settings and keeps what it found in a state file; stop puts exactly
+that back; status exits 0 when the host is set up, 3 when it is not.
+
+roles:
+${roles}
+
+node-ipvs host ROLE --help lists a role's options.
+`;
+}
+
+function statePath(role: string, v: Values): string {
+  if (typeof v.state === 'string') return v.state;
+  const ns = typeof v.netns === 'string' ? `@${basename(v.netns)}` : '';
+  return join(STATE_DIR, `${role}${ns}.json`);
+}
+
+function describeStatus(s: Record<string, unknown>): string {
+  return `${s.ready ? 'set up' : 'not set up'}\n${JSON.stringify(s, null, 2)}\n`;
+}
+
+export const hostCommand: Command = {
+  summary: 'set a director or real server up, down, or check it (start|stop|status)',
+  async run(args) {
+    const [roleName, action, ...rest] = args;
+    if (!roleName || roleName === '--help' || roleName === '-h') {
+      (roleName ? process.stdout : process.stderr).write(usage());
+      return roleName ? 0 : 2;
+    }
+    const role = ROLES[roleName];
+    if (!role) throw new UsageError(`unknown role '${roleName}' (known: ${Object.keys(ROLES).join(', ')})`);
+    const help = `usage: node-ipvs host ${roleName} start|stop|status [options]\n\n${role.summary}.\n\noptions:\n${role.help}${NETNS_HELP}`;
+    if (action === '--help' || action === '-h') {
+      process.stdout.write(help);
+      return 0;
+    }
+    if (action !== 'start' && action !== 'stop' && action !== 'status')
+      throw new UsageError(`host ${roleName}: expected start, stop or status, got ${action === undefined ? 'nothing' : `'${action}'`}`);
+    const p = parse(rest, { ...role.options, state: { type: 'string' }, json: { type: 'boolean' } }, help);
+    if (!p) return 0;
+    const ns: HostNetns = typeof p.values.netns === 'string' ? { netns: p.values.netns } : {};
+    const state = statePath(roleName, p.values);
+    if (action === 'start') {
+      if (existsSync(state)) throw new CommandFailure(`already started: ${state} holds what stop needs (run stop first)`);
+      const record = await role.start(p.values, ns);
+      mkdirSync(dirname(state), { recursive: true });
+      writeFileSync(state, `${JSON.stringify(record, null, 2)}\n`);
+      return 0;
+    }
+    if (action === 'stop') {
+      if (!existsSync(state)) throw new CommandFailure(`not started: no state file ${state}`);
+      await role.stop(JSON.parse(readFileSync(state, 'utf8')) as never);
+      unlinkSync(state);
+      return 0;
+    }
+    const status = await role.status(p.values, ns);
+    if (p.values.json) printJson(status);
+    else process.stdout.write(describeStatus(status as Record<string, unknown>));
+    return status.ready ? 0 : 3;
+  },
+};

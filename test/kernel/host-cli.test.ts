@@ -1,0 +1,109 @@
+/**
+ * `node-ipvs host ROLE start|stop|status` on a real kernel: start keeps a state
+ * file, status exits 0 or 3, stop puts every setting and address back byte for
+ * byte; usage mistakes exit 2, refusals 1 with the field or the errno.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestNamespace, requireIpvs } from '../helpers/kernel';
+
+const CLI = require.resolve('../../dist/cli/main.js');
+
+function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => {
+      resolve({ stdout, stderr, code: err ? Number((err as { code?: number }).code ?? 1) : 0 });
+    });
+  });
+}
+
+let ns: TestNamespace;
+const dir = mkdtempSync(join(tmpdir(), 'host-cli-'));
+beforeAll(async () => {
+  await requireIpvs();
+  ns = new TestNamespace('hcli');
+  ns.exec('ip', 'link', 'add', 'eth0', 'type', 'dummy');
+  ns.exec('ip', 'link', 'set', 'eth0', 'up');
+});
+afterAll(() => ns?.delete());
+
+/** Every setting the roles touch, and every address and default route. */
+function snapshot(): string {
+  return ns.exec('sh', '-c',
+    'for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/arp_* ' +
+    '/proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/ipv4/vs/*; do printf "%s=" "$f"; cat "$f"; done; ' +
+    "ip -o addr show | sed 's/ *valid_lft.*//'; ip route show; ip -6 route show");
+}
+
+describe('node-ipvs host', () => {
+  it('dr-real-server: status 3, start, status 0, stop restores everything', async () => {
+    const state = join(dir, 'dr.json');
+    const args = ['--netns', ns.name, '--vip', '203.0.113.10', '--interface', 'eth0', '--state', state];
+    const before = snapshot();
+    expect((await cli('host', 'dr-real-server', 'status', ...args)).code).toBe(3);
+    expect(await cli('host', 'dr-real-server', 'start', ...args)).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(state)).toBe(true);
+    expect(ns.exec('ip', '-o', 'addr', 'show', 'dev', 'lo')).toMatch(/inet 203\.0\.113\.10\/32/);
+    const again = await cli('host', 'dr-real-server', 'start', ...args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already started/);
+    const status = await cli('host', 'dr-real-server', 'status', ...args, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ ready: true, vip: { present: true }, interfaces: [{ interface: 'eth0', arpIgnore: 1, arpAnnounce: 2 }] });
+    expect((await cli('host', 'dr-real-server', 'stop', ...args)).code).toBe(0);
+    expect(existsSync(state)).toBe(false);
+    expect(snapshot()).toBe(before);
+    const twice = await cli('host', 'dr-real-server', 'stop', ...args);
+    expect(twice).toMatchObject({ code: 1 });
+    expect(twice.stderr).toMatch(/not started/);
+  });
+
+  it('director: forwarding, IPVS settings and the VIP, all put back by stop', async () => {
+    const state = join(dir, 'director.json');
+    const args = ['--netns', ns.name, '--vip', '2001:db8::10', '--interface', 'eth0', '--state', state];
+    const before = snapshot();
+    expect((await cli('host', 'director', 'start', ...args, '--ipv6-forwarding', '--set', 'conntrack=true', '--set', 'syncThreshold=4,40')).code).toBe(0);
+    expect(ns.exec('cat', '/proc/sys/net/ipv4/vs/conntrack').trim()).toBe('1');
+    expect(ns.exec('cat', '/proc/sys/net/ipv4/vs/sync_threshold').trim().split(/\s+/)).toEqual(['4', '40']);
+    const status = await cli('host', 'director', 'status', ...args);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^set up/);
+    expect((await cli('host', 'director', 'stop', ...args)).code).toBe(0);
+    expect(snapshot()).toBe(before);
+  });
+
+  it('nat-real-server and tun-real-server round-trip too', async () => {
+    ns.exec('ip', 'addr', 'add', '192.0.2.50/24', 'dev', 'eth0');
+    const before = snapshot();
+    const nat = ['--netns', ns.name, '--gateway', '192.0.2.1', '--state', join(dir, 'nat.json')];
+    const tun = ['--netns', ns.name, '--vip', '203.0.113.10', '--interface', 'eth0', '--state', join(dir, 'tun.json')];
+    expect((await cli('host', 'nat-real-server', 'start', ...nat)).code).toBe(0);
+    expect((await cli('host', 'tun-real-server', 'start', ...tun)).code).toBe(0);
+    expect((await cli('host', 'nat-real-server', 'status', ...nat)).code).toBe(0);
+    expect((await cli('host', 'tun-real-server', 'status', ...tun)).code).toBe(0);
+    expect(ns.exec('ip', '-o', 'addr', 'show', 'dev', 'tunl0')).toMatch(/203\.0\.113\.10\/32/);
+    expect((await cli('host', 'tun-real-server', 'stop', ...tun)).code).toBe(0);
+    expect((await cli('host', 'nat-real-server', 'stop', ...nat)).code).toBe(0);
+    expect(snapshot()).toBe(before);
+  });
+
+  it('mistakes: usage exits 2, refusals exit 1 naming the field or the errno; nothing is left behind', async () => {
+    const state = join(dir, 'bad.json');
+    expect((await cli('host', 'nosuch', 'start')).code).toBe(2);
+    expect((await cli('host', 'dr-real-server', 'restart')).code).toBe(2);
+    expect((await cli('host', 'dr-real-server', 'start', '--netns', ns.name, '--interface', 'eth0', '--state', state)).stderr).toMatch(/--vip is required/);
+    expect((await cli('host', 'director', 'start', '--netns', ns.name, '--set', 'conntrack', '--state', state)).code).toBe(2);
+    const badVip = await cli('host', 'dr-real-server', 'start', '--netns', ns.name, '--vip', '203.0.113.300', '--interface', 'eth0', '--state', state);
+    expect(badVip.code).toBe(1);
+    expect(badVip.stderr).toMatch(/options\.vip/);
+    const noDev = await cli('host', 'dr-real-server', 'start', '--netns', ns.name, '--vip', '203.0.113.10', '--interface', 'nosuch0', '--state', state);
+    expect(noDev.code).toBe(1);
+    expect(noDev.stderr).toMatch(/ENOENT/);
+    expect(existsSync(state)).toBe(false);
+    expect((await cli('host', '--help')).code).toBe(0);
+    expect((await cli('host', 'tun-real-server', '--help')).stdout).toMatch(/--tunnel DEV/);
+  });
+});
