@@ -27,18 +27,23 @@ export function tally(answers, names) {
 }
 
 /**
- * Sends the requests, then reads the service's counters. The kernel folds its per-CPU counters
- * into what it reports every 2 s, so read until every connection is counted (at most 3 s).
+ * The service's counters once `conns` connections are counted. The kernel folds its per-CPU
+ * counters into what it reports every 2 s, so this reads until then (at most 3 s).
  */
-export async function drive(t, plan, ipvs, key, client, names, count = REQUESTS) {
-  const r = t.requests(client, vipUrl(plan), count);
-  const counts = tally(r.answers, names);
+export async function countersOf(ipvs, key, conns) {
   let stats = (await ipvs.getService(key)).stats;
-  for (let waited = 0; stats.conns < BigInt(r.answers.length) && waited < 3000; waited += 200) {
+  for (let waited = 0; stats.conns < BigInt(conns) && waited < 3000; waited += 200) {
     await new Promise((res) => setTimeout(res, 200));
     stats = (await ipvs.getService(key)).stats;
   }
-  return { r, counts, stats };
+  return stats;
+}
+
+/** Sends the requests, then reads the service's counters. */
+export async function drive(t, plan, ipvs, key, client, names, count = REQUESTS) {
+  const r = t.requests(client, vipUrl(plan), count);
+  const counts = tally(r.answers, names);
+  return { r, counts, stats: await countersOf(ipvs, key, r.answers.length) };
 }
 
 /** A scenario's result: what the lab prints, --json writes and the kernel tests assert. */

@@ -1,7 +1,7 @@
 // Schedulers on a DR cluster of three: wrr weights, a live change to sh,
 // persistence; and the least-connection schedulers with connections held open.
 import { PLANS, vipUrl } from '../plans.mjs';
-import { drHost, lanCluster, report, tally, using, withTopology } from '../cluster.mjs';
+import { countersOf, drHost, lanCluster, report, tally, using, withTopology } from '../cluster.mjs';
 
 const plan = PLANS.ipv4;
 const url = vipUrl(plan);
@@ -33,6 +33,7 @@ export function schedulers() {
       await ipvs.updateService(key, { scheduler: 'rr', persistence: 60 });
       const sticky = new Set(t.requests(client, url, 10).answers.map(([s]) => s));
       const services = await ipvs.listServices();
+      await countersOf(ipvs, key, 50 + 35 + 10 + 10);  // so the table printed below shows them
       return report(ipvs, {
         name: 'schedulers', counts: w, expected: { rs1: 0.2, rs2: 0.4, rs3: 0.4 },
         checks: [
@@ -91,6 +92,7 @@ export function leastConnection() {
         const after = tally(t.requests(client, url, 10).answers, names);
         const expectedAfter = tally(leastConnectionPicks([1, 1], active, [0, 0], 10, false).map((i) => [names[i]]), names);
         const services = await ipvs.listServices();
+        await countersOf(ipvs, key, 8 + 10);  // so the table printed below shows them
         return report(ipvs, {
           name: 'least-connection', counts: heldCounts, expected: { rs1: 0.25, rs2: 0.75 },
           checks: [
