@@ -87,21 +87,28 @@ async function statusOf(options: HostOptions, interfaces: string[], ok: (s: Inte
 
 const arpReady = (s: InterfaceStatus) => (s.arpIgnore === 1 || s.arpIgnore === 2) && s.arpAnnounce === 2;
 
-/** The validated options both methods share; `device` picks where the VIP goes. */
-function check(options: DrRealServerOptions, keys: string[], device: (vipAddress: string | undefined) => string) {
+/** Where a real server holds its VIP, from its options and the VIP's family. */
+type DeviceOf = (o: Record<string, unknown>, family: 'ipv4' | 'ipv6' | undefined) => string;
+const loopback: DeviceOf = () => 'lo';
+const tunnelDevice: DeviceOf = (o, family) => confScope(o.tunnel ?? (family === 'ipv6' ? 'ip6tnl0' : 'tunl0'), 'options.tunnel');
+
+/** The validated options both methods share. */
+function check(options: DrRealServerOptions, keys: string[], deviceOf: DeviceOf) {
   const o = plainObject(options, 'options');
   onlyKeys(o, ['netns', 'interfaces', 'vip', ...keys], 'options');
-  const interfaces = interfacesOf(o);
-  const address = o.vip === undefined ? undefined : addressValue(o.vip, 'options.vip').address;
-  return { o, interfaces, address, device: device(address) };
+  const vip = o.vip === undefined ? undefined : addressValue(o.vip, 'options.vip');
+  return { interfaces: interfacesOf(o), address: vip?.address, device: deviceOf(o, vip?.family) };
 }
+
+/** The namespace option alone, as the VIP helper takes it. */
+const nsOf = (options: HostOptions): HostOptions => (options.netns === undefined ? {} : { netns: options.netns });
 
 /** Settings first (so the VIP is never announced), then the VIP; a failed VIP puts the settings back. */
 async function applyWithVip(options: HostOptions, changes: SettingChange[], address: string | undefined, device: string): Promise<RealServerRecord> {
   const record: RealServerRecord = await applyChanges(scopeOf(options), changes);
   if (address === undefined) return record;
   try {
-    record.vip = await vipHelper.apply({ ...(options.netns === undefined ? {} : { netns: options.netns }), address, interface: device });
+    record.vip = await vipHelper.apply({ ...nsOf(options), address, interface: device });
   } catch (err) {
     await undoChanges(record).catch(() => {});
     throw err;
@@ -118,11 +125,9 @@ async function undoWithVip(record: RealServerRecord): Promise<void> {
 
 async function withVipStatus(options: HostOptions, s: RealServerStatus, address: string | undefined, device: string): Promise<RealServerStatus> {
   if (address === undefined) return s;
-  const v = await vipHelper.status({ ...(options.netns === undefined ? {} : { netns: options.netns }), address, interface: device });
+  const v = await vipHelper.status({ ...nsOf(options), address, interface: device });
   return { ...s, vip: v, ready: s.ready && v.present && v.up };
 }
-
-const loopback = () => 'lo';
 
 /** A DR (direct routing) real server. */
 export const drRealServer = {
@@ -139,15 +144,10 @@ export const drRealServer = {
   },
 };
 
-function tunnelOf(o: Record<string, unknown>) {
-  return (address: string | undefined) =>
-    confScope(o.tunnel ?? (address?.includes(':') ? 'ip6tnl0' : 'tunl0'), 'options.tunnel');
-}
-
 /** A TUN (IP-in-IP) real server. */
 export const tunRealServer = {
   async apply(options: TunRealServerOptions): Promise<RealServerRecord> {
-    const c = check(options, ['tunnel'], tunnelOf(plainObject(options, 'options')));
+    const c = check(options, ['tunnel'], tunnelDevice);
     const changes = [...arpChanges([...c.interfaces, c.device]), rpFilter('all', 0), rpFilter(c.device, 0)];
     return applyWithVip(options, changes, c.address, c.device);
   },
@@ -155,7 +155,7 @@ export const tunRealServer = {
     return undoWithVip(record);
   },
   async status(options: TunRealServerOptions): Promise<RealServerStatus> {
-    const c = check(options, ['tunnel'], tunnelOf(plainObject(options, 'options')));
+    const c = check(options, ['tunnel'], tunnelDevice);
     const s = await statusOf(options, [...c.interfaces, c.device], arpReady);
     const tun = s.interfaces[s.interfaces.length - 1];
     return withVipStatus(options, { ...s, ready: s.ready && tun.rpFilter === 0 }, c.address, c.device);

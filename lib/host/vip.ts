@@ -73,7 +73,10 @@ function check(options: VipOptions): Checked {
   return { netns: scopeOf(options).netns, interface: confScope(o.interface ?? 'lo', 'options.interface'), address: a.address, prefix, dad, usableAsSource };
 }
 
-const addressOf = (c: Checked) => `interface ${c.interface} address ${c.address}/${c.prefix}`;
+/** Which address on which interface: what undo needs, and what errors name. */
+type Target = Pick<Checked, 'netns' | 'interface' | 'address' | 'prefix'>;
+
+const addressOf = (c: Target) => `interface ${c.interface} address ${c.address}/${c.prefix}`;
 
 async function statusOf(c: Checked): Promise<VipStatus> {
   const link = await hostNet<{ up: boolean }>(c.netns, { op: 'link', interface: c.interface }, `interface ${c.interface}`, 'reading');
@@ -100,7 +103,7 @@ export const vip = {
   async undo(record: VipRecord): Promise<void> {
     const r = plainObject(record, 'record') as unknown as VipRecord;
     if (typeof r.interface !== 'string' || typeof r.address !== 'string') throw new IpvsValidationError('record', record, 'what vip.apply() returned');
-    const c: Checked = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix, dad: false, usableAsSource: false };
+    const c: Target = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix };
     if (r.added) await hostNet(c.netns, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'removing');
     if (r.broughtUp) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down');
   },
