@@ -78,8 +78,9 @@ export async function lanCluster(t, plan, count, holdVip) {
   for (let i = 0; i < rs.length; i++) {
     t.plug(rs[i], 'eth0', 'lan', cidr(plan, plan.lan(i)));
     await holdVip(rs[i], plan);
-    await t.server(rs[i], `rs${i + 1}`, 80);
   }
+  // Servers start side by side: a Node start-up is the slowest step of a scenario.
+  await Promise.all(rs.map((n, i) => t.server(n, `rs${i + 1}`, 80)));
   const ipvs = await Ipvs.open({ netns: dir });
   const key = { protocol: 'tcp', address: plan.vip, port: 80 };
   const dest = (i) => ({ address: plan.lan(i), port: 80 });

@@ -25,11 +25,9 @@ export function nat(family = 'ipv4') {
     const ipvs = await Ipvs.open({ netns: dir });
     const key = { protocol: 'tcp', address: plan.vip, port: 80 };
     return using(ipvs, async () => {
+      await Promise.all(rs.map((n, i) => t.server(n, `rs${i + 1}`, 8080)));
       await ipvs.addService(key, { scheduler: 'rr' });
-      for (let i = 0; i < rs.length; i++) {
-        await t.server(rs[i], `rs${i + 1}`, 8080);
-        await ipvs.addDestination(key, { address: plan.inside.rs(i), port: 8080 }, { forwarding: 'masq' });
-      }
+      for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, { address: plan.inside.rs(i), port: 8080 }, { forwarding: 'masq' });
       const { r, counts, stats } = await drive(t, plan, ipvs, key, client, ['rs1', 'rs2']);
       return report(ipvs, {
         name: family === 'ipv4' ? 'nat' : 'nat6', counts, expected: even(['rs1', 'rs2']),
