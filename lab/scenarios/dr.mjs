@@ -8,7 +8,7 @@ const { drRealServer } = lib;
 
 export function dr(family = 'ipv4') {
   const plan = PLANS[family];
-  const name = family === 'ipv4' ? 'dr' : 'dr6';
+  const name = `dr${plan.suffix}`;
   return withTopology(name, async (t) => {
     const { client, dir, rs, ipvs, key, dest } = await lanCluster(t, plan, 2, drHost);
     return using(ipvs, async () => {

@@ -7,7 +7,8 @@ const { Ipvs, director, natRealServer, vip } = lib;
 
 export function nat(family = 'ipv4') {
   const plan = PLANS[family];
-  return withTopology(family === 'ipv4' ? 'nat' : 'nat6', async (t) => {
+  const name = `nat${plan.suffix}`;
+  return withTopology(name, async (t) => {
     t.bridge('ext');
     t.bridge('int');
     const client = t.ns('client');
@@ -20,7 +21,7 @@ export function nat(family = 'ipv4') {
       t.plug(rs[i], 'eth0', 'int', cidr(plan, plan.inside.rs(i)));
       await natRealServer.apply({ netns: rs[i], gateway: plan.inside.director });
     }
-    await director.apply({ netns: dir, ...(family === 'ipv4' ? { ipv4Forwarding: true } : { ipv4Forwarding: false, ipv6Forwarding: true }) });
+    await director.apply({ netns: dir, ...plan.forwarding });
     await vip.apply({ netns: dir, address: plan.vip, interface: 'eth0' });
     const ipvs = await Ipvs.open({ netns: dir });
     const key = { protocol: 'tcp', address: plan.vip, port: 80 };
@@ -30,7 +31,7 @@ export function nat(family = 'ipv4') {
       for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, { address: plan.inside.rs(i), port: 8080 }, { forwarding: 'masq' });
       const { r, counts, stats } = await drive(t, plan, ipvs, key, client, ['rs1', 'rs2']);
       return report(ipvs, {
-        name: family === 'ipv4' ? 'nat' : 'nat6', counts, expected: even(['rs1', 'rs2']),
+        name, counts, expected: even(['rs1', 'rs2']),
         checks: [
           answered(r),
           evenly(counts),

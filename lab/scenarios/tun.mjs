@@ -10,8 +10,7 @@ const NAMES = ['rs1', 'rs2', 'rs3'];
 
 export function tun(family = 'ipv4') {
   const plan = PLANS[family];
-  const name = family === 'ipv4' ? 'tun' : 'tun6';
-  const forwarding = family === 'ipv4' ? { ipv4Forwarding: true } : { ipv4Forwarding: false, ipv6Forwarding: true };
+  const name = `tun${plan.suffix}`;
   return withTopology(name, async (t) => {
     const { client, dir, rs, ipvs, key, dest } = await lanCluster(t, plan, 2, tunHost);
     return using(ipvs, async () => {
@@ -20,7 +19,7 @@ export function tun(family = 'ipv4') {
       const router = t.ns('router');
       t.plug(router, 'eth0', 'lan', cidr(plan, plan.router));
       t.plug(router, 'eth1', 'far', cidr(plan, plan.far.router));
-      await director.apply({ netns: router, ...forwarding });
+      await director.apply({ netns: router, ...plan.forwarding });
       const far = t.ns('rs3');
       t.plug(far, 'eth0', 'far', cidr(plan, plan.far.rs(0)));
       await defaultRoute.apply({ netns: far, gateway: plan.far.router });

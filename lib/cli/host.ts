@@ -50,6 +50,22 @@ export function ipvsSettings(pairs: string[]): IpvsSysctls {
   return out as IpvsSysctls;
 }
 
+/** A helper with apply / undo / status over one set of options: start and status build them alike. */
+interface Helper<O, R> {
+  apply(options: O): Promise<R>;
+  undo(record: R): Promise<void>;
+  status(options: O): Promise<{ ready: boolean }>;
+}
+
+function helperRole<O, R>(summary: string, options: Options, help: string, helper: Helper<O, R>, optionsOf: (v: Values) => Omit<O, 'netns'>): Role {
+  return {
+    summary, options, help,
+    start: (v, ns) => helper.apply({ ...ns, ...optionsOf(v) } as O),
+    stop: (record: never) => helper.undo(record),
+    status: (v, ns) => helper.status({ ...ns, ...optionsOf(v) } as O),
+  };
+}
+
 const NETNS_HELP = '  --netns NAME         act in network namespace NAME\n  --state FILE         where start keeps what stop needs (default /run/node-ipvs/ROLE[@NETNS].json)\n  --json               status as JSON\n';
 
 const ROLES: Record<string, Role> = {
@@ -87,37 +103,25 @@ const ROLES: Record<string, Role> = {
       return { ...d, vip: address, ready: d.ready && address.present && address.up };
     },
   },
-  'dr-real-server': {
-    summary: 'ARP settings, then the VIP on lo',
-    options: { vip: { type: 'string' }, interface: { type: 'string', multiple: true } },
-    help: `  --vip ADDR           the VIP (required)
+  'dr-real-server': helperRole('ARP settings, then the VIP on lo',
+    { vip: { type: 'string' }, interface: { type: 'string', multiple: true } },
+    `  --vip ADDR           the VIP (required)
   --interface IF       an interface facing the director and clients (repeatable, at least one)
 `,
-    start: (v, ns) => drRealServer.apply({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip') }),
-    stop: (record) => drRealServer.undo(record),
-    status: (v, ns) => drRealServer.status({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip') }),
-  },
-  'tun-real-server': {
-    summary: 'ARP and rp_filter settings, then the VIP on the tunnel device',
-    options: { vip: { type: 'string' }, interface: { type: 'string', multiple: true }, tunnel: { type: 'string' } },
-    help: `  --vip ADDR           the VIP (required)
+    drRealServer, (v) => ({ interfaces: strings(v, 'interface'), vip: required(v, 'vip') })),
+  'tun-real-server': helperRole('ARP and rp_filter settings, then the VIP on the tunnel device',
+    { vip: { type: 'string' }, interface: { type: 'string', multiple: true }, tunnel: { type: 'string' } },
+    `  --vip ADDR           the VIP (required)
   --interface IF       an interface facing the director and clients (repeatable, at least one)
   --tunnel DEV         the tunnel device (default tunl0, or ip6tnl0 for an IPv6 VIP)
 `,
-    start: (v, ns) => tunRealServer.apply({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip'), ...(v.tunnel ? { tunnel: v.tunnel as string } : {}) }),
-    stop: (record) => tunRealServer.undo(record),
-    status: (v, ns) => tunRealServer.status({ ...ns, interfaces: strings(v, 'interface'), vip: required(v, 'vip'), ...(v.tunnel ? { tunnel: v.tunnel as string } : {}) }),
-  },
-  'nat-real-server': {
-    summary: 'the default route through the director',
-    options: { gateway: { type: 'string' }, interface: { type: 'string' } },
-    help: `  --gateway ADDR       the director's address on the real servers' network (required)
+    tunRealServer, (v) => ({ interfaces: strings(v, 'interface'), vip: required(v, 'vip'), ...(v.tunnel ? { tunnel: v.tunnel as string } : {}) })),
+  'nat-real-server': helperRole('the default route through the director',
+    { gateway: { type: 'string' }, interface: { type: 'string' } },
+    `  --gateway ADDR       the director's address on the real servers' network (required)
   --interface IF       the interface towards it (default: the kernel finds it)
 `,
-    start: (v, ns) => defaultRoute.apply({ ...ns, gateway: required(v, 'gateway'), ...(v.interface ? { interface: v.interface as string } : {}) }),
-    stop: (record) => defaultRoute.undo(record),
-    status: (v, ns) => defaultRoute.status({ ...ns, gateway: required(v, 'gateway'), ...(v.interface ? { interface: v.interface as string } : {}) }),
-  },
+    defaultRoute, (v) => ({ gateway: required(v, 'gateway'), ...(v.interface ? { interface: v.interface as string } : {}) })),
 };
 
 function usage(): string {
