@@ -35,7 +35,7 @@ describe('lifecycle', () => {
     // The first call was already handed to a worker thread: when the kernel answered before
     // close() it keeps that answer (a change the kernel made is never reported as cancelled).
     if (first.status === 'rejected') expect(first.reason.code).toBe('ECANCELED');
-    else expect(first.value).toEqual([]);
+    else expect(first.value).toHaveLength((await ctx.ipvs.listServices()).length);  // a whole answer
     expect(queued.length).toBe(199);
     for (const r of queued) {
       expect(r.status).toBe('rejected');
