@@ -4,19 +4,9 @@
  * the whole addon through the N-API edge: no growth over many rounds. The
  * rtnetlink calls of the host helpers (addresses, links, routes) too.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
-import { buildCoreCheck } from '../helpers/native-check';
-
-/** Runs a child without blocking this worker's event loop (vitest talks to it meanwhile). */
-function run(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+import { buildCoreCheck, runChild as run } from '../helpers/native-check';
 
 let ns: TestNamespace;
 beforeAll(async () => {
@@ -27,7 +17,7 @@ afterAll(() => ns?.delete());
 
 describe('native memory', () => {
   it('the socket core and the rtnetlink calls have no memory error and no leak under valgrind', async () => {
-    const bin = buildCoreCheck('core_check_plain', []);
+    const bin = await buildCoreCheck('core_check_plain', []);
     ns.exec('ip', 'link', 'add', 'chk0', 'type', 'dummy');
     const r = await run('ip', ['netns', 'exec', ns.name, 'valgrind', '--leak-check=full', '--errors-for-leak-kinds=definite,indirect',
       '--error-exitcode=99', bin, 'kernel', 'chk0']);

@@ -4,14 +4,13 @@
  * truncated messages. (The socket layer runs under valgrind in the kernel suite:
  * ASan's shadow memory does not fit the sandbox kernel's address space.)
  */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildCoreCheck } from '../helpers/native-check';
+import { buildCoreCheck, runChild } from '../helpers/native-check';
 
 describe('native core under sanitizers', () => {
-  it('encodes, decodes and survives fuzzing with no memory error or leak', () => {
-    const bin = buildCoreCheck('core_check_asan', ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined']);
-    const r = spawnSync(bin, [], { encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0' } });
+  it('encodes, decodes and survives fuzzing with no memory error or leak', async () => {
+    const bin = await buildCoreCheck('core_check_asan', ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined']);
+    const r = await runChild(bin, [], { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0' });
     expect(r.stderr).toBe(''); // any CHECK failure or sanitizer report lands here
     expect(r.stdout.trim()).toBe('codec: 0 failures');
     expect(r.status).toBe(0);
