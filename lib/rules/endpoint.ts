@@ -73,13 +73,15 @@ export function parseEndpoint(text: string, protocol: string): Endpoint {
     const rest = text.slice(close + 1);
     // ipvsadm reads brackets only with a port; a lone IPv6 address goes without them.
     if (!rest.startsWith(':')) throw new EndpointError(`expected ':PORT' after ']' in ${JSON.stringify(text)} (without a port, write the IPv6 address bare)`);
-    return { ...checkedAddress(text.slice(1, close)), port: port(rest.slice(1), protocol) };
+    return withPort(checkedAddress(text.slice(1, close)), port(rest.slice(1), protocol));
   }
-  const colons = text.split(':').length - 1;
-  if (colons > 1) return checkedAddress(text); // bare IPv6, no port
-  if (colons === 1) {
-    const [a, p] = text.split(':');
-    return { ...checkedAddress(a), port: port(p, protocol) };
-  }
-  return checkedAddress(text);
+  // Bulk input runs through here twice a line: indexOf, not split, so that no array is made.
+  const colon = text.indexOf(':');
+  if (colon < 0) return checkedAddress(text);
+  if (text.indexOf(':', colon + 1) >= 0) return checkedAddress(text); // bare IPv6, no port
+  return withPort(checkedAddress(text.slice(0, colon)), port(text.slice(colon + 1), protocol));
+}
+
+function withPort(a: { address: string; family: Family }, p: number): Endpoint {
+  return { address: a.address, family: a.family, port: p };
 }

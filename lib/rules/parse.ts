@@ -247,13 +247,21 @@ function reasonOf(err: unknown): string {
  * operations, one per command line; blank lines and `#` comments are skipped. Throws
  * IpvsRulesError naming every bad line (number, text, reason); returns nothing partial.
  */
-export function parseRules(text: string): ParsedRule[] {
+export function parseRules(text: string): readonly ParsedRule[] {
   const { rules, ops } = parseRulesValidated(text);
-  validated.set(rules, ops);
+  // Frozen, array and all, because restore() trusts the validation made here: a rule changed
+  // afterwards would otherwise be applied as it was parsed, not as it reads.
+  for (const rule of rules) deepFreeze(rule);
+  validated.set(Object.freeze(rules), ops);
   return rules;
 }
 
-/** Validated operations of arrays parseRules returned, so that restoring them does not check twice. */
+function deepFreeze(value: object): void {
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v);
+  Object.freeze(value);
+}
+
+/** Validated operations of the (frozen) arrays parseRules returned, so that restoring them does not check twice. */
 const validated = new WeakMap<readonly ParsedRule[], ValidatedOp[]>();
 
 /** Lines parsed between two returns to the event loop in the async forms. */

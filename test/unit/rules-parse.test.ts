@@ -206,3 +206,20 @@ describe('parseRules: bad lines', () => {
     expect(() => parseRules(42 as unknown as string)).toThrow(/rules text/);
   });
 });
+
+describe('parseRules: what it returns is frozen', () => {
+  it('refuses changes, so restore() never applies a rule other than the one it reads', async () => {
+    const { rulesToApply } = await import('../../lib/rules/parse');
+    const rules = parseRules('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1 -m -w 1\n');
+    expect(Object.isFrozen(rules)).toBe(true);
+    const dest = rules[1].operation as Extract<BatchOperation, { op: 'addDestination' }>;
+    expect(() => { (dest.options as { weight: number }).weight = 5; }).toThrow(TypeError);
+    expect(() => { (rules as unknown as unknown[]).push(rules[0]); }).toThrow(TypeError);
+    // A changed copy is a new array: validated again, and applied as it now reads.
+    const copy = [rules[0], { ...rules[1], operation: { ...dest, options: { ...dest.options, weight: 5 } } }];
+    const { ops } = await rulesToApply(copy);
+    expect(ops[1].destinationConfig?.weight).toBe(5);
+    const bad = [rules[0], { ...rules[1], operation: { ...dest, options: { ...dest.options, weight: -1 } } }];
+    await expect(rulesToApply(bad)).rejects.toThrow(/rules\[1\]\.operation\.options\.weight/);
+  });
+});
