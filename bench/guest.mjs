@@ -39,10 +39,12 @@ function timed(argv, { input, ns } = {}) {
 }
 const saved = (ns) => timed(['ipvsadm', '-S', '-n'], { ns }).stdout;
 
+/** Time and fresh memory pages (minor faults) of one in-process call. */
 async function inProcess(fn) {
+  const faults = process.resourceUsage().minorPageFault;
   const t = process.hrtime.bigint();
   const value = await fn();
-  return { seconds: Number(process.hrtime.bigint() - t) / 1e9, value };
+  return { seconds: Number(process.hrtime.bigint() - t) / 1e9, value, faults: process.resourceUsage().minorPageFault - faults };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -70,6 +72,7 @@ async function benchTable(table) {
     if (w.gc.longest > gc.longest) Object.assign(gc, w.gc);
     if (!restore.value.ok) throw new Error(`library restore failed: ${restore.value.failed} lines`);
     add('restore.lib', restore.seconds);
+    add('restore.lib.faults', restore.faults);
     const cli = freshNs();
     add('restore.cli', timed(['node', CLI, 'restore', '--netns', cli, rulesFile]).seconds);
     const adm = freshNs();
@@ -87,6 +90,7 @@ async function benchTable(table) {
     const list = await inProcess(() => ipvs.getTable());
     if (list.value.length !== table.services) throw new Error('getTable returned the wrong number of services');
     add('list.lib', list.seconds);
+    add('list.lib.faults', list.faults);
     const save = timed(['node', CLI, 'save', '--no-thresholds', '--netns', lib]);
     if (save.stdout !== reference) throw new Error('node-ipvs save differs from ipvsadm -S -n');
     add('save.cli', save.seconds);
@@ -128,9 +132,10 @@ async function memoryRounds() {
 
 // The JavaScript half alone, for comparison with the same run on the host (scripts/bench.mjs).
 const parse = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'parse-stall.mjs')], { encoding: 'utf8' }));
+const faultCost = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'fault-cost.mjs')], { encoding: 'utf8' }));
 
 const results = [];
 for (const make of TABLES) results.push(await benchTable(make()));
 const memory = await memoryRounds();
 const kernel = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
-process.stdout.write(`BENCH-RESULT ${JSON.stringify({ results, memory, kernel, runs: RUNS, parse })}\n`);
+process.stdout.write(`BENCH-RESULT ${JSON.stringify({ results, memory, kernel, runs: RUNS, parse, faultCost })}\n`);

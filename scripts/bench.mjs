@@ -18,6 +18,7 @@ execFileSync('cc', ['-O2', '-Wall', '-o', floor, join(root, 'bench', 'floor.c')]
 
 // The JavaScript half of a restore on this host, outside the sandbox (see bench/parse-stall.mjs).
 const hostParse = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'parse-stall.mjs')], { encoding: 'utf8' }));
+const hostFault = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'fault-cost.mjs')], { encoding: 'utf8' }));
 
 let output = '';
 const runs = process.env.BENCH_RUNS ?? '3';
@@ -34,7 +35,7 @@ if (result.exitCode !== 0 || !line) {
   process.stderr.write(`bench failed (exit ${result.exitCode})\n`);
   process.exit(1);
 }
-const { results, memory, kernel, parse } = JSON.parse(line.slice('BENCH-RESULT '.length));
+const { results, memory, kernel, parse, faultCost } = JSON.parse(line.slice('BENCH-RESULT '.length));
 
 const s = (x) => (x === undefined ? '–' : x < 1 ? `${(x * 1000).toFixed(0)} ms` : `${x.toFixed(2)} s`);
 const ratio = (a, b) => (a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}×`);
@@ -51,6 +52,16 @@ const worst = results.reduce((a, r) => (r.stall > a.stall ? r : a));
 const ms = (x) => `${x.toFixed(0)} ms`;
 const parseRow = (where, p) => `| ${where} | ${ms(p.ms)} | ${p.gap.toFixed(1)} ms | ${p.gc.runs} | ${ms(p.gc.ms)} | ${p.gc.longest.toFixed(1)} ms |`;
 const mb = (b) => `${(b / 1048576).toFixed(1)} MiB`;
+const us = (x) => `${x.toFixed(1)} µs`;
+// Fresh pages the library's calls touched, and what they cost at the sandbox's price per fault.
+const faultRows = [];
+for (const r of results) {
+  for (const [what, key] of [['restore', 'restore.lib'], ['full listing', 'list.lib']]) {
+    const faults = r.median[`${key}.faults`];
+    const seconds = (faults * faultCost.usPerFault) / 1e6;
+    faultRows.push(`| ${r.name} | ${what} | ${s(r.median[key])} | ${faults.toLocaleString('en')} (${mb(faults * 4096)}) | ${s(seconds)} | ${((seconds / r.median[key]) * 100).toFixed(0)}% | ${s((faults * hostFault.usPerFault) / 1e6)} |`);
+  }
+}
 const table = [
   '| table | operation | library (in-process) | `node-ipvs` command | ipvsadm | C floor | library / ipvsadm | library / floor | ipvsadm / command |',
   '|---|---|---|---|---|---|---|---|---|',
@@ -88,7 +99,24 @@ ${parseRow('sandbox (user-mode Linux)', parse)}
 
 On the host the longest gap is one slice plus a collection. The same work in the sandbox takes
 ${(parse.ms / hostParse.ms).toFixed(1)}× as long and its garbage collection ${(parse.gc.ms / hostParse.gc.ms).toFixed(1)}× as long (every fresh heap page is a
-page fault there, tens of microseconds each), which is what turns those gaps into the stalls above.
+page fault there, see below), which is what turns those gaps into the stalls above.
+
+## Where the library's time goes in the sandbox: page faults
+
+A page fault (the first write to a page of fresh memory) costs **${us(faultCost.usPerFault)}** in the sandbox
+and ${us(hostFault.usPerFault)} on this host (\`bench/fault-cost.mjs\`: 40 MiB written once, time divided by
+the faults counted), ${(faultCost.usPerFault / hostFault.usPerFault).toFixed(0)}× as much: each one is a round trip through the user-mode kernel.
+The engine's heap grows into fresh pages as a restore keeps its 50,000 parsed lines and as the listing
+builds its 50,000 objects, and the garbage collector moves survivors into fresh pages again. Counted
+around the library's calls (\`process.resourceUsage().minorPageFault\`, medians):
+
+| table | call | library time | fresh pages touched | at the sandbox's cost per fault | share of the library's time | the same faults on this host |
+|---|---|---|---|---|---|---|
+${faultRows.join('\n')}
+
+This is what bounds the library against the C floor here: the floor allocates almost nothing, the
+library's JavaScript cannot build its results without fresh memory, and in this kernel that memory is
+paid for at about a hundred times a real kernel's price.
 
 Memory across ten restore / list / flush rounds of the ${memory.table} table (after GC):
 RSS ${mb(memory.before.rss)} → ${mb(memory.after.rss)}, heap used ${mb(memory.before.heapUsed)} → ${mb(memory.after.heapUsed)}.
@@ -96,7 +124,7 @@ RSS ${mb(memory.before.rss)} → ${mb(memory.after.rss)}, heap used ${mb(memory.
 ## Reading the numbers
 
 User-mode Linux makes every system call and every page fault of a guest process expensive
-(a page fault costs tens of microseconds there), so allocation-heavy work, as JavaScript
+(a page fault costs ${us(faultCost.usPerFault)} there, measured above), so allocation-heavy work, as JavaScript
 building 50,000 objects is, costs far more than on a real kernel; the C floor barely
 allocates. See the closing remarks of docs/architecture.md for where the library's time goes.
 `;

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { trackGuest } from './guests';
 import { END_MARKER, START_MARKER, initScript } from './init-script';
 import { SandboxError, checkSandboxPrerequisites } from './prerequisites';
 
@@ -107,11 +108,7 @@ export function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (c: Buffer) => { consoleLog += c.toString('utf8'); });
-    const killGuest = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch { /* already gone */ }
-    };
+    const killGuest = child.pid === undefined ? () => {} : trackGuest(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
       killGuest();

@@ -3,6 +3,9 @@
  * machine (no root needed), so these tests need the user-mode-linux package
  * that scripts/setup.sh installs.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SandboxError, checkSandboxPrerequisites, runInSandbox } from '../../lib/sandbox/runner';
 
@@ -42,4 +45,36 @@ describe('sandbox runner', () => {
       .rejects.toThrow(/killed after 8000 ms/);
     expect(Date.now() - started).toBeLessThan(20_000);
   }, 60_000);
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('takes its guest down when the process that booted it gets %s', async (signal) => {
+    // A child process boots a guest that would run for five minutes, then is told to stop.
+    const runner = join(__dirname, '..', '..', 'dist', 'sandbox', 'runner.js');
+    const script = `require(${JSON.stringify(runner)}).runInSandbox({ command: ['sh', '-c', 'echo up; sleep 300'], modules: [],
+      timeoutMs: 600000, onOutput: (t) => process.stdout.write(t) }).catch(() => {});`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('up')) resolve(); }));
+    // The guest's process group is led by the child's linux.uml process.
+    const pgid = processes().find((p) => p.ppid === child.pid && p.cmdline.startsWith('/usr/bin/linux.uml'))?.pid;
+    expect(pgid).toBeGreaterThan(0);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    child.kill(signal);
+    expect(await exited).toBe(signal); // the signal still ends the process as it would have
+    await new Promise((r) => setTimeout(r, 500));
+    // Killed ones may linger as zombies until this machine's init reaps them: those do not run.
+    expect(processes().filter((p) => p.pgid === pgid && p.state !== 'Z')).toEqual([]);
+  }, 60_000);
 });
+
+/** This machine's processes, from /proc. */
+function processes(): { pid: number; state: string; ppid: number; pgid: number; cmdline: string }[] {
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // fields after "(comm) ": state ppid pgrp ...
+      const [state, ppid, pgid] = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ');
+      out.push({ pid: Number(name), state, ppid: Number(ppid), pgid: Number(pgid), cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
