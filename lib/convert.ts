@@ -24,9 +24,18 @@ function maskToPrefix(mask: number): number {
   return prefix;
 }
 
-export function nativeServiceKey(key: NormalizedServiceKey): NativeService {
-  if (key.kind === 'fwmark') return { family: AF[key.family], protocol: 0, fwmark: key.fwmark };
-  return { family: AF[key.family], protocol: PROTOCOLS[key.protocol], address: key.address, port: key.port, fwmark: 0 };
+/** Per normalized key (never changed once made; the parser shares one among a service's lines), read-only. */
+const nativeKeys = new WeakMap<NormalizedServiceKey, NativeService>();
+
+export function nativeServiceKey(key: NormalizedServiceKey): Readonly<NativeService> {
+  let native = nativeKeys.get(key);
+  if (!native) {
+    native = key.kind === 'fwmark'
+      ? { family: AF[key.family], protocol: 0, fwmark: key.fwmark }
+      : { family: AF[key.family], protocol: PROTOCOLS[key.protocol], address: key.address, port: key.port, fwmark: 0 };
+    nativeKeys.set(key, native);
+  }
+  return native;
 }
 
 /** The identity of a dumped service, to ask for its destinations. */

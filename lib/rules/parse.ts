@@ -121,6 +121,23 @@ function readLine(words: string[]): Line {
   return { command, opts };
 }
 
+/**
+ * Service keys already read, by how the line spelled them: a table's destination lines repeat
+ * their service's, and one frozen key shared by all of them is parsed, checked and kept once.
+ */
+type ServiceKeys = Map<string, ServiceKey>;
+
+function sharedServiceOf(opts: Map<string, ParsedOption>, known: ServiceKeys): ServiceKey {
+  const spelled = `${opts.get('tcp-service')?.value}|${opts.get('udp-service')?.value}|${opts.get('sctp-service')?.value}|` +
+    `${opts.get('fwmark-service')?.value}|${opts.has('ipv6')}`;
+  let key = known.get(spelled);
+  if (!key) {
+    key = Object.freeze(serviceOf(opts));
+    known.set(spelled, key);
+  }
+  return key;
+}
+
 function serviceOf(opts: Map<string, ParsedOption>): ServiceKey {
   const given = ['tcp-service', 'udp-service', 'sctp-service', 'fwmark-service'].filter((n) => opts.has(n));
   if (given.length === 0) throw new LineError('no service (-t, -u, --sctp-service or -f)');
@@ -203,13 +220,13 @@ function destinationOptions(opts: Map<string, ParsedOption>, forwarding: Forward
   return o;
 }
 
-function operationOf(line: Line): BatchOperation {
+function operationOf(line: Line, known: ServiceKeys): BatchOperation {
   const { command, opts } = line;
   if (command === 'flush') return { op: 'flush' };
-  if (command === 'zero') return opts.size ? { op: 'zero', service: serviceOf(opts) } : { op: 'zero' };
+  if (command === 'zero') return opts.size ? { op: 'zero', service: sharedServiceOf(opts, known) } : { op: 'zero' };
   if (opts.has('ipv6') && !opts.has('fwmark-service') && SERVICE_OPTS.slice(0, 3).every((n) => !opts.has(n)))
     throw new LineError('-6 without a service');
-  const service = serviceOf(opts);
+  const service = sharedServiceOf(opts, known);
   switch (command) {
     case 'addService':
       return { op: command, service, options: serviceOptions(opts, false) };
@@ -302,6 +319,7 @@ class Parser {
   readonly rules: ParsedRule[] = [];
   readonly ops: ValidatedOp[] = [];
   readonly problems: RuleProblem[] = [];
+  private readonly serviceKeys: ServiceKeys = new Map();
   private readonly text: string;
   /** Where the next line starts; past the end when every line is read. */
   private offset = 0;
@@ -337,7 +355,7 @@ class Parser {
     try {
       const words = splitWords(trimmed);
       if (words[0] === 'ipvsadm') words.shift();
-      const operation = operationOf(readLine(words));
+      const operation = operationOf(readLine(words), this.serviceKeys);
       this.ops.push(validateOp(operation, 'operation'));
       this.rules.push({ line: i + 1, text: raw, operation });
     } catch (err) {

@@ -16,7 +16,18 @@ export const MAX_PERSISTENCE_TIMEOUT = 31 * 86400;
 export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 export const DEFAULT_SCHEDULER = 'wlc';
 
+/** Normalized forms of frozen keys, which cannot change: bulk input shares one key among many lines. */
+const normalizedFrozen = new WeakMap<object, NormalizedServiceKey>();
+
 export function serviceKey(value: unknown, field = 'service'): NormalizedServiceKey {
+  const known = typeof value === 'object' && value !== null ? normalizedFrozen.get(value) : undefined;
+  if (known) return known;
+  const key = normalizeServiceKey(value, field);
+  if (Object.isFrozen(value)) normalizedFrozen.set(value as object, key);
+  return key;
+}
+
+function normalizeServiceKey(value: unknown, field: string): NormalizedServiceKey {
   const obj = plainObject(value, field);
   if ('fwmark' in obj) {
     onlyKeys(obj, ['fwmark', 'family'], field);
