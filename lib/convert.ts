@@ -83,11 +83,14 @@ export function nativeDaemon(d: NormalizedDaemon): NativeDaemon {
 }
 
 const ZERO = 0n;
+/** Where a read left the counters out (save() needs none): one shared, frozen object, not 50,000. */
+const NO_STATS: Stats = Object.freeze({
+  conns: ZERO, inPackets: ZERO, outPackets: ZERO, inBytes: ZERO, outBytes: ZERO,
+  cps: ZERO, inPps: ZERO, outPps: ZERO, inBps: ZERO, outBps: ZERO,
+});
+
 export function stats(s: NativeStats | undefined): Stats {
-  return s ?? {
-    conns: ZERO, inPackets: ZERO, outPackets: ZERO, inBytes: ZERO, outBytes: ZERO,
-    cps: ZERO, inPps: ZERO, outPps: ZERO, inBps: ZERO, outBps: ZERO,
-  };
+  return s ?? NO_STATS;
 }
 
 function schedulerFlags(flags: number, scheduler: string): SchedulerFlag[] {
