@@ -60,6 +60,8 @@ async function benchTable(table) {
   const gc = { runs: 0, ms: 0, longest: 0 };
   for (let run = 0; run < RUNS; run++) {
     process.stderr.write(`  ${table.name}: run ${run + 1}/${RUNS}\n`);
+    // What any node command pays before its first line runs, here: part of every command's time.
+    add('node.startup', timed(['node', '-e', '0']).seconds);
     // Restore: the library in-process (call to last ACK), its CLI, ipvsadm, the floor.
     const lib = freshNs();
     const ipvs = await Ipvs.open({ netns: lib, timeout: 600_000 });
