@@ -138,9 +138,10 @@ around the library's calls (\`process.resourceUsage().minorPageFault\`, medians)
 |---|---|---|---|---|---|---|
 ${faultRows.join('\n')}
 
-This is what bounds the library against the C floor here: the floor allocates almost nothing, the
-library's JavaScript cannot build its results without fresh memory, and in this kernel that memory is
-paid for at about a hundred times a real kernel's price.
+Faults are the largest single part of the gap to the C floor here, not all of it: the floor allocates
+almost nothing, while the library's JavaScript cannot build its results without fresh memory, which this
+kernel sells at about a hundred times a real kernel's price; the rest is the JavaScript work itself
+(parsing, validating, building objects), which costs the same CPU time anywhere.
 
 Memory across ten restore / list / flush rounds of the ${memory.table} table (after GC):
 RSS ${mb(memory.before.rss)} → ${mb(memory.after.rss)}, heap used ${mb(memory.before.heapUsed)} → ${mb(memory.after.heapUsed)}.
