@@ -9,12 +9,14 @@
 const groups = new Set<number>();
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+function kill(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch { /* already gone */ }
+}
+
 function killAll(): void {
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch { /* already gone */ }
-  }
+  for (const pgid of groups) kill(pgid);
   groups.clear();
 }
 
@@ -38,9 +40,7 @@ export function trackGuest(pgid: number): () => void {
   }
   groups.add(pgid);
   return () => {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch { /* already gone */ }
+    kill(pgid);
     if (groups.delete(pgid) && groups.size === 0) stopWatching();
   };
 }
