@@ -1,13 +1,15 @@
 // The lab's client: COUNT requests to URL, one connection each (IPVS schedules connections),
-// and prints {"answers": [[server, seenClient], ...], "errors": n} as JSON.
+// and prints {"answers": [[server, seenClient, seenPort], ...], "errors": n} as JSON. With
+// PORT, connections are made from that client port (use it with COUNT 1: the port stays
+// busy for a moment after each close).
 import { get } from 'node:http';
 
-const [url, count] = process.argv.slice(2);
+const [url, count, port] = process.argv.slice(2);
 const answers = [];
 let errors = 0;
 for (let i = 0; i < Number(count); i++) {
   const text = await new Promise((resolve) => {
-    const req = get(url, { agent: false, timeout: 3000 }, (res) => {
+    const req = get(url, { agent: false, timeout: 3000, ...(port ? { localPort: Number(port) } : {}) }, (res) => {
       let body = '';
       res.on('data', (d) => { body += d; });
       res.on('end', () => resolve(body.trim()));

@@ -6,7 +6,7 @@ import { cidr, vipUrl } from './plans.mjs';
 
 const require = createRequire(import.meta.url);
 export const lib = require('../dist/index.js');
-const { Ipvs, drRealServer, tunRealServer, vip } = lib;
+const { Ipvs, drRealServer, setIpvsSysctls, tunRealServer, vip } = lib;
 
 export const REQUESTS = 30;
 
@@ -82,6 +82,10 @@ export async function lanCluster(t, plan, count, holdVip) {
   // Servers start side by side: a Node start-up is the slowest step of a scenario.
   await Promise.all(rs.map((n, i) => t.server(n, `rs${i + 1}`, 80)));
   const ipvs = await Ipvs.open({ netns: dir });
+  // The director sees only the client's packets, so its TCP entries end in FIN_WAIT, not
+  // TIME_WAIT; a client port reused within their 2 minutes would follow the old entry to its
+  // old server, past a new weight or scheduler. conn_reuse_mode bit 2 schedules it anew.
+  await setIpvsSysctls({ connReuseMode: 3 }, { netns: dir });
   const key = { protocol: 'tcp', address: plan.vip, port: 80 };
   const dest = (i) => ({ address: plan.lan(i), port: 80 });
   return { client, dir, rs, ipvs, key, dest };

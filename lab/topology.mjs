@@ -53,9 +53,10 @@ export class Topology {
     await once(p.stdout, 'data');
   }
 
-  /** COUNT requests from ns to url, one connection each. */
-  requests(ns, url, count) {
-    return JSON.parse(inNs(ns, process.execPath, new URL('client.mjs', import.meta.url).pathname, url, String(count)));
+  /** COUNT requests from ns to url, one connection each; from client port `port` if given. */
+  requests(ns, url, count, port) {
+    const args = [url, String(count), ...(port ? [String(port)] : [])];
+    return JSON.parse(inNs(ns, process.execPath, new URL('client.mjs', import.meta.url).pathname, ...args));
   }
 
   /** COUNT connections from ns to url kept open: { servers, release() }. */

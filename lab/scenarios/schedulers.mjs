@@ -2,6 +2,7 @@
 // persistence; and the least-connection schedulers with connections held open.
 import { PLANS, vipUrl } from '../plans.mjs';
 import { countersOf, drHost, lanCluster, report, tally, using, withTopology } from '../cluster.mjs';
+import { inNs } from '../topology.mjs';
 
 const plan = PLANS.ipv4;
 const url = vipUrl(plan);
@@ -11,8 +12,25 @@ const TOLERANCE = 0.1;
 
 export function schedulers() {
   return withTopology('sched', async (t) => {
-    const { client, rs, ipvs, key, dest } = await lanCluster(t, plan, 3, drHost);
+    const { client, dir, rs, ipvs, key, dest } = await lanCluster(t, plan, 3, drHost);
     const names = ['rs1', 'rs2', 'rs3'];
+    const seenPorts = new Set();
+    const dirMac = t.mac(dir, 'eth0');
+    /**
+     * One phase's requests, and `why`: what else than the scheduler can have placed them (a
+     * client port an earlier phase used; the client sending to a real server's MAC).
+     */
+    const phase = (count) => {
+      const { answers } = t.requests(client, url, count);
+      const reused = answers.filter(([, , port]) => seenPorts.has(port)).length;
+      for (const [, , port] of answers) seenPorts.add(port);
+      const neigh = inNs(client, 'ip', 'neigh', 'show', plan.vip).trim();
+      const why = [
+        reused ? `${reused} of ${answers.length} reused a client port of an earlier phase` : '',
+        neigh.includes(dirMac) ? '' : `the client's entry for the VIP is ${neigh || 'none'}, the director is ${dirMac}`,
+      ].filter(Boolean).map((w) => `; ${w}`).join('');
+      return { answers, why };
+    };
     const shares = (counts, weights) => {
       const total = weights.reduce((a, b) => a + b, 0);
       const n = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -23,29 +41,50 @@ export function schedulers() {
       await ipvs.addService(key, { scheduler: 'wrr' });
       const weights = [1, 2, 2];
       for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route', weight: weights[i] });
-      const w = tally(t.requests(client, url, 50).answers, names);
+      const p1 = phase(50);
+      const w = tally(p1.answers, names);
       const weights2 = [2, 5, 0];
       for (let i = 0; i < rs.length; i++) await ipvs.updateDestination(key, dest(i), { weight: weights2[i] });
-      const w2 = tally(t.requests(client, url, 35).answers, names);
+      const p2 = phase(35);
+      const w2 = tally(p2.answers, names);
+      const reuse = reusePort(t, client, p1.answers.filter(([s]) => s === 'rs3').map(([, , port]) => port));
       // The seeds' `ipvsadm -E ... -s sh`: a live change, without dropping the service.
       await ipvs.updateService(key, { scheduler: 'sh' });
-      const sh = new Set(t.requests(client, url, 10).answers.map(([s]) => s));
+      const p3 = phase(10);
+      const sh = new Set(p3.answers.map(([s]) => s));
       await ipvs.updateService(key, { scheduler: 'rr', persistence: 60 });
-      const sticky = new Set(t.requests(client, url, 10).answers.map(([s]) => s));
+      const p4 = phase(10);
+      const sticky = new Set(p4.answers.map(([s]) => s));
       const services = await ipvs.listServices();
-      await countersOf(ipvs, key, 50 + 35 + 10 + 10);  // so the table printed below shows them
+      await countersOf(ipvs, key, 50 + 35 + 1 + 10 + 10);  // so the table printed below shows them
       return report(ipvs, {
         name: 'schedulers', counts: w, expected: { rs1: 0.2, rs2: 0.4, rs3: 0.4 },
         checks: [
-          [`wrr 1:2:2 gives those shares within ${TOLERANCE * 100} points`, shares(w, weights), JSON.stringify(w)],
-          [`wrr 2:5 (rs3 quiesced at weight 0) gives those shares within ${TOLERANCE * 100} points`, shares(w2, weights2) && w2.rs3 === 0, JSON.stringify(w2)],
-          ['sh (after a live -E) keeps one client on one real server', sh.size === 1, [...sh].join(',')],
-          ['persistence keeps one client on one real server', sticky.size === 1, [...sticky].join(',')],
+          [`wrr 1:2:2 gives those shares within ${TOLERANCE * 100} points`, shares(w, weights), `${JSON.stringify(w)}${p1.why}`],
+          [`wrr 2:5 (rs3 quiesced at weight 0) gives those shares within ${TOLERANCE * 100} points`, shares(w2, weights2) && w2.rs3 === 0, `${JSON.stringify(w2)}${p2.why}`],
+          ['a client port reused while the director still holds its old entry is scheduled anew, not sent to quiesced rs3',
+            reuse !== null && reuse.server !== 'rs3', reuse ? `port ${reuse.port}: ${reuse.server}` : 'no port of rs3 could be used again'],
+          ['sh (after a live -E) keeps one client on one real server', sh.size === 1, `${[...sh].join(',')}${p3.why}`],
+          ['persistence keeps one client on one real server', sticky.size === 1, `${[...sticky].join(',')}${p4.why}`],
           ['the service lived through both changes', services.length === 1 && services[0].config.persistence?.timeout === 60, services.map((s) => s.config.scheduler).join(',')],
         ],
       });
     });
   });
+}
+
+/**
+ * One request from a client port that an earlier connection used (the first of `ports` the
+ * client can bind again): { port, server }, or null. In DR the director's entry for the old
+ * connection lingers in FIN_WAIT for 2 minutes; conn_reuse_mode 3 (lanCluster) schedules a
+ * new connection that matches it anew, where the default (1) would follow the old entry.
+ */
+function reusePort(t, client, ports) {
+  for (const port of ports.slice(0, 5)) {
+    const [answer] = t.requests(client, url, 1, port).answers;
+    if (answer) return { port, server: answer[0] };
+  }
+  return null;
 }
 
 /**
