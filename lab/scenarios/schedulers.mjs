@@ -17,7 +17,7 @@ export function schedulers() {
     const seenPorts = new Set();
     const dirMac = t.mac(dir, 'eth0');
     /**
-     * One phase's requests, and `why`: what else than the scheduler can have placed them (a
+     * One phase's requests, and `why`: what besides the scheduler can have placed them (a
      * client port an earlier phase used; the client sending to a real server's MAC).
      */
     const phase = (count) => {
