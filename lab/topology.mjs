@@ -70,6 +70,11 @@ export class Topology {
     return { servers: JSON.parse(String(line)), release: async () => { p.stdin.end(); await once(p, 'exit'); } };
   }
 
+  /** ns's neighbour entry for address ('' if none), as `ip neigh show` prints it. */
+  neighbour(ns, address) {
+    return inNs(ns, 'ip', address.includes(':') ? '-6' : '-4', 'neigh', 'show', address).trim();
+  }
+
   /** The MACs that answer one ARP request for target sent out of ns's dev. */
   arpAnswers(ns, dev, target) {
     return inNs(ns, 'python3', new URL('arp-probe.py', import.meta.url).pathname, dev, target).split('\n').filter(Boolean);

@@ -2,7 +2,6 @@
 // same LAN hold the VIP on lo and answer the client directly.
 import { PLANS } from '../plans.mjs';
 import { answered, bypassed, drHost, drHostWithoutArp, drive, even, evenly, lanCluster, lib, report, using, withTopology } from '../cluster.mjs';
-import { inNs } from '../topology.mjs';
 
 const { drRealServer } = lib;
 
@@ -15,13 +14,13 @@ export function dr(family = 'ipv4') {
       await ipvs.addService(key, { scheduler: 'rr' });
       for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route' });
       const { r, counts, stats } = await drive(t, plan, ipvs, key, client, ['rs1', 'rs2']);
-      const neigh = inNs(client, 'ip', family === 'ipv6' ? '-6' : '-4', 'neigh', 'show', plan.vip);
+      const neigh = t.neighbour(client, plan.vip);
       const dirMac = t.mac(dir, 'eth0');
       const checks = [
         answered(r),
         evenly(counts),
         bypassed(stats),
-        [`the client's ${family === 'ipv6' ? 'neighbour' : 'ARP'} entry for the VIP is the director's MAC`, neigh.includes(dirMac), neigh.trim() || 'none'],
+        [`the client's ${family === 'ipv6' ? 'neighbour' : 'ARP'} entry for the VIP is the director's MAC`, neigh.includes(dirMac), neigh || 'none'],
       ];
       const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'], vip: plan.vip })));
       checks.push(['drRealServer.status: VIP held, ARP settings effective', ready.every((s) => s.ready),
@@ -50,7 +49,7 @@ export function drWithoutArp() {
       const macs = { [t.mac(dir, 'eth0')]: 'director', ...Object.fromEntries(rs.map((n, i) => [t.mac(n, 'eth0'), `rs${i + 1}`])) };
       const answers = t.arpAnswers(client, 'eth0', plan.vip).map((m) => macs[m] ?? m);
       const { counts, stats } = await drive(t, plan, ipvs, key, client, ['rs1', 'rs2'], 10);
-      const neigh = inNs(client, 'ip', '-4', 'neigh', 'show', plan.vip);
+      const neigh = t.neighbour(client, plan.vip);
       const believed = Object.entries(macs).find(([mac]) => neigh.includes(mac))?.[1] ?? 'nobody';
       const ready = await Promise.all(rs.map((n) => drRealServer.status({ netns: n, interfaces: ['eth0'], vip: plan.vip })));
       return report(ipvs, {

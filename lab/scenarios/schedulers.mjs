@@ -2,7 +2,6 @@
 // persistence; and the least-connection schedulers with connections held open.
 import { PLANS, vipUrl } from '../plans.mjs';
 import { countersOf, drHost, lanCluster, report, tally, using, withTopology } from '../cluster.mjs';
-import { inNs } from '../topology.mjs';
 
 const plan = PLANS.ipv4;
 const url = vipUrl(plan);
@@ -24,7 +23,7 @@ export function schedulers() {
       const { answers } = t.requests(client, url, count);
       const reused = answers.filter(([, , port]) => seenPorts.has(port)).length;
       for (const [, , port] of answers) seenPorts.add(port);
-      const neigh = inNs(client, 'ip', 'neigh', 'show', plan.vip).trim();
+      const neigh = t.neighbour(client, plan.vip);
       const why = [
         reused ? `${reused} of ${answers.length} reused a client port of an earlier phase` : '',
         neigh.includes(dirMac) ? '' : `the client's entry for the VIP is ${neigh || 'none'}, the director is ${dirMac}`,
