@@ -39,15 +39,32 @@ class OpenInNetnsWorker : public PromiseWorker {
   int fd_ = -1;
 };
 
+// A settings file under /proc/sys/net/ named without "", "." or ".."
+// components, so the path cannot climb out to another file.
+bool IsNetSetting(const std::string& path) {
+  static const std::string kPrefix = "/proc/sys/net/";
+  if (path.compare(0, kPrefix.size(), kPrefix) != 0) return false;
+  size_t start = kPrefix.size();
+  while (true) {
+    size_t end = path.find('/', start);
+    std::string part = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
+}
+
 }  // namespace
 
 Napi::Value OpenInNetnsJs(const Napi::CallbackInfo& info) {
   if (!info[0].IsString() || !info[1].IsString())
     throw Napi::TypeError::New(info.Env(), "openInNetns(nsPath, path, writable): paths must be strings");
   std::string path = info[1].As<Napi::String>().Utf8Value();
-  // Only settings files: this is not a general way into another namespace's files.
-  if (path.rfind("/proc/sys/", 0) != 0 || path.find("/../") != std::string::npos)
-    throw Napi::TypeError::New(info.Env(), "openInNetns: only files under /proc/sys/");
+  // Only settings files: this is not a general way into another namespace's
+  // files. The TS layer validates first; this is the defence behind it, with
+  // an errno (EINVAL) the caller can branch on like any other refusal.
+  if (!IsNetSetting(path))
+    throw OutcomeToJs(info.Env(), Outcome::Fail(EINVAL, "openInNetns: only files under /proc/sys/net/, got " + path.substr(0, 200)));
   auto* worker = new OpenInNetnsWorker(Napi::Object::New(info.Env()), info[0].As<Napi::String>().Utf8Value(), path,
                                        info[2].ToBoolean().Value());
   worker->Queue();

@@ -10,7 +10,9 @@
 namespace ipvs {
 
 // Opens a namespace file (e.g. /run/netns/NAME) and checks that it is a
-// network namespace. On success *fd is an O_CLOEXEC descriptor to close.
+// network namespace. Never blocks (a FIFO is refused, not waited on): a file
+// that is not a network namespace is EINVAL. On success *fd is an O_CLOEXEC
+// descriptor to close.
 Outcome OpenNetnsFile(const std::string& path, int* fd);
 
 // Runs fn on a short-lived helper thread that has joined the namespace nsFd,

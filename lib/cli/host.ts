@@ -4,11 +4,14 @@
  * record in a state file, stop puts back exactly what start found, status
  * exits 0 when the host is set up and 3 when it is not (as LSB init scripts do).
  */
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { IpvsValidationError } from '../errors';
 import {
   defaultRoute, director, drRealServer, tunRealServer, vip, type IpvsSysctls,
 } from '../host';
+import { undoRecord, vipRecord } from '../host/records';
+import { onlyKeys, plainObject } from '../validate/primitives';
 import { CommandFailure, parse, printJson, UsageError, type Command, type Options, type Values } from './common';
 
 const STATE_DIR = '/run/node-ipvs';
@@ -37,7 +40,8 @@ function required(v: Values, name: string): string {
 
 /** IPVS settings as NAME=VALUE: true/false, whole numbers, or two numbers with a comma (syncThreshold=3,50). */
 export function ipvsSettings(pairs: string[]): IpvsSysctls {
-  const out: Record<string, unknown> = {};
+  // No prototype: a NAME such as 'constructor' is an own key, refused by name like any unknown setting.
+  const out: Record<string, unknown> = Object.create(null);
   for (const pair of pairs) {
     const m = /^([A-Za-z]+)=(.+)$/.exec(pair);
     if (!m) throw new UsageError(`--set ${pair}: expected NAME=VALUE, e.g. expireNodestConn=true`);
@@ -92,9 +96,14 @@ const ROLES: Record<string, Role> = {
         throw err;
       }
     },
-    async stop(record: { director: never; vip?: never }) {
-      if (record.vip) await vip.undo(record.vip);
-      await director.undo(record.director);
+    async stop(record: unknown) {
+      // Both parts are checked before either is undone.
+      const o = plainObject(record, 'record');
+      onlyKeys(o, ['director', 'vip'], 'record');
+      const d = undoRecord(o.director, 'record.director');
+      const v = o.vip === undefined ? undefined : vipRecord(o.vip, 'record.vip');
+      if (v) await vip.undo(v);
+      await director.undo(d);
     },
     async status(v, ns) {
       const d = await director.status(ns);
@@ -145,6 +154,26 @@ function statePath(role: string, v: Values): string {
   return join(STATE_DIR, `${role}${ns}.json`);
 }
 
+/**
+ * The state file's record. Opened without blocking (a FIFO given as --state must not hang
+ * stop) and only if it is a regular file; a file that is no JSON is a one-line failure.
+ */
+function readState(path: string): unknown {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  let text: string;
+  try {
+    if (!fstatSync(fd).isFile()) throw new CommandFailure(`${path} is not a state file (not a regular file)`);
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CommandFailure(`${path} is not a state file start wrote: ${(err as Error).message}`);
+  }
+}
+
 function describeStatus(s: Record<string, unknown>): string {
   return `${s.ready ? 'set up' : 'not set up'}\n${JSON.stringify(s, null, 2)}\n`;
 }
@@ -157,7 +186,7 @@ export const hostCommand: Command = {
       (roleName ? process.stdout : process.stderr).write(usage());
       return roleName ? 0 : 2;
     }
-    const role = ROLES[roleName];
+    const role = Object.hasOwn(ROLES, roleName) ? ROLES[roleName] : undefined;
     if (!role) throw new UsageError(`unknown role '${roleName}' (known: ${Object.keys(ROLES).join(', ')})`);
     const help = `usage: node-ipvs host ${roleName} start|stop|status [options]\n\n${role.summary}.\n\noptions:\n${role.help}${NETNS_HELP}`;
     if (action === '--help' || action === '-h') {
@@ -173,13 +202,26 @@ export const hostCommand: Command = {
     if (action === 'start') {
       if (existsSync(state)) throw new CommandFailure(`already started: ${state} holds what stop needs (run stop first)`);
       const record = await role.start(p.values, ns);
-      mkdirSync(dirname(state), { recursive: true });
-      writeFileSync(state, `${JSON.stringify(record, null, 2)}\n`);
+      try {
+        mkdirSync(dirname(state), { recursive: true });
+        // 'wx': a file that appeared since the check above is not followed or overwritten.
+        writeFileSync(state, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+      } catch (err) {
+        // Without the record stop could not undo start: put everything back.
+        const undone = await role.stop(record as never).then(() => 'everything start did was put back', (e: Error) => `putting back what start did failed too: ${e.message}`);
+        throw new CommandFailure(`could not keep the state file ${state} (${(err as Error).message}); ${undone}`);
+      }
       return 0;
     }
     if (action === 'stop') {
       if (!existsSync(state)) throw new CommandFailure(`not started: no state file ${state}`);
-      await role.stop(JSON.parse(readFileSync(state, 'utf8')) as never);
+      try {
+        await role.stop(readState(state) as never);
+      } catch (err) {
+        // Name the file: the record's fields are only meaningful next to it.
+        if (err instanceof IpvsValidationError) throw new CommandFailure(`${state}: ${err.message}; nothing was changed`);
+        throw err;
+      }
       unlinkSync(state);
       return 0;
     }

@@ -5,6 +5,8 @@
  */
 import { IpvsHostError } from '../errors';
 import { resolveNetns } from '../netns';
+import { onlyKeys, plainObject } from '../validate/primitives';
+import { undoRecord } from './records';
 import type { SettingChange } from './settings';
 import { readSetting, writeSetting, type SysctlScope } from './sysctl';
 
@@ -21,6 +23,13 @@ export interface HostOptions {
 
 export function scopeOf(options: HostOptions | undefined): SysctlScope {
   return { netns: options?.netns === undefined ? null : resolveNetns(options.netns, 'options.netns') };
+}
+
+/** The scope of a call whose options hold nothing but the namespace. */
+export function nsOnlyScope(options: unknown, field = 'options'): SysctlScope {
+  const o = plainObject(options, field);
+  onlyKeys(o, ['netns'], field);
+  return scopeOf(o);
 }
 
 /** Writes the changes in order; returns how to undo them. Nothing is left half-applied. */
@@ -54,8 +63,9 @@ export async function applyChanges(scope: SysctlScope, changes: readonly Setting
   return { netns: scope.netns, settings: before.reverse() };
 }
 
-/** Puts back every value an apply() found. */
+/** Puts back every value an apply() found. The record is validated whole before the first write. */
 export async function undoChanges(record: UndoRecord): Promise<void> {
-  const scope = { netns: record.netns };
-  for (const s of record.settings) await writeSetting(scope, s.setting, s.value);
+  const r = undoRecord(record);
+  const scope = { netns: r.netns };
+  for (const s of r.settings) await writeSetting(scope, s.setting, s.value);
 }

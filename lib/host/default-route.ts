@@ -6,11 +6,11 @@
  * apply() replaces the default route(s) of that family and saves them; undo()
  * removes the new one and puts the saved ones back.
  */
-import { IpvsValidationError } from '../errors';
 import { address, onlyKeys, plainObject } from '../validate/primitives';
 import { AF } from '../constants';
 import { scopeOf, type HostOptions } from './changes';
 import { hostNet } from './net';
+import { defaultRouteRecord } from './records';
 import { confScope } from './settings';
 
 export interface DefaultRouteOptions extends HostOptions {
@@ -75,9 +75,7 @@ export const defaultRoute = {
   },
 
   async undo(record: DefaultRouteRecord): Promise<void> {
-    const r = plainObject(record, 'record') as unknown as DefaultRouteRecord;
-    if (!Array.isArray(r.previous) || (r.family !== 'ipv4' && r.family !== 'ipv6'))
-      throw new IpvsValidationError('record', record, 'what defaultRoute.apply() (or natRealServer.apply()) returned');
+    const r = defaultRouteRecord(record);
     await hostNet(r.netns, request('deleteDefaultRoute', r.family, r.added), describe(r.added), 'removing');
     for (const p of r.previous) await hostNet(r.netns, request('addDefaultRoute', r.family, p), describe(p), 'restoring');
   },

@@ -5,7 +5,7 @@
  */
 import { IpvsValidationError } from '../errors';
 import { onlyKeys, plainObject } from '../validate/primitives';
-import { applyChanges, scopeOf, undoChanges, type HostOptions, type UndoRecord } from './changes';
+import { applyChanges, nsOnlyScope, scopeOf, undoChanges, type HostOptions, type UndoRecord } from './changes';
 import {
   IPVS_SYSCTLS, ipv4Forwarding, ipv6Forwarding, ipvsSysctlChange, ipvsSysctlValue, type IpvsSysctlName, type IpvsSysctls,
   type SettingChange,
@@ -44,7 +44,7 @@ function directorChanges(options: DirectorOptions): SettingChange[] {
 
 /** Reads the IPVS settings of a namespace, typed. Settings this kernel lacks are left out. */
 export async function getIpvsSysctls(options: HostOptions = {}): Promise<IpvsSysctls> {
-  const scope = scopeOf(options);
+  const scope = nsOnlyScope(options);
   const out: Record<string, unknown> = {};
   for (const name of Object.keys(IPVS_SYSCTLS) as IpvsSysctlName[]) {
     try {
@@ -61,20 +61,21 @@ export async function setIpvsSysctls(values: IpvsSysctls, options: HostOptions =
   const obj = plainObject(values, 'values');
   if (Object.keys(obj).length === 0) throw new IpvsValidationError('values', values, 'at least one IPVS setting');
   const changes = Object.entries(obj).map(([name, value]) => ipvsSysctlChange(name, value, `values.${name}`));
-  return applyChanges(scopeOf(options), changes);
+  return applyChanges(nsOnlyScope(options), changes);
 }
 
 export const director = {
   /** Turns forwarding on (and sets the given IPVS settings); keep the record to undo. */
   async apply(options: DirectorOptions = {}): Promise<UndoRecord> {
-    return applyChanges(scopeOf(options), directorChanges(options));
+    const changes = directorChanges(options);
+    return applyChanges(scopeOf(options), changes);
   },
   /** Puts back exactly what apply() found. */
   async undo(record: UndoRecord): Promise<void> {
-    return undoChanges(record);
+    return undoChanges(record);  // validates the record whole first
   },
   async status(options: HostOptions = {}): Promise<DirectorStatus> {
-    const scope = scopeOf(options);
+    const scope = nsOnlyScope(options);
     const v4 = (await readSetting(scope, 'net/ipv4/ip_forward')) === '1';
     const v6 = (await readSetting(scope, 'net/ipv6/conf/all/forwarding')) === '1';
     return { ipv4Forwarding: v4, ipv6Forwarding: v6, ipvs: await getIpvsSysctls(options), ready: v4 };

@@ -13,6 +13,7 @@
 import { IpvsValidationError } from '../errors';
 import { address as addressValue, onlyKeys, plainObject } from '../validate/primitives';
 import { applyChanges, scopeOf, undoChanges, type HostOptions, type UndoRecord } from './changes';
+import { realServerRecord } from './records';
 import { arpAnnounce, arpIgnore, confScope, rpFilter, type SettingChange } from './settings';
 import { readSetting, type SysctlScope } from './sysctl';
 import { vip as vipHelper, type VipRecord, type VipStatus } from './vip';
@@ -117,10 +118,10 @@ async function applyWithVip(options: HostOptions, changes: SettingChange[], addr
 }
 
 async function undoWithVip(record: RealServerRecord): Promise<void> {
-  const r = plainObject(record, 'record') as unknown as RealServerRecord;
-  if (!Array.isArray(r.settings)) throw new IpvsValidationError('record', record, 'what apply() returned');
+  // The whole record (VIP included) is checked before the first change is undone.
+  const r = realServerRecord(record);
   if (r.vip) await vipHelper.undo(r.vip);
-  await undoChanges(r);
+  await undoChanges({ netns: r.netns, settings: r.settings });
 }
 
 async function withVipStatus(options: HostOptions, s: RealServerStatus, address: string | undefined, device: string): Promise<RealServerStatus> {

@@ -4,7 +4,7 @@
  * behaviour, reverse-path filtering, and the IPVS sysctls under net/ipv4/vs.
  */
 import { IpvsValidationError } from '../errors';
-import { boolean, integer, interfaceName } from '../validate/primitives';
+import { boolean, integer, interfaceName, onlyKeys, plainObject } from '../validate/primitives';
 
 /** A setting to write: its path under /proc/sys and its canonical text. */
 export interface SettingChange {
@@ -81,9 +81,9 @@ type ValueOf<K> = K extends { bool: true } ? boolean : K extends { pair: true } 
 export type IpvsSysctls = { -readonly [N in IpvsSysctlName]?: ValueOf<(typeof IPVS_SYSCTLS)[N][1]> };
 
 export function ipvsSysctlChange(name: string, value: unknown, field: string): SettingChange {
-  const entry = (IPVS_SYSCTLS as Record<string, readonly [string, Kind]>)[name];
-  if (!entry) throw new IpvsValidationError(field, value, `a known IPVS setting name (not ${JSON.stringify(name)})`);
-  const [file, kind] = entry;
+  // Own names only: 'constructor', 'toString' and '__proto__' are bad names like any other.
+  if (!Object.hasOwn(IPVS_SYSCTLS, name)) throw new IpvsValidationError(field, value, `a known IPVS setting name (not ${JSON.stringify(name)})`);
+  const [file, kind] = IPVS_SYSCTLS[name as IpvsSysctlName] as readonly [string, Kind];
   const setting = `net/ipv4/vs/${file}`;
   if ('bool' in kind) return { setting, value: boolean(value, field) ? '1' : '0' };
   if ('pair' in kind) {
@@ -105,4 +105,50 @@ export function ipvsSysctlValue(name: IpvsSysctlName, text: string): boolean | n
     return [a, b];
   }
   return Number(text);
+}
+
+/** IPVS setting files by file name, with how many numbers each holds. */
+const IPVS_FILES = new Map<string, Kind>(Object.values(IPVS_SYSCTLS).map(([file, kind]) => [file, kind]));
+/** The per-interface files the real-server helpers write under net/ipv4/conf/SCOPE/. */
+const CONF_FILES = new Set(['arp_ignore', 'arp_announce', 'rp_filter']);
+const INT = /^-?\d{1,10}$/;
+
+/** How many numbers a setting these helpers write holds (1, or 2 for sync_threshold); 0 for any other path. */
+function numbersIn(setting: string): number {
+  if (setting === 'net/ipv4/ip_forward' || setting === 'net/ipv6/conf/all/forwarding') return 1;
+  const parts = setting.split('/');
+  if (parts.length === 4 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'vs') {
+    const kind = IPVS_FILES.get(parts[3]);
+    return kind === undefined ? 0 : 'pair' in kind ? 2 : 1;
+  }
+  if (parts.length === 5 && parts[0] === 'net' && parts[1] === 'ipv4' && parts[2] === 'conf' && CONF_FILES.has(parts[4])) {
+    try {
+      confScope(parts[3], 'setting', true);
+    } catch {
+      return 0;
+    }
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * A setting and value read back from an undo record (which may come from a file): the
+ * setting must be one these helpers write, named as they name it (interface names checked as
+ * in apply), so a record can never point a write anywhere else. The value is what undo puts
+ * back, i.e. what the kernel held before apply: the file's own form (one whole number, two for
+ * sync_threshold), not apply's narrower ranges (a defense mode the kernel set to 2 itself, an
+ * arp_ignore someone set to 5, are still put back as found).
+ */
+export function recordedChange(value: unknown, field: string): SettingChange {
+  const o = plainObject(value, field);
+  onlyKeys(o, ['setting', 'value'], field);
+  const { setting, value: text } = o;
+  if (typeof setting !== 'string' || setting.length > 64 || numbersIn(setting) === 0)
+    throw new IpvsValidationError(`${field}.setting`, setting, 'a setting these helpers write (net/ipv4/ip_forward, net/ipv6/conf/all/forwarding, net/ipv4/conf/IFACE/arp_ignore|arp_announce|rp_filter, net/ipv4/vs/NAME)');
+  const want = numbersIn(setting);
+  const numbers = typeof text === 'string' ? text.split(' ') : [];
+  if (numbers.length !== want || !numbers.every((n) => INT.test(n) && String(Number(n)) === n && Math.abs(Number(n)) <= 0x7fffffff))
+    throw new IpvsValidationError(`${field}.value`, text, want === 2 ? 'two whole numbers separated by a space, as the kernel shows them' : 'a whole number, as the kernel shows it');
+  return { setting, value: text as string };
 }

@@ -8,7 +8,7 @@ import { close, read, write } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { native } from '../binding';
-import { errnoName, IpvsHostError } from '../errors';
+import { errnoName, IpvsHostError, IpvsValidationError } from '../errors';
 
 const readFd = promisify(read);
 const writeFd = promisify(write);
@@ -19,16 +19,34 @@ export interface SysctlScope {
   netns: string | null;
 }
 
+/** " (the stage)" when the addon failed at the namespace, not at the setting: a missing or non-namespace file. */
+export function namespaceStage(err: unknown): string | undefined {
+  const stage = (err as { stage?: unknown }).stage;
+  return typeof stage === 'string' && stage.includes('network namespace') ? ` (${stage})` : undefined;
+}
+
 function fail(err: unknown, setting: string, doing: string, value?: string): never {
   const e = err as NodeJS.ErrnoException;
   const code = e.code ?? (typeof e.errno === 'number' ? errnoName(Math.abs(e.errno)) : 'EIO');
-  const hint = code === 'ENOENT' ? ' (no such setting: is the interface or module there?)' : code === 'EACCES' || code === 'EPERM' ? ' (needs root)' : '';
+  const hint = namespaceStage(err) ?? (code === 'ENOENT' ? ' (no such setting: is the interface or module there?)' : code === 'EACCES' || code === 'EPERM' ? ' (needs root)' : '');
   throw new IpvsHostError(code, setting, `${doing} ${setting}${value === undefined ? '' : ` = ${value}`}: ${code}${hint}`, value);
+}
+
+/**
+ * /proc/sys/SETTING, for a setting under net/ named without "", "." or ".." components.
+ * Callers validate settings against their tables first; this is the last guard, so no
+ * caller's slip can turn a write into one outside /proc/sys/net.
+ */
+function pathOf(setting: string): string {
+  const parts = typeof setting === 'string' ? setting.split('/') : [];
+  if (parts.length < 2 || parts[0] !== 'net' || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\0')))
+    throw new IpvsValidationError('setting', setting, 'a setting under net/ (no "", "." or ".." in its path)');
+  return `/proc/sys/${setting}`;
 }
 
 /** The file's text, whitespace-normalized ("3\t50\n" -> "3 50"). */
 export async function readSetting(scope: SysctlScope, setting: string): Promise<string> {
-  const path = `/proc/sys/${setting}`;
+  const path = pathOf(setting);
   try {
     if (!scope.netns) return normalize(await readFile(path, 'utf8'));
     const fd = await native().openInNetns(scope.netns, path, false);
@@ -47,7 +65,7 @@ export async function readSetting(scope: SysctlScope, setting: string): Promise<
 
 /** Writes "value\n" and reads it back; IpvsHostError 'ERR_IPVS_SETTING_NOT_KEPT' if the kernel kept another value. */
 export async function writeSetting(scope: SysctlScope, setting: string, value: string): Promise<void> {
-  const path = `/proc/sys/${setting}`;
+  const path = pathOf(setting);
   try {
     if (!scope.netns) await writeFile(path, `${value}\n`);
     else {

@@ -3,12 +3,13 @@
  * on the director's outward interface, on a DR real server's loopback (as a
  * /32 or /128, so it answers for the VIP without owning a subnet), or on a
  * TUN real server's tunl0. The interface is brought up if it is down.
- * undo() removes only what apply() added.
+ * undo() removes only what apply() added, including the addresses the kernel
+ * adds itself when a link comes up (127.0.0.1/8 and ::1 on lo).
  */
-import { IpvsValidationError } from '../errors';
 import { address, boolean, integer, onlyKeys, plainObject } from '../validate/primitives';
 import { scopeOf, type HostOptions } from './changes';
 import { hostNet } from './net';
+import { vipRecord } from './records';
 import { confScope } from './settings';
 
 export interface VipOptions extends HostOptions {
@@ -43,7 +44,15 @@ export interface VipRecord {
   added: boolean;
   /** True when apply() brought the interface up: undo takes it down again. */
   broughtUp: boolean;
+  /**
+   * The addresses the kernel added when apply() brought the interface up (lo gets 127.0.0.1/8
+   * and ::1): undo removes those still there after taking the interface down.
+   */
+  kernelAdded?: Prefixed[];
 }
+
+type Prefixed = { address: string; prefix: number };
+const same = (a: Prefixed) => (b: Prefixed) => a.address === b.address && a.prefix === b.prefix;
 
 export interface VipStatus {
   /** The address is on the interface with the asked prefix. */
@@ -78,34 +87,60 @@ type Target = Pick<Checked, 'netns' | 'interface' | 'address' | 'prefix'>;
 
 const addressOf = (c: Target) => `interface ${c.interface} address ${c.address}/${c.prefix}`;
 
+const listAddresses = (c: Target) =>
+  hostNet<Prefixed[]>(c.netns, { op: 'listAddresses', interface: c.interface }, `interface ${c.interface}`, 'listing');
+const linkDown = (c: Target) => hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down');
+
 async function statusOf(c: Checked): Promise<VipStatus> {
   const link = await hostNet<{ up: boolean }>(c.netns, { op: 'link', interface: c.interface }, `interface ${c.interface}`, 'reading');
-  const addresses = await hostNet<{ address: string; prefix: number }[]>(c.netns, { op: 'listAddresses', interface: c.interface }, `interface ${c.interface}`, 'listing');
-  return { present: addresses.some((a) => a.address === c.address && a.prefix === c.prefix), up: link.up, addresses };
+  const addresses = await listAddresses(c);
+  return { present: addresses.some(same(c)), up: link.up, addresses };
+}
+
+/** Brings the interface up; returns the addresses the kernel added on the way. */
+async function bringUp(c: Checked, before: Prefixed[]): Promise<Prefixed[]> {
+  await hostNet(c.netns, { op: 'linkUp', interface: c.interface }, `interface ${c.interface}`, 'bringing up');
+  try {
+    return (await listAddresses(c)).filter((a) => !before.some(same(a)));
+  } catch (err) {
+    await linkDown(c).catch(() => {});
+    throw err;
+  }
+}
+
+/** Removes the addresses the kernel added when the link came up, those still there (IPv6 ones go with the link). */
+async function removeKernelAdded(c: Target, added: Prefixed[]): Promise<void> {
+  if (added.length === 0) return;
+  const now = await listAddresses(c);
+  for (const a of added.filter((k) => now.some(same(k))))
+    await hostNet(c.netns, { op: 'deleteAddress', interface: c.interface, ...a }, addressOf({ ...c, ...a }), 'removing');
 }
 
 export const vip = {
   async apply(options: VipOptions): Promise<VipRecord> {
     const c = check(options);
     const before = await statusOf(c);
-    if (!before.up) await hostNet(c.netns, { op: 'linkUp', interface: c.interface }, `interface ${c.interface}`, 'bringing up');
+    const kernelAdded = before.up ? [] : await bringUp(c, before.addresses);
     if (!before.present) {
       try {
         await hostNet(c.netns, { op: 'addAddress', interface: c.interface, address: c.address, prefix: c.prefix, noDad: !c.dad, deprecated: !c.usableAsSource }, addressOf(c), 'adding');
       } catch (err) {
-        if (!before.up) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down').catch(() => {});
+        if (!before.up) await linkDown(c).then(() => removeKernelAdded(c, kernelAdded)).catch(() => {});
         throw err;
       }
     }
-    return { netns: c.netns, interface: c.interface, address: c.address, prefix: c.prefix, added: !before.present, broughtUp: !before.up };
+    const record: VipRecord = { netns: c.netns, interface: c.interface, address: c.address, prefix: c.prefix, added: !before.present, broughtUp: !before.up };
+    if (!before.up) record.kernelAdded = kernelAdded;
+    return record;
   },
 
   async undo(record: VipRecord): Promise<void> {
-    const r = plainObject(record, 'record') as unknown as VipRecord;
-    if (typeof r.interface !== 'string' || typeof r.address !== 'string') throw new IpvsValidationError('record', record, 'what vip.apply() returned');
-    const c: Target = { netns: r.netns, interface: r.interface, address: r.address, prefix: r.prefix };
-    if (r.added) await hostNet(c.netns, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'removing');
-    if (r.broughtUp) await hostNet(c.netns, { op: 'linkDown', interface: c.interface }, `interface ${c.interface}`, 'taking down');
+    const c = vipRecord(record);
+    if (c.added) await hostNet(c.netns, { op: 'deleteAddress', interface: c.interface, address: c.address, prefix: c.prefix }, addressOf(c), 'removing');
+    if (c.broughtUp) {
+      await linkDown(c);
+      await removeKernelAdded(c, c.kernelAdded ?? []);
+    }
   },
 
   async status(options: VipOptions): Promise<VipStatus> {

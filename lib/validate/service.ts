@@ -29,7 +29,7 @@ export function serviceKey(value: unknown, field = 'service'): NormalizedService
 
 function normalizeServiceKey(value: unknown, field: string): NormalizedServiceKey {
   const obj = plainObject(value, field);
-  if ('fwmark' in obj) {
+  if (Object.hasOwn(obj, 'fwmark')) {
     onlyKeys(obj, ['fwmark', 'family'], field);
     const fwmark = integer(obj.fwmark, `${field}.fwmark`, 1, 0xffffffff);
     const family = obj.family === undefined ? 'ipv4' : oneOf(obj.family, `${field}.family`, FAMILIES);
