@@ -4,7 +4,8 @@
  * byte; usage mistakes exit 2, refusals 1 with the field or the errno.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,5 +106,57 @@ describe('node-ipvs host', () => {
     expect(existsSync(state)).toBe(false);
     expect((await cli('host', '--help')).code).toBe(0);
     expect((await cli('host', 'tun-real-server', '--help')).stdout).toMatch(/--tunnel DEV/);
+  });
+
+  /** A refusal: exit 1, one line on stderr naming what was wrong, no stack trace. */
+  function oneLine(r: { stderr: string; code: number }, what: RegExp): void {
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(what);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }
+
+  it('prototype keys are ordinary bad names: --set constructor=1, a role named constructor', async () => {
+    const state = join(dir, 'proto.json');
+    const before = snapshot();
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      const r = await cli('host', 'director', 'start', '--netns', ns.name, '--set', `${name}=1`, '--state', state);
+      oneLine(r, new RegExp(`options\\.ipvs\\.${name}: expected a known IPVS setting name`));
+    }
+    for (const role of ['constructor', 'toString', '__proto__']) expect((await cli('host', role, 'start')).code).toBe(2);
+    expect(existsSync(state)).toBe(false);
+    expect(snapshot()).toBe(before);
+  });
+
+  it('a state file is input: a record naming another file, a bad field, no JSON, a FIFO are refused in one line', async () => {
+    const before = snapshot();
+    const target = join(dir, 'written-by-stop');
+    const state = join(dir, 'evil.json');
+    const records: [unknown, RegExp][] = [
+      [{ netns: null, settings: [{ setting: `../..${target}`, value: 'x' }] }, /record\.settings\[0\]\.setting/],
+      [{ netns: `/run/netns/${ns.name}`, settings: [{ setting: `net/../..${target}`, value: 'x' }] }, /record\.settings\[0\]\.setting/],
+      [{ netns: null, settings: [{ setting: 'net/ipv4/ip_forward', value: '1' }], vip: { interface: 'lo' } }, /record\.vip\.address/],
+      [{}, /record\.netns/],
+      [null, /record: expected an object/],
+    ];
+    for (const [record, field] of records) {
+      writeFileSync(state, JSON.stringify(record));
+      oneLine(await cli('host', 'dr-real-server', 'stop', '--state', state), field);
+      expect(existsSync(state)).toBe(true);  // kept: stop did not happen
+    }
+    writeFileSync(state, JSON.stringify({ director: { netns: null, settings: [{ setting: `../..${target}`, value: 'x' }] } }));
+    oneLine(await cli('host', 'director', 'stop', '--state', state), /record\.director\.settings\[0\]\.setting/);
+    writeFileSync(state, JSON.stringify({ director: { netns: null, settings: [] }, extra: 1 }));
+    oneLine(await cli('host', 'director', 'stop', '--state', state), /record\.extra/);
+    writeFileSync(state, '{"netns": null, "settings": [');
+    oneLine(await cli('host', 'tun-real-server', 'stop', '--state', state), /is not a state file/);
+    expect(existsSync(target)).toBe(false);
+    // A FIFO as the state file: refused at once, never waited on.
+    const fifo = join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    oneLine(await cli('host', 'director', 'stop', '--state', fifo), /not a regular file/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(snapshot()).toBe(before);
   });
 });

@@ -3,8 +3,11 @@
  * byte for byte as it was; writes the kernel ignores are caught; a namespace's
  * settings are its own.
  */
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRoute, director, drRealServer, getIpvsSysctls, natRealServer, setIpvsSysctls, tunRealServer, vip, IpvsHostError } from '../../lib';
+import {
+  defaultRoute, director, drRealServer, getIpvsSysctls, natRealServer, setIpvsSysctls, tunRealServer, vip, IpvsHostError, IpvsValidationError,
+} from '../../lib';
 import { writeSetting } from '../../lib/host/sysctl';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 
@@ -117,6 +120,63 @@ describe('real servers', () => {
 
   it('a namespace that does not exist is ENOENT', async () => {
     await expect(director.status({ netns: 'no-such-namespace' })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('undo records are input', () => {
+  it('a record naming a file outside /proc/sys/net is refused before anything is written, in another namespace too', async () => {
+    const before = snapshot();
+    const target = `/tmp/ipvs-undo-${process.pid}`;
+    for (const setting of [`../..${target}`, `net/../..${target}`, `net/ipv4/conf/all/../../../..${target}`]) {
+      const record = { netns: `/run/netns/${ns.name}`, settings: [{ setting: 'net/ipv4/ip_forward', value: '1' }, { setting, value: 'x' }] };
+      const err = await director.undo(record).catch((e) => e);
+      expect(err).toBeInstanceOf(IpvsValidationError);
+      expect(err).toMatchObject({ field: 'record.settings[1].setting', value: setting });
+    }
+    expect(existsSync(target)).toBe(false);
+    expect(ns.exec('sh', '-c', `test -e ${target} && echo there || echo absent`).trim()).toBe('absent');
+    // The first, valid, setting was not written either: the record is checked whole first.
+    expect(snapshot()).toBe(before);
+  });
+
+  it('a FIFO given as the namespace is refused at once (EINVAL), not waited on', async () => {
+    const fifo = `/tmp/ipvs-fifo-${process.pid}`;
+    ns.exec('mkfifo', fifo);
+    try {
+      const started = Date.now();
+      await expect(director.status({ netns: fifo })).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(vip.status({ netns: fifo, address: '192.0.2.1' })).rejects.toMatchObject({ code: 'EINVAL' });
+      await expect(director.undo({ netns: fifo, settings: [{ setting: 'net/ipv4/ip_forward', value: '0' }] })).rejects.toMatchObject({ code: 'EINVAL' });
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      ns.exec('rm', '-f', fifo);
+    }
+  });
+});
+
+describe('a namespace whose lo is down', () => {
+  // The kernel gives lo 127.0.0.1/8 and ::1 when it comes up: undo takes them away again.
+  it('DR real server with a VIP: apply brings lo up, undo leaves lo exactly as it was (down, no addresses)', async () => {
+    const fresh = new TestNamespace('lodown', { loUp: false });
+    try {
+      // The qdisc is left out: the kernel attaches a default one the first time a device goes up, for good.
+      const lo = () => fresh.exec('ip', 'addr', 'show', 'dev', 'lo').replace(/qdisc \S+/, '');
+      const before = lo();
+      expect(before).not.toMatch(/inet/);
+      const record = await drRealServer.apply({ netns: fresh.name, interfaces: ['lo'], vip: '192.0.2.30' });
+      expect(record.vip).toMatchObject({ broughtUp: true, added: true });
+      expect(record.vip?.kernelAdded).toEqual(expect.arrayContaining([{ address: '127.0.0.1', prefix: 8 }]));
+      expect(lo()).toMatch(/inet 127\.0\.0\.1\/8/);
+      await drRealServer.undo(JSON.parse(JSON.stringify(record)));
+      expect(lo()).toBe(before);
+      // And again with an IPv6 VIP on lo.
+      const v6 = await vip.apply({ netns: fresh.name, address: '2001:db8:9::30' });
+      expect(v6).toMatchObject({ broughtUp: true, added: true });
+      await vip.undo(v6);
+      expect(lo()).toBe(before);
+    } finally {
+      fresh.delete();
+    }
   });
 });
 
