@@ -17,7 +17,11 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "../ipvs_message.h"
+#include "../netns.h"
 #include "../nl_channel.h"
 #include "../rtnl.h"
 
@@ -229,8 +233,27 @@ static void RtnlChecks(const std::string& ifname) {
   CHECK(SetLinkUp(ifname, false).ok());
 }
 
+// Namespace files from user input: anything but a network namespace is EINVAL
+// at once. A FIFO must not block the open (it would wait for a writer forever).
+static void NetnsFileChecks() {
+  char dir[] = "/tmp/core-check-XXXXXX";
+  CHECK(mkdtemp(dir) != nullptr);
+  std::string fifo = std::string(dir) + "/fifo";
+  CHECK(mkfifo(fifo.c_str(), 0600) == 0);
+  int fd = -1;
+  for (const std::string& path : {fifo, std::string(dir), std::string("/dev/null"), std::string("/proc/self/status")}) {
+    CHECK(OpenNetnsFile(path, &fd).err == EINVAL && fd == -1);
+  }
+  CHECK(OpenNetnsFile(std::string(dir) + "/none", &fd).err == ENOENT);
+  CHECK(OpenNetnsFile("/proc/self/ns/net", &fd).ok() && fd >= 0);
+  if (fd >= 0) close(fd);
+  unlink(fifo.c_str());
+  rmdir(dir);
+}
+
 int main(int argc, char** argv) {
   CodecRoundTrip();
+  NetnsFileChecks();
   if (argc > 1 && std::string(argv[1]) == "kernel") KernelChecks();
   if (argc > 2 && std::string(argv[1]) == "kernel") RtnlChecks(argv[2]);
   printf("%s: %d failures\n", argc > 1 ? argv[1] : "codec", failures);
