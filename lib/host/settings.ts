@@ -144,11 +144,11 @@ export function recordedChange(value: unknown, field: string): SettingChange {
   const o = plainObject(value, field);
   onlyKeys(o, ['setting', 'value'], field);
   const { setting, value: text } = o;
-  if (typeof setting !== 'string' || setting.length > 64 || numbersIn(setting) === 0)
+  const want = typeof setting === 'string' && setting.length <= 64 ? numbersIn(setting) : 0;
+  if (want === 0)
     throw new IpvsValidationError(`${field}.setting`, setting, 'a setting these helpers write (net/ipv4/ip_forward, net/ipv6/conf/all/forwarding, net/ipv4/conf/IFACE/arp_ignore|arp_announce|rp_filter, net/ipv4/vs/NAME)');
-  const want = numbersIn(setting);
   const numbers = typeof text === 'string' ? text.split(' ') : [];
   if (numbers.length !== want || !numbers.every((n) => INT.test(n) && String(Number(n)) === n && Math.abs(Number(n)) <= 0x7fffffff))
     throw new IpvsValidationError(`${field}.value`, text, want === 2 ? 'two whole numbers separated by a space, as the kernel shows them' : 'a whole number, as the kernel shows it');
-  return { setting, value: text as string };
+  return { setting: setting as string, value: text as string };
 }
