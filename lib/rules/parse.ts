@@ -11,8 +11,11 @@ import type {
   BatchOperation, DestinationKey, DestinationOptions, ForwardingMethod, ParsedRule, SchedulerFlag, ServiceKey,
   ServiceOptions, TunnelChecksum, TunnelType,
 } from '../types';
+import { destinationConfig } from '../validate/destination';
+import { serviceConfig } from '../validate/service';
 import { ArgvError, optionTable, parseArgv, splitWords, type OptionSpec, type ParsedOption } from './argv';
 import { EndpointError, parseEndpoint } from './endpoint';
+import { own } from './own';
 
 class LineError extends Error {}
 
@@ -106,9 +109,10 @@ function readLine(words: string[]): Line {
   for (const opt of parseArgv(words, TABLE)) {
     if (OTHER_COMMANDS.has(opt.name)) throw new LineError(`${opt.spelling} is not a command of rules text`);
     if (opt.name === 'numeric') continue;
-    if (COMMANDS[opt.name]) {
+    const named = own(COMMANDS, opt.name);
+    if (named) {
       if (command) throw new LineError(`two commands on one line (${commandSpelling} and ${opt.spelling})`);
-      command = COMMANDS[opt.name];
+      command = named;
       commandSpelling = opt.spelling;
       continue;
     }
@@ -117,7 +121,7 @@ function readLine(words: string[]): Line {
   }
   if (!command) throw new LineError('no command (-A, -E, -D, -a, -e, -d, -C or -Z)');
   for (const [name, opt] of opts)
-    if (!ALLOWED[command].includes(name)) throw new LineError(`option ${opt.spelling} does not apply to ${commandSpelling}`);
+    if (!own(ALLOWED, command)?.includes(name)) throw new LineError(`option ${opt.spelling} does not apply to ${commandSpelling}`);
   return { command, opts };
 }
 
@@ -185,7 +189,7 @@ function destinationOf(opts: Map<string, ParsedOption>, service: ServiceKey, for
 function forwardingOf(opts: Map<string, ParsedOption>): ForwardingMethod | undefined {
   const given = Object.keys(FORWARD_OPTS).filter((n) => opts.has(n));
   if (given.length > 1) throw new LineError(`more than one forwarding method (${given.map((n) => opts.get(n)!.spelling).join(', ')})`);
-  return given.length ? FORWARD_OPTS[given[0]] : undefined;
+  return given.length ? own(FORWARD_OPTS, given[0]) : undefined;
 }
 
 function destinationOptions(opts: Map<string, ParsedOption>, forwarding: ForwardingMethod | undefined, replace: boolean): DestinationOptions {
@@ -206,14 +210,14 @@ function destinationOptions(opts: Map<string, ParsedOption>, forwarding: Forward
   }
   const typeOpt = opts.get('tun-type');
   const type = (typeOpt?.value ?? 'ipip') as TunnelType;
-  const rules = TUNNEL_RULES[type];
+  const rules = own(TUNNEL_RULES, type);
   if (!rules) throw new LineError(`--tun-type expects ipip, gue or gre, got ${JSON.stringify(typeOpt!.value)}`);
   const portOpt = opts.get('tun-port');
   if (rules.port === 'x' && portOpt) throw new LineError(`--tun-port does not apply to the '${type}' tunnel type`);
   if (rules.port === '+' && !portOpt) throw new LineError(`the '${type}' tunnel type needs --tun-port`);
   const checksums = Object.keys(CHECKSUM_OPTS).filter((n) => opts.has(n));
   if (checksums.length > 1) throw new LineError(`${opts.get(checksums[1])!.spelling} conflicts with ${opts.get(checksums[0])!.spelling}`);
-  const checksum = checksums.length ? CHECKSUM_OPTS[checksums[0]] : 'nocsum';
+  const checksum = (checksums.length && own(CHECKSUM_OPTS, checksums[0])) || 'nocsum';
   if (checksums.length && !rules.checksums.includes(checksum))
     throw new LineError(`${opts.get(checksums[0])!.spelling} does not apply to the '${type}' tunnel type`);
   o.tunnel = { type, checksum, ...(portOpt ? { port: number(portOpt, 1, 65535) } : {}) };
@@ -244,6 +248,19 @@ function operationOf(line: Line, known: ServiceKeys): BatchOperation {
   }
 }
 
+/**
+ * -E and -e replace every setting (the line's values, ipvsadm's defaults for the rest), so the whole
+ * config a line asks for is known without the kernel's: checked here like an add's. A bad edit is then a
+ * bad line of the text, refused before anything is sent, not a failure after earlier lines took effect.
+ */
+function checkReplacement(op: ValidatedOp): ValidatedOp {
+  const options = (op.operation as { options?: unknown }).options;
+  if (op.kind === 'updateService') serviceConfig(options, op.service!, null, 'operation.options', 'operation.service');
+  if (op.kind === 'updateDestination')
+    destinationConfig(options, op.service!, op.destination!, null, 'operation.options', 'operation.destination');
+  return op;
+}
+
 /** Library field paths as the ipvsadm options that set them. */
 const FIELD_OPTIONS: [RegExp, string][] = [
   [/^service\.fwmark/, '-f'], [/^service\.(address|port)/, 'service'], [/^options\.scheduler$/, '-s'],
@@ -253,7 +270,8 @@ const FIELD_OPTIONS: [RegExp, string][] = [
 ];
 
 function reasonOf(err: unknown): string {
-  if (!(err instanceof IpvsValidationError)) return (err as Error).message;
+  if (err instanceof LineError || err instanceof ArgvError || err instanceof EndpointError) return err.message;
+  if (!(err instanceof IpvsValidationError)) return `cannot be read (${err instanceof Error ? err.message : String(err)})`;
   const field = err.field.replace(/^operation\./, '');
   const option = FIELD_OPTIONS.find(([re]) => re.test(field))?.[1] ?? field;
   return `${option}: ${err.message.slice(err.field.length + 2)}`;
@@ -356,11 +374,11 @@ class Parser {
       const words = splitWords(trimmed);
       if (words[0] === 'ipvsadm') words.shift();
       const operation = operationOf(readLine(words), this.serviceKeys);
-      this.ops.push(validateOp(operation, 'operation'));
+      this.ops.push(checkReplacement(validateOp(operation, 'operation')));
       this.rules.push({ line: i + 1, text: raw, operation });
     } catch (err) {
-      if (!(err instanceof LineError || err instanceof ArgvError || err instanceof EndpointError || err instanceof IpvsValidationError))
-        throw err;
+      // Whatever a line makes the reading code throw is about that line: it joins the list of
+      // bad lines with its number, it never hides the others behind one raw exception.
       this.problems.push({ line: i + 1, text: raw, reason: reasonOf(err) });
     }
   }

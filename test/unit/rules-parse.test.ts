@@ -54,6 +54,12 @@ describe('parseRules: services', () => {
       op: 'updateService', service: TCP,
       options: { scheduler: 'wlc', schedulerFlags: [], onePacket: false, persistence: {}, persistenceEngine: null },
     }],
+    // The kernel keeps a persistence engine without persistence, and ipvsadm -S writes it so.
+    ['-A -t 192.0.2.1:80 -s rr --pe sip', { op: 'addService', service: TCP, options: { scheduler: 'rr', persistenceEngine: 'sip' } }],
+    ['-E -t 192.0.2.1:80 -s rr --pe sip', {
+      op: 'updateService', service: TCP,
+      options: { scheduler: 'rr', schedulerFlags: [], onePacket: false, persistence: false, persistenceEngine: 'sip' },
+    }],
     ['-D -t 192.0.2.1:80', { op: 'deleteService', service: TCP }],
     ['-C', { op: 'flush' }],
     ['--clear', { op: 'flush' }],
@@ -179,6 +185,24 @@ describe('parseRules: bad lines', () => {
     ['-a -t 192.0.2.1:80 -r 2001:db8::5 -m', /-r: expected an ipv4 address/],
     ['-A -t 192.0.2.1:80 "unterminated', /unterminated/],
     ['-A -t 192.0.2.1:80 stray', /unexpected word/],
+    // Words that name Object.prototype's properties find nothing in the option tables (issue 8, item 4).
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type toString --tun-csum', /--tun-type expects ipip, gue or gre, got "toString"/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type valueOf --tun-nocsum', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type constructor --tun-remcsum', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type __proto__ --tun-csum', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type hasOwnProperty', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 --toString', /unknown option --toString/],
+    ['--constructor -t 192.0.2.1:80', /unknown option --constructor/],
+    // -E and -e are checked as completely as -A and -a (issue 8, item 6).
+    ['-E -t 192.0.2.1:80 -s rr -o', /-o: .*one-packet scheduling is for UDP/],
+    ['-E -t 192.0.2.1:80 -s rr -b 60', /-b: /],
+    ['-E -t 192.0.2.1:80 -s rr -b sh-port', /belongs to 'sh'/],
+    ['-E -t 192.0.2.1:80 -s \ud800', /-s: /],
+    ['-E -t 192.0.2.1:80 -s this-name-is-too-long', /-s: /],
+    ['-E -t 192.0.2.1 -s rr', /needs persistence/],
+    ['-E -t 192.0.2.1:80 -p -M 255.0.255.0', /contiguous/],
+    ['-e -t 192.0.2.1:80 -r 198.51.100.1 -x 5 -y 10', /-y: expected at most the upper threshold/],
+    ['-e -t 192.0.2.1:80 -r 2001:db8::5 -m', /-r: expected an ipv4 address/],
   ])('%s', (line, reason) => {
     let err: unknown;
     try {
@@ -200,6 +224,31 @@ describe('parseRules: bad lines', () => {
     const err = (() => { try { parseRules(text); } catch (e) { return e as IpvsRulesError; } })()!;
     expect(err.problems.map((p) => p.line)).toEqual([2, 4]);
     expect(err.message).toMatch(/and 1 more bad line/);
+  });
+
+  it('a line naming a prototype property is one bad line among the others, each with its number', () => {
+    const text = [
+      '-A -t 192.0.2.1:80 -s rr',
+      '-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type toString --tun-csum',
+      '-a -t 192.0.2.1:80 -r 198.51.100.10 -w -1',
+      '-a -t 192.0.2.1:80 -r 198.51.100.11 -i --tun-type __proto__ --tun-nocsum',
+      '-E -t 192.0.2.1:80 -s rr -o',
+    ].join('\n');
+    let err: unknown;
+    try {
+      parseRules(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IpvsRulesError);
+    expect((err as IpvsRulesError).problems.map((p) => p.line)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('600 good lines and one bad -E: the text is refused whole, the -E line named', async () => {
+    const { rulesToApply } = await import('../../lib/rules/parse');
+    const lines = Array.from({ length: 600 }, (_, i) => `-A -t 192.0.2.74:${i + 1} -s rr`);
+    lines.push('-E -t 192.0.2.74:1 -s rr -b 60');
+    await expect(rulesToApply(lines.join('\n'))).rejects.toMatchObject({ code: 'ERR_IPVS_RULES', line: 601 });
   });
 
   it('refuses what is not text', () => {
