@@ -217,13 +217,25 @@ export interface RulesService {
   destinations: readonly { key: DestinationKey; config: DestinationConfig }[];
 }
 
+/**
+ * Lines of rules text that change IPVS settings rather than the table, as `ipvsadm -R` reads them:
+ * `--set TCP TCPFIN UDP` (0 leaves a timeout as it is), `--start-daemon STATE [options]`, `--stop-daemon STATE`.
+ */
+export type SettingOperation =
+  | { op: 'setTimeouts'; timeouts: Partial<Timeouts> }
+  | { op: 'startDaemon'; daemon: DaemonOptions }
+  | { op: 'stopDaemon'; state: DaemonState };
+
+/** What one line of rules text does. */
+export type RuleOperation = BatchOperation | SettingOperation;
+
 /** One command line of rules text and the operation it means. */
 export interface ParsedRule {
   /** 1-based line number in the text. */
   line: number;
   /** The line as written. */
   text: string;
-  operation: BatchOperation;
+  operation: RuleOperation;
 }
 
 export interface FormatOptions {
@@ -243,13 +255,18 @@ export interface RestoreOptions extends CallOptions {
   stopOnError?: boolean;
   /** Called as lines complete (done, total), for progress display. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops the restore before its next send once aborted: the send in flight finishes, and the restore
+   * rejects with IpvsPartialError (code ECANCELED) saying which lines took effect.
+   */
+  signal?: AbortSignal;
 }
 
 /** The outcome of one line of a restore. */
 export interface RestoreLineResult {
   line: number;
   text: string;
-  operation: BatchOperation;
+  operation: RuleOperation;
   /** applied: took effect; failed: refused (see error); unknown: sent, answer lost; skipped: not sent. */
   status: 'applied' | 'failed' | 'unknown' | 'skipped';
   error?: import('./errors').IpvsError;
