@@ -334,11 +334,10 @@ export class Ipvs {
       if (s === 0) return { ok: true, operation: p.operation };
       if (s > 0) return { ok: false, operation: p.operation, error: new IpvsError(s, context()), applied: 'no' };
       const errno = failure?.errno ?? os.errno.EPROTO;
-      if (s === STATUS_NOT_SENT) notSent++;
-      return {
-        ok: false, operation: p.operation, error: new IpvsError(errno, { ...context(), stage: failure?.stage }),
-        applied: s === STATUS_NOT_SENT ? 'no' : 'unknown',
-      };
+      const error = new IpvsError(errno, { ...context(), stage: failure?.stage });
+      if (s !== STATUS_NOT_SENT) return { ok: false, operation: p.operation, error, applied: 'unknown' };
+      notSent++;
+      return { ok: false, operation: p.operation, error, applied: 'no', sent: false };
     });
     return { results, failure, notSent };
   }

@@ -9,7 +9,7 @@ import type { BatchResult } from './types';
 /** Every operation of a batch that stopped before anything was sent: each 'not applied', with the stopping code. */
 export function unsentBatch(ops: readonly ValidatedOp[], cause: IpvsError, timeoutMs: number): IpvsPartialError<BatchResult> {
   const results = ops.map((op): BatchResult => ({
-    ok: false, operation: op.operation, applied: 'no', error: new IpvsError(cause.errno, { ...contextOf(op), timeoutMs }),
+    ok: false, operation: op.operation, applied: 'no', sent: false, error: new IpvsError(cause.errno, { ...contextOf(op), timeoutMs }),
   }));
   return new IpvsPartialError('batch', cause, results, { applied: 0, unknown: 0, notSent: results.length });
 }

@@ -200,10 +200,13 @@ export type BatchOperation =
   | { op: 'zero'; service?: ServiceKey }
   | { op: 'flush' };
 
-/** Outcome of one batch operation: ok, or the error it got (with `code` 'ENOBUFS'/'ETIMEDOUT' when unknown). */
+/**
+ * Outcome of one batch operation: ok, or the error it got (with `code` 'ENOBUFS'/'ETIMEDOUT' when unknown).
+ * `sent: false` marks an operation never sent because the batch stopped before it (IpvsPartialError).
+ */
 export type BatchResult =
   | { ok: true; operation: BatchOperation }
-  | { ok: false; operation: BatchOperation; error: import('./errors').IpvsError; applied: 'no' | 'unknown' };
+  | { ok: false; operation: BatchOperation; error: import('./errors').IpvsError; applied: 'no' | 'unknown'; sent?: false };
 
 /** A service with its destinations, as getTable returns it. */
 export interface ServiceEntry extends ServiceInfo {

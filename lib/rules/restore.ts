@@ -60,7 +60,8 @@ class Outcomes {
   addBatch(outcome: readonly BatchResult[]): boolean {
     let failed = false;
     for (const o of outcome) {
-      this.add(o.ok ? 'applied' : o.applied === 'unknown' ? 'unknown' : 'failed', o.ok ? undefined : o.error);
+      if (!o.ok && o.sent === false) this.add('skipped');
+      else this.add(o.ok ? 'applied' : o.applied === 'unknown' ? 'unknown' : 'failed', o.ok ? undefined : o.error);
       if (!o.ok) failed = true;
     }
     return failed;
