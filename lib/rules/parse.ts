@@ -1,9 +1,11 @@
 /**
- * ipvsadm rules text -> batch operations. Every line `ipvsadm -R` accepts
- * (-A -E -D -a -e -d -C -Z with all their options) means here what it means
- * to ipvsadm: -E and -e replace every setting, with ipvsadm's defaults for
- * what the line leaves out; route and tunnel destinations take the service's
- * port. A text with any bad line is refused whole (IpvsRulesError lists them).
+ * ipvsadm rules text -> operations. Every line `ipvsadm -R` accepts that changes
+ * the kernel (-A -E -D -a -e -d -C -Z with all their options, --set,
+ * --start-daemon, --stop-daemon) means here what it means to ipvsadm: -E and -e
+ * replace every setting, with ipvsadm's defaults for what the line leaves out;
+ * route and tunnel destinations take the service's port. Every line is checked
+ * completely here; a text with any bad line is refused whole (IpvsRulesError
+ * lists them all, each with its number).
  */
 import { IpvsRulesError, IpvsValidationError, type RuleProblem } from '../errors';
 import { validateOp, type ValidatedOp } from '../plan';
