@@ -364,7 +364,7 @@ describe('node-ipvs command line', () => {
     // The first line's service in the kernel: the restore is sending. Then Ctrl-C.
     for (;;) {
       const started = await ctx.ipvs.getService({ protocol: 'tcp', address: '192.0.2.9', port: 1 }).then(() => true, () => false);
-      if (started) break;
+      if (started || child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill('SIGINT');
