@@ -4,6 +4,7 @@
  * by (operation, code); callers branch on `code`, never on the text.
  */
 import { constants as osConstants } from 'node:os';
+import type { BatchResult, RestoreLineResult } from './types';
 
 export type Operation =
   | 'open' | 'listServices' | 'getService' | 'addService' | 'updateService' | 'deleteService'
@@ -213,4 +214,47 @@ function messageFor(code: string, errno: number, c: ErrorContext): string {
   if (code === 'ESRCH' && isServiceOp(c.operation)) return `${c.object} does not exist`;
   const reason = c.stage && c.stage !== 'kernel' ? ` while ${c.stage}` : '';
   return `${c.operation} on ${c.object} failed${reason}: ${code} (errno ${errno})`;
+}
+
+// ---- batches and restores cut short ----
+
+/** What a partial result holds per operation: batch() results, or restore() line results. */
+export type PartialResult = BatchResult | RestoreLineResult;
+
+/**
+ * A batch() or restore() that stopped part-way: the client was closed, a deadline passed, a signal
+ * aborted it, or an error was thrown between two of its sends. Some operations may have taken effect:
+ * `results` has one entry per operation (batch: a BatchResult; restore: a RestoreLineResult per line),
+ * in order, saying which did (`ok` / 'applied'), which the kernel refused, which were sent without an
+ * answer (`applied: 'unknown'` / 'unknown') and which were never sent (`applied: 'no'` with this
+ * error's code / 'skipped'). `code` and `errno` are those of what stopped it (ECANCELED, ETIMEDOUT, …;
+ * ECANCELED when it was something other than an IpvsError, such as an abort or a callback that threw),
+ * and `cause` is that thing itself.
+ */
+export class IpvsPartialError<R extends PartialResult = PartialResult> extends IpvsError {
+  readonly results: readonly R[];
+  /** Operations (lines) that took effect. */
+  readonly applied: number;
+  /** Operations (lines) sent whose outcome is unknown: the kernel may or may not have applied them. */
+  readonly unknown: number;
+  /** Operations (lines) never sent. */
+  readonly notSent: number;
+  override readonly cause: unknown;
+
+  constructor(operation: 'batch' | 'restore', cause: unknown, results: readonly R[], counts: { applied: number; unknown: number; notSent: number }) {
+    const errno = cause instanceof IpvsError ? cause.errno : osConstants.errno.ECANCELED;
+    super(errno, { operation, object: operation === 'batch' ? 'batch' : 'rules' });
+    // IpvsError types `name` as its own literal; the runtime name tells this kind apart in logs.
+    Object.defineProperty(this, 'name', { value: 'IpvsPartialError', enumerable: false, configurable: true, writable: false });
+    const unit = operation === 'batch' ? 'operations' : 'lines';
+    const unknown = counts.unknown ? `, ${counts.unknown} sent without an answer` : '';
+    const why = cause instanceof Error ? cause.message : String(cause);
+    this.message = `${operation} stopped part-way: ${counts.applied} of ${results.length} ${unit} applied${unknown}, ` +
+      `${counts.notSent} not sent: ${why}`;
+    this.results = results;
+    this.applied = counts.applied;
+    this.unknown = counts.unknown;
+    this.notSent = counts.notSent;
+    this.cause = cause;
+  }
 }

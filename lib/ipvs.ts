@@ -18,6 +18,7 @@ import type {
 import { boolean, integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
 import { formatRules } from './rules/format';
 import { restoreRules } from './rules/restore';
+import { cutBatch, unsentBatch } from './partial';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
@@ -244,10 +245,16 @@ export class Ipvs {
    * Applies ipvsadm rules text (what `ipvsadm -R` reads), or what parseRules() returned.
    * Parses and validates every line first (IpvsRulesError, nothing applied, if any line is bad), then sends the lines in
    * batches. Like ipvsadm -R it does not flush first: add `-C` to the text for that.
-   * Resolves with every line's status; it does not throw for lines the kernel refused.
+   * Resolves with every line's status; it does not throw for lines the kernel refused. Stopped before its end
+   * (close(), a deadline, options.signal, a throwing onProgress) it rejects with IpvsPartialError, whose
+   * `results` give every line's status so far.
    */
   async restore(rules: string | readonly ParsedRule[], options: RestoreOptions = {}): Promise<RestoreResult> {
-    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, timeout));
+    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, timeout), (op, timeout) => {
+      if (op.kind === 'setTimeouts') return this.setTimeouts(op.timeouts, { timeout });
+      if (op.kind === 'startDaemon') return this.startDaemon(op.daemon, { timeout });
+      return this.stopDaemon(op.state, { timeout });
+    });
   }
 
 
@@ -258,6 +265,8 @@ export class Ipvs {
    * validated before anything is sent (an invalid one throws IpvsValidationError naming
    * `operations[i]`); each then gets its own result, in order: which took effect, and why others did not.
    * The kernel applies each one on its own: a failure does not undo the ones before it.
+   * A batch cut short (close(), its deadline) rejects with IpvsPartialError: `results` holds every
+   * operation's result, those sent without an answer (`applied: 'unknown'`) and those never sent included.
    */
   async batch(operations: readonly BatchOperation[], options?: CallOptions): Promise<BatchResult[]> {
     const ops = validateBatch(operations);
@@ -266,12 +275,25 @@ export class Ipvs {
 
   // ---- internals ----
 
+  /**
+   * A batch run to its end resolves with every operation's result. One cut short (closed, deadline,
+   * socket failure) rejects with IpvsPartialError carrying them all, those never sent included.
+   */
   #apply(ops: ValidatedOp[], timeout: number): Promise<BatchResult[]> {
+    const context: ErrorContext = { operation: 'batch', object: 'batch', timeoutMs: timeout };
     return this.#queue.run(async () => {
-      const planned = await this.#wrap({ operation: 'batch', object: 'batch', timeoutMs: timeout }, () =>
-        resolve(ops, this.#reader(timeout)));
-      return this.#send(planned, timeout);
-    }, () => new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'batch' }));
+      let planned: PlannedOp[];
+      try {
+        planned = await this.#wrap(context, () => resolve(ops, this.#reader(timeout)));
+      } catch (err) {
+        // Reading what the updates patch failed: nothing of this batch was sent.
+        if (err instanceof IpvsError) throw unsentBatch(ops, err, timeout);
+        throw err;
+      }
+      const { results, failure, notSent } = await this.#sendAll(planned, timeout);
+      if (failure) throw cutBatch(results, new IpvsError(failure.errno, { ...context, stage: failure.stage }), notSent);
+      return results;
+    }, () => unsentBatch(ops, new IpvsError(os.errno.ECANCELED, context), timeout));
   }
 
   async #single(operation: BatchOperation, options?: CallOptions): Promise<void> {
@@ -286,6 +308,11 @@ export class Ipvs {
   }
 
   async #send(planned: PlannedOp[], timeout: number): Promise<BatchResult[]> {
+    return (await this.#sendAll(planned, timeout)).results;
+  }
+
+  /** Sends the requests; failure is the native error when the call stopped before every answer was read. */
+  async #sendAll(planned: PlannedOp[], timeout: number): Promise<{ results: BatchResult[]; failure: NativeError | null; notSent: number }> {
     const toSend = planned.filter((p) => p.request);
     let status: Int32Array;
     let failure: NativeError | null = null;
@@ -297,7 +324,8 @@ export class Ipvs {
       status = err.status ?? new Int32Array(toSend.length).fill(STATUS_NOT_SENT);
     }
     let sent = 0;
-    return planned.map((p): BatchResult => {
+    let notSent = 0;
+    const results = planned.map((p): BatchResult => {
       const context = () => ({ ...contextOf(p.validated), timeoutMs: timeout });
       if (!p.request) {
         return { ok: false, operation: p.operation, error: new IpvsError(p.knownErrno!, context()), applied: 'no' };
@@ -306,11 +334,12 @@ export class Ipvs {
       if (s === 0) return { ok: true, operation: p.operation };
       if (s > 0) return { ok: false, operation: p.operation, error: new IpvsError(s, context()), applied: 'no' };
       const errno = failure?.errno ?? os.errno.EPROTO;
-      return {
-        ok: false, operation: p.operation, error: new IpvsError(errno, { ...context(), stage: failure?.stage }),
-        applied: s === STATUS_NOT_SENT ? 'no' : 'unknown',
-      };
+      const error = new IpvsError(errno, { ...context(), stage: failure?.stage });
+      if (s !== STATUS_NOT_SENT) return { ok: false, operation: p.operation, error, applied: 'unknown' };
+      notSent++;
+      return { ok: false, operation: p.operation, error, applied: 'no', sent: false };
     });
+    return { results, failure, notSent };
   }
 
   #reader(timeout: number): StateReader {

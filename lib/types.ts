@@ -200,10 +200,13 @@ export type BatchOperation =
   | { op: 'zero'; service?: ServiceKey }
   | { op: 'flush' };
 
-/** Outcome of one batch operation: ok, or the error it got (with `code` 'ENOBUFS'/'ETIMEDOUT' when unknown). */
+/**
+ * Outcome of one batch operation: ok, or the error it got (with `code` 'ENOBUFS'/'ETIMEDOUT' when unknown).
+ * `sent: false` marks an operation never sent because the batch stopped before it (IpvsPartialError).
+ */
 export type BatchResult =
   | { ok: true; operation: BatchOperation }
-  | { ok: false; operation: BatchOperation; error: import('./errors').IpvsError; applied: 'no' | 'unknown' };
+  | { ok: false; operation: BatchOperation; error: import('./errors').IpvsError; applied: 'no' | 'unknown'; sent?: false };
 
 /** A service with its destinations, as getTable returns it. */
 export interface ServiceEntry extends ServiceInfo {
@@ -217,13 +220,25 @@ export interface RulesService {
   destinations: readonly { key: DestinationKey; config: DestinationConfig }[];
 }
 
+/**
+ * Lines of rules text that change IPVS settings rather than the table, as `ipvsadm -R` reads them:
+ * `--set TCP TCPFIN UDP` (0 leaves a timeout as it is), `--start-daemon STATE [options]`, `--stop-daemon STATE`.
+ */
+export type SettingOperation =
+  | { op: 'setTimeouts'; timeouts: Partial<Timeouts> }
+  | { op: 'startDaemon'; daemon: DaemonOptions }
+  | { op: 'stopDaemon'; state: DaemonState };
+
+/** What one line of rules text does. */
+export type RuleOperation = BatchOperation | SettingOperation;
+
 /** One command line of rules text and the operation it means. */
 export interface ParsedRule {
   /** 1-based line number in the text. */
   line: number;
   /** The line as written. */
   text: string;
-  operation: BatchOperation;
+  operation: RuleOperation;
 }
 
 export interface FormatOptions {
@@ -243,13 +258,18 @@ export interface RestoreOptions extends CallOptions {
   stopOnError?: boolean;
   /** Called as lines complete (done, total), for progress display. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Stops the restore before its next send once aborted: the send in flight finishes, and the restore
+   * rejects with IpvsPartialError (code ECANCELED) saying which lines took effect.
+   */
+  signal?: AbortSignal;
 }
 
 /** The outcome of one line of a restore. */
 export interface RestoreLineResult {
   line: number;
   text: string;
-  operation: BatchOperation;
+  operation: RuleOperation;
   /** applied: took effect; failed: refused (see error); unknown: sent, answer lost; skipped: not sent. */
   status: 'applied' | 'failed' | 'unknown' | 'skipped';
   error?: import('./errors').IpvsError;

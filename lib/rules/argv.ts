@@ -64,7 +64,8 @@ export function optionTable(specs: readonly OptionSpec[]): OptionTable {
   };
 }
 
-export function parseArgv(words: readonly string[], { byLong, byShort }: OptionTable): ParsedOption[] {
+/** Words that are no option go to `positionals` when given (ipvsadm's `--set TCP TCPFIN UDP`), else are refused. */
+export function parseArgv(words: readonly string[], { byLong, byShort }: OptionTable, positionals?: string[]): ParsedOption[] {
   const out: ParsedOption[] = [];
   let i = 0;
   const next = (spelling: string): string => {
@@ -106,7 +107,8 @@ export function parseArgv(words: readonly string[], { byLong, byShort }: OptionT
       }
       continue;
     }
-    throw new ArgvError(`unexpected word ${JSON.stringify(word)}`);
+    if (!positionals) throw new ArgvError(`unexpected word ${JSON.stringify(word)}`);
+    positionals.push(word);
   }
   return out;
 }

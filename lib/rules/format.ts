@@ -7,6 +7,7 @@ import { prefixToMask } from '../convert';
 import { hostPort } from '../describe';
 import type { DestinationConfig, DestinationKey, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
 import { sortDestinations, sortServices } from './order';
+import { ownOrRefuse } from './own';
 
 /** ipvsadm writes local (and bypass) destinations as -g: rules text has no switch for them. */
 const FORWARD_SWITCH = { masq: '-m', route: '-g', tunnel: '-i', local: '-g', bypass: '-g' } as const;
@@ -47,7 +48,7 @@ export function serviceLine(key: ServiceKey, c: ServiceConfig): string {
 
 /** `switch` is serviceSwitch() of the destination's service, computed once per service. */
 export function destinationLine(switch_: string, key: DestinationKey, c: DestinationConfig, thresholds = true): string {
-  let line = `-a ${switch_} -r ${hostPort(key.address, key.port)} ${FORWARD_SWITCH[c.forwarding]} -w ${c.weight}`;
+  let line = `-a ${switch_} -r ${hostPort(key.address, key.port)} ${ownOrRefuse(FORWARD_SWITCH, c.forwarding, 'config.forwarding')} -w ${c.weight}`;
   if (c.forwarding === 'tunnel' && c.tunnel) {
     line += ` --tun-type ${c.tunnel.type}`;
     if (c.tunnel.type === 'gue') line += ` --tun-port ${c.tunnel.port}`;

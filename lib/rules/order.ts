@@ -10,6 +10,7 @@
  */
 import { AF, PROTOCOLS } from '../constants';
 import type { DestinationKey, ServiceKey } from '../types';
+import { ownOrRefuse } from './own';
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
@@ -37,8 +38,8 @@ function familyOf(address: string): number {
 }
 
 function serviceOrder(key: ServiceKey): string {
-  if ('fwmark' in key) return `${hex(key.fwmark, 8)}${hex(AF[key.family ?? 'ipv4'], 2)}`;
-  return `00000000${hex(familyOf(key.address), 2)}${hex(PROTOCOLS[key.protocol], 2)}${addressKey(key.address)}${hex(key.port, 4)}`;
+  if ('fwmark' in key) return `${hex(key.fwmark, 8)}${hex(ownOrRefuse(AF, key.family ?? 'ipv4', 'key.family'), 2)}`;
+  return `00000000${hex(familyOf(key.address), 2)}${hex(ownOrRefuse(PROTOCOLS, key.protocol, 'key.protocol'), 2)}${addressKey(key.address)}${hex(key.port, 4)}`;
 }
 
 function destinationOrder(key: DestinationKey): string {

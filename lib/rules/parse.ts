@@ -1,25 +1,37 @@
 /**
- * ipvsadm rules text -> batch operations. Every line `ipvsadm -R` accepts
- * (-A -E -D -a -e -d -C -Z with all their options) means here what it means
- * to ipvsadm: -E and -e replace every setting, with ipvsadm's defaults for
- * what the line leaves out; route and tunnel destinations take the service's
- * port. A text with any bad line is refused whole (IpvsRulesError lists them).
+ * ipvsadm rules text -> operations. Every line `ipvsadm -R` accepts that changes
+ * the kernel (-A -E -D -a -e -d -C -Z with all their options, --set,
+ * --start-daemon, --stop-daemon) means here what it means to ipvsadm: -E and -e
+ * replace every setting, with ipvsadm's defaults for what the line leaves out;
+ * route and tunnel destinations take the service's port. Every line is checked
+ * completely here; a text with any bad line is refused whole (IpvsRulesError
+ * lists them all, each with its number).
  */
 import { IpvsRulesError, IpvsValidationError, type RuleProblem } from '../errors';
 import { validateOp, type ValidatedOp } from '../plan';
 import type {
-  BatchOperation, DestinationKey, DestinationOptions, ForwardingMethod, ParsedRule, SchedulerFlag, ServiceKey,
-  ServiceOptions, TunnelChecksum, TunnelType,
+  BatchOperation, DaemonOptions, DaemonState, DestinationKey, DestinationOptions, ForwardingMethod, ParsedRule, RuleOperation,
+  SchedulerFlag, ServiceKey, ServiceOptions, Timeouts, TunnelChecksum, TunnelType,
 } from '../types';
+import { destinationConfig } from '../validate/destination';
+import { serviceConfig } from '../validate/service';
+import { MAX_TIMEOUT_SECONDS } from '../validate/settings';
 import { ArgvError, optionTable, parseArgv, splitWords, type OptionSpec, type ParsedOption } from './argv';
 import { EndpointError, parseEndpoint } from './endpoint';
+import { own } from './own';
+import { isSettingOperation, validateSetting, type ValidatedSetting } from './settings';
+
+/** A line's operation, checked: the batch path's, or a setting's (sent on its own). */
+export type ValidatedRule = ValidatedOp | ValidatedSetting;
 
 class LineError extends Error {}
 
-const COMMANDS: Record<string, BatchOperation['op']> = {
+type Command = RuleOperation['op'];
+
+const COMMANDS: Record<string, Command> = {
   'add-service': 'addService', 'edit-service': 'updateService', 'delete-service': 'deleteService',
   'add-server': 'addDestination', 'edit-server': 'updateDestination', 'delete-server': 'deleteDestination',
-  clear: 'flush', zero: 'zero',
+  clear: 'flush', zero: 'zero', set: 'setTimeouts', 'start-daemon': 'startDaemon', 'stop-daemon': 'stopDaemon',
 };
 
 const SPECS: OptionSpec[] = [
@@ -28,11 +40,16 @@ const SPECS: OptionSpec[] = [
   { name: 'delete-service', short: 'D', arity: 'none' }, { name: 'clear', short: 'C', arity: 'none' },
   { name: 'zero', short: 'Z', arity: 'none' }, { name: 'add-server', short: 'a', arity: 'none' },
   { name: 'edit-server', short: 'e', arity: 'none' }, { name: 'delete-server', short: 'd', arity: 'none' },
+  // `--set TCP TCPFIN UDP`: three words after it, as ipvsadm's popt table reads them
+  { name: 'set', arity: 'none' }, { name: 'start-daemon', arity: 'required' }, { name: 'stop-daemon', arity: 'required' },
   // other ipvsadm commands: known, so the message can say they do not belong here
   { name: 'restore', short: 'R', arity: 'none' }, { name: 'save', short: 'S', arity: 'none' },
   { name: 'list', short: 'L', arity: 'none' }, { name: 'help', short: 'h', arity: 'none' },
-  { name: 'version', short: 'v', arity: 'none' }, { name: 'set', arity: 'required' },
-  { name: 'start-daemon', arity: 'required' }, { name: 'stop-daemon', arity: 'required' },
+  { name: 'version', short: 'v', arity: 'none' },
+  // sync daemon options
+  { name: 'mcast-interface', arity: 'required' }, { name: 'syncid', arity: 'required' },
+  { name: 'sync-maxlen', arity: 'required' }, { name: 'mcast-group', arity: 'required' },
+  { name: 'mcast-port', arity: 'required' }, { name: 'mcast-ttl', arity: 'required' },
   // service and destination options
   { name: 'tcp-service', short: 't', arity: 'required' }, { name: 'udp-service', short: 'u', arity: 'required' },
   { name: 'sctp-service', arity: 'required' }, { name: 'fwmark-service', short: 'f', arity: 'required' },
@@ -48,7 +65,7 @@ const SPECS: OptionSpec[] = [
   { name: 'numeric', short: 'n', arity: 'none' },
 ];
 const TABLE = optionTable(SPECS);
-const OTHER_COMMANDS = new Set(['restore', 'save', 'list', 'help', 'version', 'set', 'start-daemon', 'stop-daemon']);
+const OTHER_COMMANDS = new Set(['restore', 'save', 'list', 'help', 'version']);
 
 const SERVICE_OPTS = ['tcp-service', 'udp-service', 'sctp-service', 'fwmark-service', 'ipv6'];
 const SERVICE_SETTINGS = ['scheduler', 'persistent', 'netmask', 'pe', 'ops', 'sched-flags'];
@@ -56,7 +73,8 @@ const DEST_SETTINGS = [
   'gatewaying', 'ipip', 'masquerading', 'weight', 'u-threshold', 'l-threshold',
   'tun-type', 'tun-port', 'tun-nocsum', 'tun-csum', 'tun-remcsum',
 ];
-const ALLOWED: Record<BatchOperation['op'], string[]> = {
+const DAEMON_OPTS = ['mcast-interface', 'syncid', 'sync-maxlen', 'mcast-group', 'mcast-port', 'mcast-ttl'];
+const ALLOWED: Record<Command, string[]> = {
   addService: [...SERVICE_OPTS, ...SERVICE_SETTINGS],
   updateService: [...SERVICE_OPTS, ...SERVICE_SETTINGS],
   deleteService: SERVICE_OPTS,
@@ -65,6 +83,9 @@ const ALLOWED: Record<BatchOperation['op'], string[]> = {
   deleteDestination: [...SERVICE_OPTS, 'real-server'],
   flush: [],
   zero: SERVICE_OPTS,
+  setTimeouts: [],
+  startDaemon: DAEMON_OPTS,
+  stopDaemon: [],
 };
 
 const FORWARD_OPTS: Record<string, ForwardingMethod> = { gatewaying: 'route', ipip: 'tunnel', masquerading: 'masq' };
@@ -95,30 +116,39 @@ function fwmark(opt: ParsedOption): number {
 }
 
 interface Line {
-  command: BatchOperation['op'];
+  command: Command;
+  /** The command as written, with its value (--start-daemon's state). */
+  commandOpt: ParsedOption;
   opts: Map<string, ParsedOption>;
+  /** Words that are no option: only `--set` has any. */
+  words: string[];
 }
 
 function readLine(words: string[]): Line {
-  let command: BatchOperation['op'] | undefined;
+  let command: Command | undefined;
+  let commandOpt: ParsedOption | undefined;
   let commandSpelling = '';
   const opts = new Map<string, ParsedOption>();
-  for (const opt of parseArgv(words, TABLE)) {
+  const positionals: string[] = [];
+  for (const opt of parseArgv(words, TABLE, positionals)) {
     if (OTHER_COMMANDS.has(opt.name)) throw new LineError(`${opt.spelling} is not a command of rules text`);
     if (opt.name === 'numeric') continue;
-    if (COMMANDS[opt.name]) {
+    const named = own(COMMANDS, opt.name);
+    if (named) {
       if (command) throw new LineError(`two commands on one line (${commandSpelling} and ${opt.spelling})`);
-      command = COMMANDS[opt.name];
+      command = named;
+      commandOpt = opt;
       commandSpelling = opt.spelling;
       continue;
     }
     if (opts.has(opt.name)) throw new LineError(`option ${opt.spelling} given twice`);
     opts.set(opt.name, opt);
   }
-  if (!command) throw new LineError('no command (-A, -E, -D, -a, -e, -d, -C or -Z)');
+  if (!command || !commandOpt) throw new LineError('no command (-A, -E, -D, -a, -e, -d, -C, -Z, --set, --start-daemon or --stop-daemon)');
   for (const [name, opt] of opts)
-    if (!ALLOWED[command].includes(name)) throw new LineError(`option ${opt.spelling} does not apply to ${commandSpelling}`);
-  return { command, opts };
+    if (!own(ALLOWED, command)?.includes(name)) throw new LineError(`option ${opt.spelling} does not apply to ${commandSpelling}`);
+  if (command !== 'setTimeouts' && positionals.length) throw new LineError(`unexpected word ${JSON.stringify(positionals[0])}`);
+  return { command, commandOpt, opts, words: positionals };
 }
 
 /**
@@ -185,7 +215,7 @@ function destinationOf(opts: Map<string, ParsedOption>, service: ServiceKey, for
 function forwardingOf(opts: Map<string, ParsedOption>): ForwardingMethod | undefined {
   const given = Object.keys(FORWARD_OPTS).filter((n) => opts.has(n));
   if (given.length > 1) throw new LineError(`more than one forwarding method (${given.map((n) => opts.get(n)!.spelling).join(', ')})`);
-  return given.length ? FORWARD_OPTS[given[0]] : undefined;
+  return given.length ? own(FORWARD_OPTS, given[0]) : undefined;
 }
 
 function destinationOptions(opts: Map<string, ParsedOption>, forwarding: ForwardingMethod | undefined, replace: boolean): DestinationOptions {
@@ -206,22 +236,61 @@ function destinationOptions(opts: Map<string, ParsedOption>, forwarding: Forward
   }
   const typeOpt = opts.get('tun-type');
   const type = (typeOpt?.value ?? 'ipip') as TunnelType;
-  const rules = TUNNEL_RULES[type];
+  const rules = own(TUNNEL_RULES, type);
   if (!rules) throw new LineError(`--tun-type expects ipip, gue or gre, got ${JSON.stringify(typeOpt!.value)}`);
   const portOpt = opts.get('tun-port');
   if (rules.port === 'x' && portOpt) throw new LineError(`--tun-port does not apply to the '${type}' tunnel type`);
   if (rules.port === '+' && !portOpt) throw new LineError(`the '${type}' tunnel type needs --tun-port`);
   const checksums = Object.keys(CHECKSUM_OPTS).filter((n) => opts.has(n));
   if (checksums.length > 1) throw new LineError(`${opts.get(checksums[1])!.spelling} conflicts with ${opts.get(checksums[0])!.spelling}`);
-  const checksum = checksums.length ? CHECKSUM_OPTS[checksums[0]] : 'nocsum';
+  const checksum = (checksums.length && own(CHECKSUM_OPTS, checksums[0])) || 'nocsum';
   if (checksums.length && !rules.checksums.includes(checksum))
     throw new LineError(`${opts.get(checksums[0])!.spelling} does not apply to the '${type}' tunnel type`);
   o.tunnel = { type, checksum, ...(portOpt ? { port: number(portOpt, 1, 65535) } : {}) };
   return o;
 }
 
-function operationOf(line: Line, known: ServiceKeys): BatchOperation {
+/** ipvsadm's `--set TCP TCPFIN UDP`: seconds, 0 for "leave as it is" (left out of the operation). */
+function timeoutsOf(line: Line): Partial<Timeouts> {
+  if (line.words.length !== 3)
+    throw new LineError(`${line.commandOpt.spelling} takes three timeouts (TCP TCPFIN UDP, 0 to leave one as it is), got ${line.words.length}`);
+  const out: Partial<Timeouts> = {};
+  (['tcp', 'tcpFin', 'udp'] as const).forEach((name, i) => {
+    const n = number({ name, value: line.words[i], spelling: `${line.commandOpt.spelling} (${name})` }, 0, MAX_TIMEOUT_SECONDS);
+    if (n) out[name] = n;
+  });
+  return out;
+}
+
+function daemonStateOf(line: Line): DaemonState {
+  const state = line.commandOpt.value;
+  if (state !== 'master' && state !== 'backup')
+    throw new LineError(`${line.commandOpt.spelling} expects master or backup, got ${JSON.stringify(state)}`);
+  return state;
+}
+
+/** `--start-daemon STATE` and its options; the interface is eth0 unless given, as in ipvsadm. */
+function daemonOf(line: Line): DaemonOptions {
+  const { opts } = line;
+  const d: DaemonOptions = { state: daemonStateOf(line), interface: opts.get('mcast-interface')?.value ?? 'eth0' };
+  const syncid = opts.get('syncid');
+  if (syncid) d.syncId = number(syncid, 0, 255);
+  const maxlen = opts.get('sync-maxlen');
+  if (maxlen) d.maxLength = number(maxlen, 1, 65535 - 20 - 8);
+  const group = opts.get('mcast-group');
+  if (group) d.group = group.value!;
+  const port = opts.get('mcast-port');
+  if (port) d.port = number(port, 1, 65535);
+  const ttl = opts.get('mcast-ttl');
+  if (ttl) d.ttl = number(ttl, 1, 255);
+  return d;
+}
+
+function operationOf(line: Line, known: ServiceKeys): RuleOperation {
   const { command, opts } = line;
+  if (command === 'setTimeouts') return { op: command, timeouts: timeoutsOf(line) };
+  if (command === 'startDaemon') return { op: command, daemon: daemonOf(line) };
+  if (command === 'stopDaemon') return { op: command, state: daemonStateOf(line) };
   if (command === 'flush') return { op: 'flush' };
   if (command === 'zero') return opts.size ? { op: 'zero', service: sharedServiceOf(opts, known) } : { op: 'zero' };
   if (opts.has('ipv6') && !opts.has('fwmark-service') && SERVICE_OPTS.slice(0, 3).every((n) => !opts.has(n)))
@@ -244,16 +313,38 @@ function operationOf(line: Line, known: ServiceKeys): BatchOperation {
   }
 }
 
+/**
+ * -E and -e replace every setting (the line's values, ipvsadm's defaults for the rest), so the whole
+ * config a line asks for is known without the kernel's: checked here like an add's. A bad edit is then a
+ * bad line of the text, refused before anything is sent, not a failure after earlier lines took effect.
+ */
+function checkReplacement(op: ValidatedOp): ValidatedOp {
+  const options = (op.operation as { options?: unknown }).options;
+  if (op.kind === 'updateService') serviceConfig(options, op.service!, null, 'operation.options', 'operation.service');
+  if (op.kind === 'updateDestination')
+    destinationConfig(options, op.service!, op.destination!, null, 'operation.options', 'operation.destination');
+  return op;
+}
+
+/** A rule operation of any kind, as given in an array (not parsed here): validated as the client's methods do. */
+function validateRule(value: unknown, field: string): ValidatedRule {
+  return isSettingOperation(value) ? validateSetting(value, field) : validateOp(value, field);
+}
+
 /** Library field paths as the ipvsadm options that set them. */
 const FIELD_OPTIONS: [RegExp, string][] = [
   [/^service\.fwmark/, '-f'], [/^service\.(address|port)/, 'service'], [/^options\.scheduler$/, '-s'],
   [/^options\.schedulerFlags/, '-b'], [/^options\.persistence\.timeout/, '-p'], [/^options\.persistence\.netmask/, '-M'],
   [/^options\.persistenceEngine/, '--pe'], [/^options\.onePacket/, '-o'], [/^destination\./, '-r'], [/^options\.weight/, '-w'],
   [/^options\.upperThreshold/, '-x'], [/^options\.lowerThreshold/, '-y'], [/^options\.tunnel\.port/, '--tun-port'],
+  [/^timeouts/, '--set'], [/^daemon\.interface/, '--mcast-interface'], [/^daemon\.syncId/, '--syncid'],
+  [/^daemon\.maxLength/, '--sync-maxlen'], [/^daemon\.group/, '--mcast-group'], [/^daemon\.port/, '--mcast-port'],
+  [/^daemon\.ttl/, '--mcast-ttl'],
 ];
 
 function reasonOf(err: unknown): string {
-  if (!(err instanceof IpvsValidationError)) return (err as Error).message;
+  if (err instanceof LineError || err instanceof ArgvError || err instanceof EndpointError) return err.message;
+  if (!(err instanceof IpvsValidationError)) return `cannot be read (${err instanceof Error ? err.message : String(err)})`;
   const field = err.field.replace(/^operation\./, '');
   const option = FIELD_OPTIONS.find(([re]) => re.test(field))?.[1] ?? field;
   return `${option}: ${err.message.slice(err.field.length + 2)}`;
@@ -279,7 +370,7 @@ function deepFreeze(value: object): void {
 }
 
 /** Validated operations of the (frozen) arrays parseRules returned, so that restoring them does not check twice. */
-const validated = new WeakMap<readonly ParsedRule[], ValidatedOp[]>();
+const validated = new WeakMap<readonly ParsedRule[], ValidatedRule[]>();
 
 /** Lines parsed between two returns to the event loop in the async forms. */
 const SLICE_LINES = 128;
@@ -289,7 +380,7 @@ const SLICE_LINES = 128;
  * again), or any array of ParsedRule (each operation validated). Text is parsed in
  * slices with the event loop running between them. @internal
  */
-export async function rulesToApply(input: string | readonly ParsedRule[]): Promise<{ rules: readonly ParsedRule[]; ops: ValidatedOp[] }> {
+export async function rulesToApply(input: string | readonly ParsedRule[]): Promise<{ rules: readonly ParsedRule[]; ops: ValidatedRule[] }> {
   if (typeof input === 'string') {
     const parser = new Parser(input);
     while (!parser.done) {
@@ -301,10 +392,10 @@ export async function rulesToApply(input: string | readonly ParsedRule[]): Promi
   if (!Array.isArray(input)) throw new IpvsValidationError('rules', input, 'rules text or an array of parsed rules');
   const known = validated.get(input);
   if (known && known.length === input.length) return { rules: input, ops: known };
-  return { rules: input, ops: input.map((r, i) => validateOp(r?.operation, `rules[${i}].operation`)) };
+  return { rules: input, ops: input.map((r, i) => validateRule(r?.operation, `rules[${i}].operation`)) };
 }
 
-function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedOp[] } {
+function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedRule[] } {
   const parser = new Parser(text);
   parser.step(Infinity);
   return parser.result();
@@ -317,7 +408,7 @@ function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: Validate
  */
 class Parser {
   readonly rules: ParsedRule[] = [];
-  readonly ops: ValidatedOp[] = [];
+  readonly ops: ValidatedRule[] = [];
   readonly problems: RuleProblem[] = [];
   private readonly serviceKeys: ServiceKeys = new Map();
   private readonly text: string;
@@ -343,7 +434,7 @@ class Parser {
     }
   }
 
-  result(): { rules: ParsedRule[]; ops: ValidatedOp[] } {
+  result(): { rules: ParsedRule[]; ops: ValidatedRule[] } {
     if (this.problems.length) throw new IpvsRulesError(this.problems);
     return { rules: this.rules, ops: this.ops };
   }
@@ -356,11 +447,13 @@ class Parser {
       const words = splitWords(trimmed);
       if (words[0] === 'ipvsadm') words.shift();
       const operation = operationOf(readLine(words), this.serviceKeys);
-      this.ops.push(validateOp(operation, 'operation'));
+      this.ops.push(isSettingOperation(operation)
+        ? validateSetting(operation, 'operation')
+        : checkReplacement(validateOp(operation, 'operation')));
       this.rules.push({ line: i + 1, text: raw, operation });
     } catch (err) {
-      if (!(err instanceof LineError || err instanceof ArgvError || err instanceof EndpointError || err instanceof IpvsValidationError))
-        throw err;
+      // Whatever a line makes the reading code throw is about that line: it joins the list of
+      // bad lines with its number, it never hides the others behind one raw exception.
       this.problems.push({ line: i + 1, text: raw, reason: reasonOf(err) });
     }
   }

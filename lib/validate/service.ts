@@ -129,7 +129,7 @@ export function serviceConfig(
   // The kernel applies one-packet scheduling to UDP only; ipvsadm refuses it on TCP and SCTP services.
   if (config.onePacket && key.kind === 'address' && key.protocol !== 'udp')
     throw new IpvsValidationError(`${field}.onePacket`, true, `false for a ${key.protocol} service (one-packet scheduling is for UDP and fwmark services)`);
-  if (config.persistenceEngine && !config.persistence)
-    throw new IpvsValidationError(`${field}.persistenceEngine`, config.persistenceEngine, 'persistence to be on (a persistence engine needs it)');
+  // A persistence engine without persistence is kept by the kernel (and written by ipvsadm -S) though it
+  // does nothing until persistence is on: accepted, so that every table ipvsadm saves restores here too.
   return config;
 }

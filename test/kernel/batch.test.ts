@@ -1,7 +1,7 @@
 /** The batch primitive: many operations per sendmsg, each with its own result. */
 import { describe, expect, it } from 'vitest';
-import type { BatchOperation } from '../../lib';
-import { IpvsValidationError } from '../../lib';
+import type { BatchOperation, BatchResult } from '../../lib';
+import { IpvsPartialError, IpvsValidationError } from '../../lib';
 import { useNamespace } from '../helpers/kernel';
 
 const ctx = useNamespace('batch', { flushEach: true });
@@ -62,5 +62,52 @@ describe('batch', () => {
     expect(err).toBeInstanceOf(IpvsValidationError);
     expect((err as IpvsValidationError).field).toBe('operations[1].options.weight');
     expect(ctx.ns.saved()).toEqual([]);
+  });
+
+  // Issue 8, item 7: a batch cut short rejects, and the rejection says what took effect.
+  const adds = (count: number, address = '192.0.2.60'): BatchOperation[] =>
+    Array.from({ length: count }, (_, i) => ({ op: 'addService', service: { protocol: 'tcp', address, port: i + 1 }, options: { scheduler: 'rr' } }));
+
+  function tally(results: readonly BatchResult[]) {
+    const t = { ok: 0, unknown: 0, notSent: 0, refused: 0 };
+    for (const r of results) {
+      if (r.ok) t.ok++;
+      else if (r.applied === 'unknown') t.unknown++;
+      else if (r.sent === false) t.notSent++;
+      else t.refused++;
+    }
+    return t;
+  }
+
+  it('close() while queued: IpvsPartialError, every operation not sent', async () => {
+    const client = await ctx.ns.open();
+    const running = client.listServices().catch(() => null);
+    const queued = client.batch(adds(3));
+    client.close();
+    const err = await queued.catch((e: unknown) => e);
+    await running;
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    const cut = err as IpvsPartialError<BatchResult>;
+    expect([cut.code, cut.operation, cut.applied, cut.unknown, cut.notSent]).toEqual(['ECANCELED', 'batch', 0, 0, 3]);
+    expect(cut.results.map((r) => !r.ok && [r.applied, r.sent, r.error.code, r.error.operation])).toEqual(
+      Array(3).fill(['no', false, 'ECANCELED', 'addService']));
+    expect(ctx.ns.saved()).toEqual([]);
+  });
+
+  it('close() mid-send: IpvsPartialError with every result; the kernel holds the ok ones (and perhaps the unknown)', async () => {
+    const client = await ctx.ns.open();
+    const pending = client.batch(adds(20_000), { timeout: 120_000 });
+    setTimeout(() => client.close(), 300);
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    const cut = err as IpvsPartialError<BatchResult>;
+    expect(cut.code).toBe('ECANCELED');
+    expect(cut.results).toHaveLength(20_000);
+    const t = tally(cut.results);
+    expect([t.ok, t.unknown, t.notSent, t.refused]).toEqual([cut.applied, cut.unknown, cut.notSent, 0]);
+    expect(t.notSent).toBeGreaterThan(0);
+    const inKernel = ctx.ns.saved().length;
+    expect(inKernel).toBeGreaterThanOrEqual(t.ok);
+    expect(inKernel).toBeLessThanOrEqual(t.ok + t.unknown);
   });
 });

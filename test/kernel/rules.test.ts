@@ -7,8 +7,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { formatRules, parseRules } from '../../lib';
-import { useNamespacePair } from '../helpers/kernel';
+import { formatRules, IpvsPartialError, IpvsValidationError, parseRules } from '../../lib';
+import type { ParsedRule, RestoreLineResult } from '../../lib';
+import { settleDaemon, TestNamespace, useNamespacePair } from '../helpers/kernel';
 
 const run = promisify(execFile);
 const CLI = require.resolve('../../dist/cli/main.js');
@@ -181,6 +182,121 @@ describe('restore outcomes', () => {
   });
 });
 
+/** `count` service lines, one per port of 192.0.2.9 (ports from 1). */
+function serviceLines(count: number, address = '192.0.2.9'): string {
+  return `${Array.from({ length: count }, (_, i) => `-A -t ${address}:${i + 1} -s rr`).join('\n')}\n`;
+}
+
+function statuses(lines: readonly RestoreLineResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of lines) out[l.status] = (out[l.status] ?? 0) + 1;
+  return out;
+}
+
+describe('every line is checked before anything is sent (issue 8, item 6)', () => {
+  it.each([
+    '-E -t 192.0.2.74:1 -s rr -o',
+    '-E -t 192.0.2.74:1 -s rr -b 60',
+    '-E -t 192.0.2.74:1 -s \ud800',
+    '-e -t 192.0.2.74:1 -r 198.51.100.1:80 -m -x 5 -y 10',
+  ])('600 -A lines then %s: IpvsRulesError naming line 601, nothing in the kernel', async (bad) => {
+    const text = `${serviceLines(600, '192.0.2.74')}${bad}\n`;
+    const err = await ctx.ipvs.restore(text).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ERR_IPVS_RULES', line: 601 });
+    expect(ctx.mine.saved()).toEqual([]);
+  });
+});
+
+describe('ipvsadm -R input beyond table changes (issue 8, item 17)', () => {
+  it('--pe without persistence: kept by the kernel, taken by the API and by rules text as ipvsadm takes it', async () => {
+    await ctx.ipvs.addService({ protocol: 'tcp', address: '192.0.2.2', port: 80 }, { scheduler: 'rr', persistenceEngine: 'sip' });
+    ctx.theirs.ipvsadm('-A', '-t', '192.0.2.2:80', '-s', 'rr', '--pe', 'sip');
+    const text = '-A -u 192.0.2.1:5060 -s rr --pe sip\n-A -t 192.0.2.3:80 -s rr\n-E -t 192.0.2.3:80 -s wrr --pe sip\n';
+    expect((await ctx.ipvs.restore(text)).ok).toBe(true);
+    ctx.theirs.restore(text);
+    const saved = ctx.mine.ipvsadm('-S', '-n');
+    expect(saved).toBe(ctx.theirs.ipvsadm('-S', '-n'));
+    expect(saved).toContain('-A -t 192.0.2.3:80 -s wrr --pe sip');
+    // What ipvsadm saved restores here, and save() writes it back the same.
+    await ctx.ipvs.flush();
+    expect((await ctx.ipvs.restore(ctx.theirs.ipvsadm('-S', '-n'))).ok).toBe(true);
+    expect(await ctx.ipvs.save()).toBe(saved);
+  });
+
+  it('--set, --start-daemon and --stop-daemon lines do what ipvsadm -R does with them', async () => {
+    const text = '--set 11 22 33\n--start-daemon master --mcast-interface lo --syncid 7\n-A -t 192.0.2.3:80 -s rr\n--set 0 0 44\n--stop-daemon backup\n';
+    const r = await ctx.ipvs.restore(text);
+    expect(r.lines.map((l) => [l.line, l.status, l.error?.code])).toEqual([
+      [1, 'applied', undefined], [2, 'applied', undefined], [3, 'applied', undefined], [4, 'applied', undefined], [5, 'failed', 'ESRCH'],
+    ]);
+    // ipvsadm -R exits 255 after the failing last line: it gets the lines that succeed.
+    ctx.theirs.restore(text.split('\n').slice(0, 4).join('\n'));
+    try {
+      expect(ctx.mine.ipvsadm('-L', '-n', '--timeout')).toBe('Timeout (tcp tcpfin udp): 11 22 44\n');
+      expect(ctx.mine.ipvsadm('-L', '-n', '--timeout')).toBe(ctx.theirs.ipvsadm('-L', '-n', '--timeout'));
+      expect(ctx.mine.ipvsadm('-L', '-n', '--daemon')).toMatch(/^master sync daemon \(mcast=lo, syncid=7/);
+      expect(ctx.mine.ipvsadm('-L', '-n', '--daemon')).toBe(ctx.theirs.ipvsadm('-L', '-n', '--daemon'));
+      expect(ctx.mine.saved()).toEqual(ctx.theirs.saved());
+    } finally {
+      await settleDaemon();
+      const stopped = await ctx.ipvs.restore('--stop-daemon master\n');
+      ctx.theirs.restore('--stop-daemon master\n');
+      expect(stopped.ok).toBe(true);
+      expect(ctx.mine.ipvsadm('-L', '-n', '--daemon')).toBe('');
+    }
+  });
+});
+
+describe('a restore cut short says what took effect (issue 8, item 7)', () => {
+  it('close() after 1,024 of 5,000 lines: IpvsPartialError whose applied count is what ipvsadm -Sn shows', async () => {
+    const client = await ctx.mine.open();
+    const err = await client.restore(serviceLines(5000), {
+      onProgress: (done) => {
+        if (done >= 1024) client.close();
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    const cut = err as IpvsPartialError<RestoreLineResult>;
+    expect(cut.code).toBe('ECANCELED');
+    expect(cut.operation).toBe('restore');
+    expect(cut.results).toHaveLength(5000);
+    expect(statuses(cut.results)).toEqual({ applied: 1024, skipped: 3976 });
+    expect([cut.applied, cut.unknown, cut.notSent]).toEqual([1024, 0, 3976]);
+    expect(cut.results[1024]).toMatchObject({ line: 1025, status: 'skipped' });
+    expect(ctx.mine.saved().length).toBe(cut.applied);
+  });
+
+  it('an error thrown between two sends (an update refused once the kernel state is read): the earlier sends are reported', async () => {
+    const text = `${serviceLines(599, '192.0.2.80')}-a -t 192.0.2.80:1 -r 198.51.100.1:80 -m -x 5\n`;
+    const rules: ParsedRule[] = [...parseRules(text), {
+      line: 601, text: 'lower threshold above the upper one the kernel holds',
+      operation: {
+        op: 'updateDestination', service: { protocol: 'tcp', address: '192.0.2.80', port: 1 },
+        destination: { address: '198.51.100.1', port: 80 }, options: { lowerThreshold: 10 },
+      },
+    }];
+    const err = await ctx.ipvs.restore(rules).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    const cut = err as IpvsPartialError<RestoreLineResult>;
+    expect(cut.cause).toBeInstanceOf(IpvsValidationError);
+    expect(statuses(cut.results)).toEqual({ applied: 512, skipped: 89 });
+    expect(ctx.mine.saved().length).toBe(512);
+  });
+
+  it('an aborted signal stops it before the next send; the send in flight finishes', async () => {
+    const controller = new AbortController();
+    const err = await ctx.ipvs.restore(serviceLines(2000), {
+      signal: controller.signal,
+      onProgress: (done) => {
+        if (done === 512) controller.abort(new Error('enough'));
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'IpvsPartialError', code: 'ECANCELED', applied: 512, notSent: 1488 });
+    expect((err as IpvsPartialError).cause).toMatchObject({ message: 'enough' });
+    expect(ctx.mine.saved().length).toBe(512);
+  });
+});
+
 describe('node-ipvs command line', () => {
   it('list prints what ipvsadm -L -n prints, in every format', async () => {
     ctx.mine.restore(randomRules(9, 20));
@@ -235,5 +351,46 @@ describe('node-ipvs command line', () => {
     expect((await cli('flush', ...ns)).code).toBe(0);
     expect((await cli('nonsense')).code).toBe(2);
     expect((await cli('list', '--help')).stdout).toMatch(/usage: node-ipvs list/);
+  });
+
+  it('restore interrupted by SIGINT finishes the batch in flight, says how far it got, exits 130 (item 7)', async () => {
+    const { spawn } = await import('node:child_process');
+    const total = 30_000;
+    const child = spawn(process.execPath, [CLI, 'restore', '--netns', ctx.mine.name], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdin.end(serviceLines(total));
+    // The first line's service in the kernel: the restore is sending. Then Ctrl-C.
+    for (;;) {
+      const started = await ctx.ipvs.getService({ protocol: 'tcp', address: '192.0.2.9', port: 1 }).then(() => true, () => false);
+      if (started || child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const m = /restore interrupted: (\d+) of 30000 lines applied, stopped at line (\d+)/.exec(stderr);
+    expect(m, stderr).not.toBeNull();
+    const applied = Number(m![1]);
+    expect(applied).toBeGreaterThan(0);
+    expect(applied).toBeLessThan(total);
+    expect(Number(m![2])).toBe(applied + 1);
+    expect((await ctx.ipvs.listServices()).length).toBe(applied);
+  });
+
+  it('restore whose lines all fail alike prints the reason once with the count (item 19)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const down = new TestNamespace('lodown', { loUp: false });
+    try {
+      const dests = Array.from({ length: 2000 }, (_, i) => `-a -t 192.0.2.1:80 -r 198.51.100.1:${i + 1} -m`).join('\n');
+      const r = spawnSync(process.execPath, [CLI, 'restore', '--netns', down.name], { input: `-A -t 192.0.2.1:80 -s rr\n${dests}\n`, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.length, r.stderr).toBeLessThanOrEqual(6);
+      expect(lines[0]).toMatch(/^2000 lines failed with EINVAL \(addDestination\); the first, line 2: .*`lo` up/);
+      expect(lines.at(-1)).toBe('node-ipvs restore: 1 applied, 2000 failed');
+    } finally {
+      down.delete();
+    }
   });
 });

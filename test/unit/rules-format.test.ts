@@ -139,3 +139,21 @@ describe('formatListing (ipvsadm -L -n)', () => {
     expect(largeNumber(123_456_789_012n, true)).toBe(' 123456789012');
   });
 });
+
+describe('formatRules: prototype words in the table', () => {
+  // Own-property lookups only (issue 8, item 4): 'toString' is a bad value, not Object.prototype's function.
+  const bad = (over: { key?: object; forwarding?: string }): RulesService[] => [{
+    key: { protocol: 'tcp', address: '192.0.2.1', port: 80, ...over.key } as RulesService['key'],
+    config: cfg(),
+    destinations: [{ key: { address: '198.51.100.1', port: 80 }, config: dcfg({ forwarding: (over.forwarding ?? 'route') as DestinationConfig['forwarding'] }) }],
+  }, { key: { protocol: 'tcp', address: '192.0.2.2', port: 80 }, config: cfg(), destinations: [] }];
+
+  it.each([
+    ['forwarding toString', { forwarding: 'toString' }, 'config.forwarding'],
+    ['forwarding __proto__', { forwarding: '__proto__' }, 'config.forwarding'],
+    ['protocol constructor', { key: { protocol: 'constructor' } }, 'key.protocol'],
+    ['family valueOf', { key: { fwmark: 1, family: 'valueOf', protocol: undefined, address: undefined, port: undefined } }, 'key.family'],
+  ])('%s is refused naming the field', (_name, over, field) => {
+    expect(() => formatRules(bad(over))).toThrow(expect.objectContaining({ code: 'ERR_IPVS_INVALID', field }));
+  });
+});

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IpvsRulesError, parseRules } from '../../lib';
-import type { BatchOperation } from '../../lib';
+import type { BatchOperation, RuleOperation } from '../../lib';
 
-function op(line: string): BatchOperation {
+function op(line: string): RuleOperation {
   const rules = parseRules(line);
   expect(rules).toHaveLength(1);
   return rules[0].operation;
@@ -53,6 +53,12 @@ describe('parseRules: services', () => {
     ['-E -t 192.0.2.1:80 -p', {
       op: 'updateService', service: TCP,
       options: { scheduler: 'wlc', schedulerFlags: [], onePacket: false, persistence: {}, persistenceEngine: null },
+    }],
+    // The kernel keeps a persistence engine without persistence, and ipvsadm -S writes it so.
+    ['-A -t 192.0.2.1:80 -s rr --pe sip', { op: 'addService', service: TCP, options: { scheduler: 'rr', persistenceEngine: 'sip' } }],
+    ['-E -t 192.0.2.1:80 -s rr --pe sip', {
+      op: 'updateService', service: TCP,
+      options: { scheduler: 'rr', schedulerFlags: [], onePacket: false, persistence: false, persistenceEngine: 'sip' },
     }],
     ['-D -t 192.0.2.1:80', { op: 'deleteService', service: TCP }],
     ['-C', { op: 'flush' }],
@@ -115,6 +121,23 @@ describe('parseRules: destinations', () => {
   });
 });
 
+describe('parseRules: settings lines, as ipvsadm -R reads them', () => {
+  it.each<[string, RuleOperation]>([
+    ['--set 11 22 33', { op: 'setTimeouts', timeouts: { tcp: 11, tcpFin: 22, udp: 33 } }],
+    ['ipvsadm --set 0 0 44', { op: 'setTimeouts', timeouts: { udp: 44 } }],
+    ['--set 0 0 0', { op: 'setTimeouts', timeouts: {} }],
+    ['--start-daemon master --mcast-interface lo', { op: 'startDaemon', daemon: { state: 'master', interface: 'lo' } }],
+    ['--start-daemon master', { op: 'startDaemon', daemon: { state: 'master', interface: 'eth0' } }],
+    ['--start-daemon=backup --mcast-interface eth1 --syncid 5 --sync-maxlen 1400 --mcast-group 239.1.1.1 --mcast-port 8849 --mcast-ttl 2', {
+      op: 'startDaemon',
+      daemon: { state: 'backup', interface: 'eth1', syncId: 5, maxLength: 1400, group: '239.1.1.1', port: 8849, ttl: 2 },
+    }],
+    ['--stop-daemon backup', { op: 'stopDaemon', state: 'backup' }],
+  ])('%s', (line, expected) => {
+    expect(op(line)).toEqual(expected);
+  });
+});
+
 describe('parseRules: text', () => {
   it('skips blank lines and comments, and keeps line numbers and texts', () => {
     const rules = parseRules('# saved\n\n-A -t 192.0.2.1:80 -s rr\r\n   \n  # indented comment\n-a -t 192.0.2.1:80 -r 198.51.100.1 -m\n');
@@ -141,7 +164,18 @@ describe('parseRules: bad lines', () => {
     ['-A -t 192.0.2.1:80 --stats', /--stats|unknown option/],
     ['-L -n', /not a command of rules text/],
     ['-R', /not a command of rules text/],
-    ['--set 1 2 3', /not a command of rules text|unexpected/],
+    ['--set 1 2', /--set takes three timeouts/],
+    ['--set 1 2 3 4', /--set takes three timeouts/],
+    ['--set 1 2 x', /--set \(udp\) expects an integer from 0/],
+    ['--set 1 2 3 -t 192.0.2.1:80', /-t does not apply to --set/],
+    ['--start-daemon primary', /--start-daemon expects master or backup/],
+    ['--start-daemon toString', /--start-daemon expects master or backup/],
+    ['--start-daemon master --mcast-group 192.0.2.1', /--mcast-group: expected a multicast address/],
+    ['--start-daemon master --mcast-interface a/b', /--mcast-interface: expected an interface name/],
+    ['--start-daemon master --syncid 256', /--syncid expects an integer from 0 to 255/],
+    ['--start-daemon master 7', /unexpected word "7"/],
+    ['--stop-daemon master --syncid 1', /--syncid does not apply to --stop-daemon/],
+    ['-A -t 192.0.2.1:80 --mcast-ttl 3', /--mcast-ttl does not apply to -A/],
     ['-A -t www.example.com:80', /host names are not resolved/],
     ['-A -t 192.0.2.300:80', /not an IP address/],
     ['-A -t 192.0.2.1:99999', /out of range/],
@@ -179,6 +213,24 @@ describe('parseRules: bad lines', () => {
     ['-a -t 192.0.2.1:80 -r 2001:db8::5 -m', /-r: expected an ipv4 address/],
     ['-A -t 192.0.2.1:80 "unterminated', /unterminated/],
     ['-A -t 192.0.2.1:80 stray', /unexpected word/],
+    // Words that name Object.prototype's properties find nothing in the option tables (issue 8, item 4).
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type toString --tun-csum', /--tun-type expects ipip, gue or gre, got "toString"/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type valueOf --tun-nocsum', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type constructor --tun-remcsum', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type __proto__ --tun-csum', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type hasOwnProperty', /--tun-type expects ipip, gue or gre/],
+    ['-a -t 192.0.2.1:80 -r 198.51.100.9 --toString', /unknown option --toString/],
+    ['--constructor -t 192.0.2.1:80', /unknown option --constructor/],
+    // -E and -e are checked as completely as -A and -a (issue 8, item 6).
+    ['-E -t 192.0.2.1:80 -s rr -o', /-o: .*one-packet scheduling is for UDP/],
+    ['-E -t 192.0.2.1:80 -s rr -b 60', /-b: /],
+    ['-E -t 192.0.2.1:80 -s rr -b sh-port', /belongs to 'sh'/],
+    ['-E -t 192.0.2.1:80 -s \ud800', /-s: /],
+    ['-E -t 192.0.2.1:80 -s this-name-is-too-long', /-s: /],
+    ['-E -t 192.0.2.1 -s rr', /needs persistence/],
+    ['-E -t 192.0.2.1:80 -p -M 255.0.255.0', /contiguous/],
+    ['-e -t 192.0.2.1:80 -r 198.51.100.1 -x 5 -y 10', /-y: expected at most the upper threshold/],
+    ['-e -t 192.0.2.1:80 -r 2001:db8::5 -m', /-r: expected an ipv4 address/],
   ])('%s', (line, reason) => {
     let err: unknown;
     try {
@@ -202,6 +254,31 @@ describe('parseRules: bad lines', () => {
     expect(err.message).toMatch(/and 1 more bad line/);
   });
 
+  it('a line naming a prototype property is one bad line among the others, each with its number', () => {
+    const text = [
+      '-A -t 192.0.2.1:80 -s rr',
+      '-a -t 192.0.2.1:80 -r 198.51.100.9 -i --tun-type toString --tun-csum',
+      '-a -t 192.0.2.1:80 -r 198.51.100.10 -w -1',
+      '-a -t 192.0.2.1:80 -r 198.51.100.11 -i --tun-type __proto__ --tun-nocsum',
+      '-E -t 192.0.2.1:80 -s rr -o',
+    ].join('\n');
+    let err: unknown;
+    try {
+      parseRules(text);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(IpvsRulesError);
+    expect((err as IpvsRulesError).problems.map((p) => p.line)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('600 good lines and one bad -E: the text is refused whole, the -E line named', async () => {
+    const { rulesToApply } = await import('../../lib/rules/parse');
+    const lines = Array.from({ length: 600 }, (_, i) => `-A -t 192.0.2.74:${i + 1} -s rr`);
+    lines.push('-E -t 192.0.2.74:1 -s rr -b 60');
+    await expect(rulesToApply(lines.join('\n'))).rejects.toMatchObject({ code: 'ERR_IPVS_RULES', line: 601 });
+  });
+
   it('refuses what is not text', () => {
     expect(() => parseRules(42 as unknown as string)).toThrow(/rules text/);
   });
@@ -218,7 +295,7 @@ describe('parseRules: what it returns is frozen', () => {
     // A changed copy is a new array: validated again, and applied as it now reads.
     const copy = [rules[0], { ...rules[1], operation: { ...dest, options: { ...dest.options, weight: 5 } } }];
     const { ops } = await rulesToApply(copy);
-    expect(ops[1].destinationConfig?.weight).toBe(5);
+    expect((ops[1] as { destinationConfig?: { weight: number } }).destinationConfig?.weight).toBe(5);
     const bad = [rules[0], { ...rules[1], operation: { ...dest, options: { ...dest.options, weight: -1 } } }];
     await expect(rulesToApply(bad)).rejects.toThrow(/rules\[1\]\.operation\.options\.weight/);
   });

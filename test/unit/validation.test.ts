@@ -88,7 +88,6 @@ describe('service options', () => {
     ['IPv6 prefix 0', V6, { persistence: { timeout: 60, netmask: 0 } }, 'options.persistence.netmask', 0],
     ['IPv6 prefix 129', V6, { persistence: { timeout: 60, netmask: 129 } }, 'options.persistence.netmask', 129],
     ['IPv6 dotted mask', V6, { persistence: { timeout: 60, netmask: '255.255.255.0' } }, 'options.persistence.netmask', '255.255.255.0'],
-    ['persistence engine without persistence', SVC, { persistenceEngine: 'sip' }, 'options.persistenceEngine', 'sip'],
     ['persistence engine name too long', SVC, { persistence: 60, persistenceEngine: 'p'.repeat(16) }, 'options.persistenceEngine', 'p'.repeat(16)],
     ['unknown persistence key', SVC, { persistence: { timeout: 60, mask: 24 } }, 'options.persistence.mask', 24],
   ])('%s', async (_name, key, options, field, value) => {

@@ -1,0 +1,26 @@
+/**
+ * Results of a batch cut short: what each operation got when the call stopped before its end.
+ * Kept apart from the client, which only decides when a batch was cut.
+ */
+import { IpvsError, IpvsPartialError } from './errors';
+import { contextOf, type ValidatedOp } from './plan';
+import type { BatchResult } from './types';
+
+/** Every operation of a batch that stopped before anything was sent: each 'not applied', with the stopping code. */
+export function unsentBatch(ops: readonly ValidatedOp[], cause: IpvsError, timeoutMs: number): IpvsPartialError<BatchResult> {
+  const results = ops.map((op): BatchResult => ({
+    ok: false, operation: op.operation, applied: 'no', sent: false, error: new IpvsError(cause.errno, { ...contextOf(op), timeoutMs }),
+  }));
+  return new IpvsPartialError('batch', cause, results, { applied: 0, unknown: 0, notSent: results.length });
+}
+
+/** A batch whose send stopped part-way: the per-operation results the send produced, counted. */
+export function cutBatch(results: BatchResult[], cause: IpvsError, notSent: number): IpvsPartialError<BatchResult> {
+  let applied = 0;
+  let unknown = 0;
+  for (const r of results) {
+    if (r.ok) applied++;
+    else if (r.applied === 'unknown') unknown++;
+  }
+  return new IpvsPartialError('batch', cause, results, { applied, unknown, notSent });
+}
