@@ -23,13 +23,13 @@ const pkgConfig = (...args) => spawnSync('pkg-config', args, { encoding: 'utf8' 
 
 const probe = pkgConfig('--version');
 if (probe.error || probe.status !== 0) {
-  console.error('node-ipvs: cannot build the native addon: pkg-config is missing (apt-get install -y pkg-config)');
+  console.error('node-ipvs: cannot build the native addon: pkg-config is missing (apt-get install pkg-config)');
   process.exit(1);
 }
 const missing = rows.filter(([, , module]) => pkgConfig('--exists', module).status !== 0);
 if (missing.length) {
   for (const [, deb, module] of missing) console.error(`node-ipvs: cannot build the native addon: missing ${deb} (pkg-config ${module})`);
-  console.error(`node-ipvs: install it with: apt-get install -y ${missing.map(([, deb]) => deb).join(' ')}`);
+  console.error(`node-ipvs: install it with: apt-get install ${missing.map(([, deb]) => deb).join(' ')}`);
   process.exit(1);
 }
 if (flag === '--check') process.exit(0);

@@ -84,7 +84,7 @@ describe('the build names what is missing', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('missing libnl-genl-3-dev (pkg-config libnl-genl-3.0)');
     expect(r.stderr).not.toContain('missing libnl-3-dev');
-    expect(r.stderr).toContain('apt-get install -y libnl-genl-3-dev\n');
+    expect(r.stderr).toContain('install it with: apt-get install libnl-genl-3-dev\n');
   });
 
   it('with none, names each', () => {
