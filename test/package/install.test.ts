@@ -92,6 +92,20 @@ describe('npm package', () => {
     expect(out.trim()).toBe(expectedOpen);
   });
 
+  it('without any addon that fits, require says it is not built and which packages build it', () => {
+    // A copy of the installed project with the prebuilds taken away: what a user on
+    // another architecture sees when the source build was skipped.
+    const bare = join(tmp, 'bare');
+    cpSync(app, bare, { recursive: true, verbatimSymlinks: true });
+    rmSync(join(bare, 'node_modules/node-ipvs/prebuilds'), { recursive: true });
+    const r = spawnSync('node', ['-e', `require('node-ipvs').Ipvs.open().catch((e) => { console.log(e.message); })`],
+      { cwd: bare, encoding: 'utf8' });
+    const build = readFileSync(join(root, 'scripts/packages.txt'), 'utf8').split('\n')
+      .map((l) => l.replace(/#.*/, '').trim().split(/\s+/)).filter((c) => c[0] === 'build').map((c) => c[1]);
+    expect(r.stdout).toContain('node-ipvs: the native addon is not built');
+    expect(r.stdout).toContain(`apt-get install -y ${build.join(' ')}`);
+  });
+
   it('the node-ipvs command runs from the package', () => {
     expect(run(join(app, 'node_modules/.bin/node-ipvs'), ['--help'], { cwd: app })).toContain('node-ipvs');
   });
