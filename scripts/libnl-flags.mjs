@@ -6,7 +6,7 @@
 // is missing): name the package instead, and fail.
 //   node scripts/libnl-flags.mjs --cflags-only-I | --libs | --check
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const flag = process.argv[2] ?? '--check';
 if (!['--cflags-only-I', '--libs', '--check'].includes(flag)) {
@@ -14,10 +14,10 @@ if (!['--cflags-only-I', '--libs', '--check'].includes(flag)) {
   process.exit(2);
 }
 
-const rows = readFileSync(new URL('packages.txt', import.meta.url), 'utf8')
+const packages = readFileSync(new URL('packages.txt', import.meta.url), 'utf8')
   .split('\n')
-  .map((line) => line.replace(/#.*/, '').trim().split(/\s+/))
-  .filter((cols) => cols[0] === 'build' && cols[2]);
+  .map((line) => line.replace(/#.*/, '').trim().split(/\s+/));
+const rows = packages.filter((cols) => cols[0] === 'build' && cols[2]);
 
 const pkgConfig = (...args) => spawnSync('pkg-config', args, { encoding: 'utf8' });
 
@@ -30,6 +30,12 @@ const missing = rows.filter(([, , module]) => pkgConfig('--exists', module).stat
 if (missing.length) {
   for (const [, deb, module] of missing) console.error(`node-ipvs: cannot build the native addon: missing ${deb} (pkg-config ${module})`);
   console.error(`node-ipvs: install it with: apt-get install ${missing.map(([, deb]) => deb).join(' ')}`);
+  // npm install builds from source also when a shipped prebuild did not load, most
+  // often because the libnl runtime itself is missing: that needs no compiler.
+  if (existsSync(new URL(`../prebuilds/${process.platform}-${process.arch}/`, import.meta.url))) {
+    const runtime = packages.filter((cols) => cols[0] === 'runtime').map((cols) => cols[1]);
+    console.error(`node-ipvs: or, to use the prebuilt addon, which needs no compiler: apt-get install ${runtime.join(' ')}`);
+  }
   process.exit(1);
 }
 if (flag === '--check') process.exit(0);

@@ -106,6 +106,13 @@ describe('npm package', () => {
     expect(r.stdout).toContain(`apt-get install -y ${build.join(' ')}`);
   });
 
+  it('a source build that lacks -dev packages names them, and the runtime packages the prebuild needs instead', () => {
+    const r = spawnSync('node', [join(installed, 'scripts/libnl-flags.mjs'), '--check'], { encoding: 'utf8', env: { ...process.env, ...NO_TOOLCHAIN } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('missing libnl-genl-3-dev (pkg-config libnl-genl-3.0)');
+    expect(r.stderr).toContain('to use the prebuilt addon, which needs no compiler: apt-get install libnl-3-200 libnl-genl-3-200');
+  });
+
   it('the node-ipvs command runs from the package', () => {
     expect(run(join(app, 'node_modules/.bin/node-ipvs'), ['--help'], { cwd: app })).toContain('node-ipvs');
   });
