@@ -106,6 +106,23 @@ describe('npm package', () => {
     expect(r.stdout).toContain(`apt-get install -y ${build.join(' ')}`);
   });
 
+  it('without the libnl runtime, require names the missing library and the runtime packages', () => {
+    // The prebuild with its DT_NEEDED entry renamed (same length) to a library no
+    // system has: the dynamic loader's own failure, as on a machine without libnl-genl-3-200.
+    const broken = join(tmp, 'no-runtime');
+    cpSync(app, broken, { recursive: true, verbatimSymlinks: true });
+    const addon = join(broken, 'node_modules/node-ipvs/prebuilds/linux-x64/node-ipvs.glibc.node');
+    const bytes = readFileSync(addon);
+    const at = bytes.indexOf('libnl-genl-3.so.200\0');
+    expect(at).toBeGreaterThan(0);
+    bytes.write('libnl-genl-3.so.299\0', at, 'latin1');
+    writeFileSync(addon, bytes);
+    const r = spawnSync('node', ['-e', `require('node-ipvs').Ipvs.open().catch((e) => { console.log(e.message); })`],
+      { cwd: broken, encoding: 'utf8' });
+    expect(r.stdout).toContain('node-ipvs: the native addon needs libnl-genl-3.so.299, which this system lacks.');
+    expect(r.stdout).toContain('apt-get install -y libnl-3-200 libnl-genl-3-200');
+  });
+
   it('a source build that lacks -dev packages names them, and the runtime packages the prebuild needs instead', () => {
     const r = spawnSync('node', [join(installed, 'scripts/libnl-flags.mjs'), '--check'], { encoding: 'utf8', env: { ...process.env, ...NO_TOOLCHAIN } });
     expect(r.status).toBe(1);
