@@ -16,9 +16,9 @@
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",
-        "<!@(pkg-config --cflags-only-I libnl-genl-3.0 libnl-route-3.0 libnl-3.0 | sed 's/-I//g')"
+        "<!@(node scripts/libnl-flags.mjs --cflags-only-I)"
       ],
-      "libraries": ["<!@(pkg-config --libs libnl-genl-3.0 libnl-3.0)"],
+      "libraries": ["<!@(node scripts/libnl-flags.mjs --libs)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],

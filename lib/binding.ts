@@ -4,8 +4,13 @@
  * turns them into the public types.
  * @internal
  */
-import bindings from 'bindings';
+import { PACKAGE_ROOT, systemPackages } from './system-packages';
 import type { Stats } from './types';
+
+// node-gyp-build picks build/Release (a source build) first, then the prebuilt
+// binary in prebuilds/<platform>-<arch>/ that fits this system (N-API: one per
+// platform serves every Node version). It ships no types.
+const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
 
 /** The addon builds stats objects with exactly the public field names. */
 export type NativeStats = Stats;
@@ -117,19 +122,35 @@ export interface NativeBinding {
 
 let loaded: NativeBinding | undefined;
 
-/** Loads the addon once, with an install hint when it is missing. */
+/** Loads the addon once; says what to install when it cannot. */
 export function native(): NativeBinding {
   if (loaded) return loaded;
   try {
-    loaded = bindings('ipvs') as NativeBinding;
+    loaded = nodeGypBuild(PACKAGE_ROOT) as NativeBinding;
   } catch (err) {
-    const hint =
-      'node-ipvs: the native addon is not built. On Debian/Ubuntu install the build dependencies with ' +
-      '`apt-get install -y libnl-3-dev libnl-genl-3-dev pkg-config g++ make python3`, then run `npm rebuild node-ipvs` ' +
-      '(npm 11 may ask you to approve its install script: `npm install-scripts approve node-ipvs`).';
-    throw new Error(`${hint}\nCause: ${(err as Error).message}`);
+    throw new Error(`${loadFailureMessage(err as Error)}\nCause: ${(err as Error).message}`);
   }
   return loaded;
+}
+
+/**
+ * Why the addon did not load, and what to install: a shared library the
+ * dynamic loader could not find (the libnl runtime is missing), or no addon
+ * at all for this system (no prebuilt binary fits and none was built here).
+ */
+export function loadFailureMessage(err: Error): string {
+  const library = /(lib[\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(err.message)?.[1];
+  if (library) {
+    return `node-ipvs: the native addon needs ${library}, which this system lacks. ` +
+      `On Debian/Ubuntu: \`apt-get install -y ${systemPackages('runtime').join(' ')}\`.`;
+  }
+  if (/No native build was found/.test(err.message)) {
+    return `node-ipvs: the native addon is not built (no prebuilt binary fits ${process.platform}-${process.arch}). ` +
+      `On Debian/Ubuntu install the build dependencies with \`apt-get install -y ${systemPackages('build').join(' ')}\`, ` +
+      'then run `npm rebuild node-ipvs` (npm 11 may ask you to approve its install script: ' +
+      '`npm install-scripts approve node-ipvs`).';
+  }
+  return 'node-ipvs: the native addon failed to load.';
 }
 
 /** Only for status codes of batch requests: -1 and -2 from the addon. */

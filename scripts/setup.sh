@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Everything node-ipvs needs on a fresh Debian/Ubuntu machine: the system
-# packages (libnl for the addon, user-mode-linux for the sandbox kernel,
-# ipvsadm as the tests' reference), the npm packages, and the build.
+# packages of scripts/packages.txt (libnl for the addon, user-mode-linux for the
+# sandbox kernel, ipvsadm as the tests' reference), the npm packages exactly as
+# package-lock.json pins them, and the build.
+#   scripts/setup.sh          install what is missing, then build
+#   scripts/setup.sh --list   print the system packages it ensures, one a line
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(
-  user-mode-linux kmod iproute2 ipvsadm util-linux valgrind   # sandbox kernel and test tools
-  libnl-3-dev libnl-genl-3-dev libnl-route-3-dev pkg-config g++ make python3   # the addon's build
-)
+mapfile -t PACKAGES < <(sed 's/#.*//' scripts/packages.txt | awk 'NF >= 2 { print $2 }')
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\n' "${PACKAGES[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -22,10 +26,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm install, not npm ci: npm 11 writes lock files without the other platforms'
-# optional packages (rollup's), which npm ci then refuses; install keeps the
-# locked versions and fills that in. Scripts are skipped: the build follows.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --ignore-scripts --no-audit --no-fund
+# npm ci: exactly the locked versions, or a clear failure when package.json and
+# the lock disagree. Skipped when node_modules already matches the lock (npm
+# writes node_modules/.package-lock.json last). Install scripts are skipped:
+# the build follows.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+   || [ package.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund
 fi
 npm run build --silent

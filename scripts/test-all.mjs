@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every suite and prints one closing line `N passed, N failed` for all:
 //   unit     on this machine (no kernel needed)
+//   package  on this machine: npm pack, installed without a compiler, loaded from CJS, ESM and TypeScript
 //   kernel   inside a sandbox kernel with IPVS (real netlink, ipvsadm as the reference)
 //   no-ipvs  inside a sandbox kernel booted without IPVS
 // A suite that produces no report (it crashed, or the sandbox could not boot)
@@ -19,6 +20,7 @@ const sandbox = (args) => ['node', 'dist/cli/main.js', 'sandbox', ...args, '--']
 
 const suites = [
   { name: 'unit', argv: vitest('vitest.unit.config.mts', join(out, 'unit.json')), report: join(out, 'unit.json') },
+  { name: 'package', argv: vitest('vitest.package.config.mts', join(out, 'package.json')), report: join(out, 'package.json') },
   { name: 'kernel', argv: [...sandbox(['--timeout', '1800']), ...vitest('vitest.kernel.config.mts', join(out, 'kernel.json'))], report: join(out, 'kernel.json') },
   { name: 'no-ipvs', argv: [...sandbox(['--timeout', '600', '--no-ipvs']), ...vitest('vitest.noipvs.config.mts', join(out, 'noipvs.json'))], report: join(out, 'noipvs.json') },
 ];

@@ -29,6 +29,17 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # A private /run: 'ip netns add' keeps its files there, inside the guest.
 mount -t tmpfs tmpfs /run
+# /dev is the kernel's devtmpfs (the guest's own, not the host's): give it what
+# a shell and a terminal expect. /dev/fd makes bash's <(...) work; devpts with
+# /dev/ptmx pointing into it lets script, ssh-like tools and node-pty get terminals.
+mkdir -p /dev/pts /dev/shm
+mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts
+ln -sf pts/ptmx /dev/ptmx
+mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+ln -sfn /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mkdir -p /run/netns /run/node-ipvs-modules/lib
 ln -s ${shellQuote(input.modules.length ? '/usr/lib/uml/modules' : '/nonexistent')} /run/node-ipvs-modules/lib/modules
 for m in ${input.modules.map(shellQuote).join(' ')}; do
