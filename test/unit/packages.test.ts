@@ -29,7 +29,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('system packages: one list', () => {
   it('scripts/packages.txt names the libnl runtime, its -dev packages with their pkg-config modules, and the tools', () => {
     expect(systemPackages('runtime')).toEqual(['libnl-3-200', 'libnl-genl-3-200']);
-    expect(systemPackages('build')).toEqual(expect.arrayContaining(['libnl-3-dev', 'libnl-genl-3-dev', 'pkg-config', 'g++']));
+    expect(systemPackages('build')).toEqual(expect.arrayContaining(['libnl-3-dev', 'libnl-genl-3-dev', 'libnl-route-3-dev', 'pkg-config', 'g++']));
     expect(systemPackages('sandbox')).toEqual(expect.arrayContaining(['user-mode-linux', 'ipvsadm']));
   });
 
