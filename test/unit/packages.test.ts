@@ -76,9 +76,9 @@ describe('the build names what is missing', () => {
   });
 
   it('with one -dev package missing, names that one package and its pkg-config module, and fails', () => {
-    // A pkg-config search path holding libnl-3.0 only: libnl-genl-3-dev is "missing".
+    // A pkg-config search path holding every module but libnl-genl-3.0: libnl-genl-3-dev is "missing".
     const dir = spawnSync('pkg-config', ['--variable', 'pcfiledir', 'libnl-3.0'], { encoding: 'utf8' }).stdout.trim();
-    copyFileSync(join(dir, 'libnl-3.0.pc'), join(tmp, 'libnl-3.0.pc'));
+    for (const pc of ['libnl-3.0.pc', 'libnl-route-3.0.pc']) copyFileSync(join(dir, pc), join(tmp, pc));
     const r = flags({ PKG_CONFIG_LIBDIR: tmp, PKG_CONFIG_PATH: '' });
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
