@@ -9,6 +9,7 @@
         "native/nl_channel.cc",
         "native/netns.cc",
         "native/host_files.cc",
+        "native/proc_net.cc",
         "native/host_net.cc",
         "native/rtnl.cc",
         "native/ipvs_encode.cc",
