@@ -287,7 +287,7 @@ export interface ConnectionEntry {
   virtual: ConnectionEndpoint;
   /** The real server; of the other family only behind a tunnel to a server of that family. */
   destination: ConnectionEndpoint;
-  /** The kernel's state name: 'ESTABLISHED', 'SYN_RECV', 'TIME_WAIT', 'UDP', 'NONE' (templates), ... */
+  /** The kernel's state name: 'ESTABLISHED', 'SYN_RECV', 'TIME_WAIT', 'UDP'; a persistence template's is 'NONE' or 'ASSURED'. */
   state: string;
   /** Whole seconds until the entry expires. */
   expires: number;
