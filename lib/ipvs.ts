@@ -11,7 +11,7 @@ import { isNativeError, MAX_TIMEOUT_MS, timeoutOf } from './call';
 import { uniqueDestinations, uniqueServices } from './dumps';
 import { SerialQueue } from './queue';
 import type {
-  BatchOperation, BatchResult, CallOptions, ConnectionEntry, ConnectionOptions, DaemonInfo, DaemonOptions, DaemonState, DestinationConfig,
+  BatchOperation, BatchResult, CallOptions, DaemonInfo, DaemonOptions, DaemonState, DestinationConfig,
   DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions,
   ParsedRule, RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
 } from './types';
@@ -22,6 +22,7 @@ import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './valid
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
 import { connectionOptions, connectionsFrom, readConnectionFiles } from './connections';
+import type { ConnectionEntry, ConnectionOptions } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
