@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ipvs, type ConnectionEntry } from '../../lib';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, requireIpvs, settleDaemon } from '../helpers/kernel';
 
 const CLI = require.resolve('../../dist/cli/main.js');
 
@@ -22,6 +22,8 @@ let holder: ChildProcess;
 /** The client ports of the held connections, by service. */
 let held: { v4: number[]; v6: number[]; persistent: number[] };
 let tmp: string;
+let backup: TestNamespace | undefined;
+let talker: ChildProcess | undefined;
 
 const V4 = { protocol: 'tcp', address: '192.0.2.100', port: 80 } as const;
 const V6 = { protocol: 'tcp', address: '2001:db8:1::100', port: 80 } as const;
@@ -89,6 +91,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => {
+  talker?.kill();
+  backup?.delete();
   holder?.stdin?.end();
   holder?.kill();
   server?.kill();
@@ -203,4 +207,42 @@ describe('node-ipvs list -c', () => {
     const strip = (e: ConnectionEntry) => ({ ...e, expires: 0 });
     expect(printed.map(strip)).toEqual((await ipvs.listConnections()).map(strip));
   });
+});
+
+describe('origins from a sync daemon', () => {
+  it("a backup director's entries received from the master say 'sync', the master's say 'local'", async () => {
+    // A backup director on a second link; the master syncs connections that see traffic after it starts.
+    backup = new TestNamespace('cbk');
+    director.exec('ip', 'link', 'add', 'to-bk', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', backup.name);
+    director.exec('ip', 'addr', 'add', '203.0.113.1/24', 'dev', 'to-bk');
+    director.exec('ip', 'link', 'set', 'to-bk', 'up');
+    backup.exec('ip', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0');
+    backup.exec('ip', 'link', 'set', 'eth0', 'up');
+    const standby = await backup.open();
+    try {
+      await standby.startDaemon({ state: 'backup', interface: 'eth0' });
+      await ipvs.startDaemon({ state: 'master', interface: 'to-bk' });
+      await settleDaemon();
+      // A connection that keeps talking: the master syncs a connection once it has seen a few packets.
+      talker = spawn('ip', ['netns', 'exec', director.name, process.execPath, '-e', `
+        const s = require('net').connect(80, '192.0.2.100', () => {
+          console.log(s.localPort);
+          setInterval(() => s.write('tick'), 100);
+        });`]);
+      const port = await new Promise<number>((resolve) => talker!.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+      let received: ConnectionEntry[] = [];
+      for (let i = 0; i < 40 && received.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        received = (await standby.listConnections({ origin: true })).filter((e) => e.client.port === port);
+      }
+      expect(received).toMatchObject([{
+        origin: 'sync', protocol: 'tcp', client: { address: '192.0.2.100', port }, virtual: { address: '192.0.2.100', port: 80 },
+        destination: RIP4,
+      }]);
+      const here = (await ipvs.listConnections({ origin: true })).filter((e) => e.client.port === port);
+      expect(here).toMatchObject([{ origin: 'local' }]);
+    } finally {
+      standby.close();
+    }
+  }, 60_000);
 });
