@@ -29,7 +29,7 @@ export const SERVICE_OPTIONS: Options = {
   'tcp-service': { type: 'string' }, 'udp-service': { type: 'string' }, 'sctp-service': { type: 'string' },
   'fwmark-service': { type: 'string' },
 };
-export const SERVICE_HELP = `service (exactly one):
+export const SERVICE_HELP = `service (one of):
   --tcp ADDR:PORT      a TCP service, e.g. 192.0.2.1:80 or [2001:db8::1]:443
   --udp ADDR:PORT      a UDP service
   --sctp ADDR:PORT     an SCTP service
