@@ -78,7 +78,9 @@ export function describeError(err: unknown, command: string): { text: string; co
   if (err instanceof CommandFailure || err instanceof IpvsValidationError) return { text: oneLine(err.message), code: 1 };
   // JSON.parse of a file the user gave (a state file); code is loaded before main runs, so no other SyntaxError reaches here.
   if (err instanceof SyntaxError) return { text: oneLine(err.message), code: 1 };
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && 'path' in err) return { text: oneLine(err.message), code: 1 };
+  // The system refusing a file the user named (ENOENT, EACCES, EISDIR reading a directory, ...).
+  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && ('path' in err || 'syscall' in err))
+    return { text: oneLine(err.message), code: 1 };
   const addon = addonFailure();
   if (addon) return { text: addon, code: 1 };
   return { text: err instanceof Error ? err.stack ?? err.message : String(err), code: 1 };

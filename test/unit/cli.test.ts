@@ -187,6 +187,7 @@ describe('errors at the top level', () => {
       (() => { try { JSON.parse('{"undo": '); } catch (e) { return e; } })(),
       new UsageError("Unknown option '--frob'"),
       Object.assign(new Error("ENOENT: no such file or directory, open 's.json'"), { code: 'ENOENT', path: 's.json' }),
+      (() => { try { readFileSync(tmpdir()); } catch (e) { return e; } })(), // EISDIR: no path on the error
     ];
     for (const err of cases) {
       const { text, code } = describeError(err, 'host');
