@@ -40,7 +40,8 @@ function usage(): string {
   return fitHelp(`usage: node-ipvs <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
     'Every command takes --netns NAME (a name under /run/netns or a path), -n\n' +
     '(accepted for ipvsadm habits: output is always numeric) and --help.\n' +
-    'node-ipvs --version (-V) prints the version.\n');
+    'node-ipvs help COMMAND is COMMAND --help; node-ipvs --version (-V) prints\n' +
+    'the version.\n');
 }
 
 function version(): string {
@@ -102,6 +103,12 @@ async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h') {
     (name ? process.stdout : process.stderr).write(usage());
     return name ? 0 : 2;
+  }
+  if (name === 'help') {
+    const topic = rest[0] === undefined ? undefined : COMMANDS.get(rest[0]);
+    if (topic) return topic.run(['--help']);
+    process.stdout.write(usage());
+    return rest[0] === undefined ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
     process.stdout.write(`node-ipvs ${version()}\n`);

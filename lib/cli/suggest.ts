@@ -29,6 +29,9 @@ export function distance(a: string, b: string): number {
 export function suggestCommand(typed: string, commands: readonly string[]): string | null {
   const ipvsadm = IPVSADM.get(typed);
   if (ipvsadm) return ipvsadm;
+  // ipvsadm's bundled letters: -Ln, -Lnc, -lnc.
+  const listing = /^-[lL]([nc]+)$/.exec(typed);
+  if (listing) return listing[1].includes('c') ? 'list -c' : 'list';
   if (typed.length > 64) return null;
   const word = typed.toLowerCase();
   const prefixed = commands.filter((c) => word.length >= 2 && c.startsWith(word));

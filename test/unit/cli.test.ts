@@ -75,6 +75,13 @@ describe('node-ipvs --version', () => {
   });
 });
 
+describe('node-ipvs help', () => {
+  it('help COMMAND prints that command\'s help; help alone the usage', () => {
+    expect(cli('help', 'delete-dest')).toMatchObject({ status: 0, stdout: cli('delete-dest', '--help').stdout });
+    expect(cli('help')).toMatchObject({ status: 0, stdout: cli('--help').stdout });
+  });
+});
+
 describe('a mistyped command', () => {
   it('gets the nearest command in one line, not the whole usage', () => {
     const r = cli('lsit');
@@ -92,6 +99,8 @@ describe('a mistyped command', () => {
     expect(suggestCommand('add-serivce', names)).toBe('add-service');
     expect(suggestCommand('x', names)).toBeNull();
     expect(suggestCommand('-R', names)).toBe('restore');
+    expect(suggestCommand('-Ln', names)).toBe('list');
+    expect(suggestCommand('-Lnc', names)).toBe('list -c');
     expect(suggestCommand('constructor', names)).toBeNull();
     expect(suggestCommand('__proto__', names)).toBeNull();
   });
