@@ -9,6 +9,8 @@
         "native/nl_channel.cc",
         "native/netns.cc",
         "native/host_files.cc",
+        "native/proc_net.cc",
+        "native/proc_net_read.cc",
         "native/host_net.cc",
         "native/rtnl.cc",
         "native/ipvs_encode.cc",

@@ -10,7 +10,8 @@ export type Operation =
   | 'open' | 'listServices' | 'getService' | 'addService' | 'updateService' | 'deleteService'
   | 'listDestinations' | 'addDestination' | 'updateDestination' | 'deleteDestination'
   | 'flush' | 'zero' | 'info' | 'getTimeouts' | 'setTimeouts'
-  | 'listDaemons' | 'startDaemon' | 'stopDaemon' | 'batch' | 'getTable' | 'restore';
+  | 'listDaemons' | 'startDaemon' | 'stopDaemon' | 'batch' | 'getTable' | 'restore'
+  | 'listConnections';
 
 /** What an error message may mention besides the object. */
 export interface ErrorContext {

@@ -22,6 +22,8 @@ import { cutBatch, unsentBatch } from './partial';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
+import { connectionOptions, connectionsFrom, readConnectionFiles } from './connections';
+import type { ConnectionEntry, ConnectionOptions } from './types';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -205,6 +207,16 @@ export class Ipvs {
     const timeout = timeoutOf(options, this.#timeout);
     await this.#execute({ operation: 'stopDaemon', object: `${s} sync daemon`, timeoutMs: timeout },
       { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, timeout);
+  }
+
+  // ---- connections ----
+
+  /** The connection table (`ipvsadm -Lnc`), from /proc/net/ip_vs_conn of the client's namespace; see lib/connections.ts. */
+  async listConnections(options?: ConnectionOptions): Promise<ConnectionEntry[]> {
+    const o = connectionOptions(options, this.#timeout);
+    const files = await this.#call({ operation: 'listConnections', object: 'the connection table', timeoutMs: o.timeout },
+      () => readConnectionFiles(this.netns, o));
+    return connectionsFrom(files, o.origin);
   }
 
   // ---- whole table ----

@@ -285,3 +285,39 @@ export interface RestoreResult {
   /** True when every line was applied. */
   ok: boolean;
 }
+
+// ---- the connection table (listConnections) ----
+
+/** The kernel's protocol of a connection entry; 'ip' is a firewall-mark service's persistence template. */
+export type ConnectionProtocol = 'tcp' | 'udp' | 'sctp' | 'ah' | 'esp' | 'ip';
+
+export interface ConnectionEndpoint {
+  /** IPv4 or IPv6 in canonical form (IPv6 compressed, as ipvsadm -n prints it). */
+  address: string;
+  /** 0..65535 (0 in a persistence template's client port). */
+  port: number;
+}
+
+/** One entry of the kernel's connection table, as `ipvsadm -Lnc` shows it. */
+export interface ConnectionEntry {
+  protocol: ConnectionProtocol;
+  /** The family of the client and virtual addresses. */
+  family: Family;
+  client: ConnectionEndpoint;
+  virtual: ConnectionEndpoint;
+  /** The real server; of the other family only behind a tunnel to a server of that family. */
+  destination: ConnectionEndpoint;
+  /** The kernel's state name: 'ESTABLISHED', 'SYN_RECV', 'TIME_WAIT', 'UDP'; a persistence template's is 'NONE' or 'ASSURED'. */
+  state: string;
+  /** Whole seconds until the entry expires. */
+  expires: number;
+  /** The persistence engine's name and data (e.g. a SIP Call-ID), or null; data is one character per byte (latin1). */
+  persistenceEngine: { name: string; data: string } | null;
+  /** With `{ origin: true }` only: created here ('local') or received from a sync master ('sync'). */
+  origin?: 'local' | 'sync';
+}
+
+export interface ConnectionOptions extends CallOptions {
+  /** Also report where each entry came from (read from /proc/net/ip_vs_conn_sync). */
+  origin?: boolean;
+}

@@ -11,6 +11,7 @@
 #include "host_net.h"
 #include "ipvs_message.h"
 #include "js_convert.h"
+#include "proc_net.h"
 
 namespace {
 
@@ -109,6 +110,7 @@ Napi::Value CanonicalAddressJs(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hostNet", Napi::Function::New(env, ipvs::HostNetJs, "hostNet"));
   exports.Set("openInNetns", Napi::Function::New(env, ipvs::OpenInNetnsJs, "openInNetns"));
+  exports.Set("readProcNet", Napi::Function::New(env, ipvs::ReadProcNetJs, "readProcNet"));
   exports.Set("canonicalAddress", Napi::Function::New(env, CanonicalAddressJs, "canonicalAddress"));
   exports.Set("Client", ipvs::Client::Define(env));
   exports.Set("constants", Constants(env));

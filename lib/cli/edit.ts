@@ -7,23 +7,28 @@ import {
 } from './common';
 
 const SERVICE_SETTINGS_HELP = `settings:
-  --scheduler NAME       rr, wrr, lc, wlc (default), lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos, ...
-  --sched-flags A,B      scheduler flags: sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3
-  --one-packet           one-packet scheduling (UDP)      --no-one-packet  turn it off
-  --persistent SECONDS   keep each client on one server   --no-persistent  turn it off
-  --netmask MASK         persistence granularity: 255.255.255.0 or a prefix length
-  --pe NAME              persistence engine (sip)         --no-pe          none
+  --scheduler NAME      rr, wrr, lc, wlc (default), lblc, lblcr, dh, sh, sed, nq,
+                        fo, ovf, mh, twos, ...
+  --sched-flags A,B     scheduler flags: sh-fallback, sh-port, mh-fallback,
+                        mh-port, flag-1..3
+  --one-packet          one-packet scheduling (UDP); --no-one-packet: off
+  --persistent SECONDS  keep each client on one server; --no-persistent: off
+  --netmask MASK        persistence granularity: 255.255.255.0 or a prefix
+  --pe NAME             persistence engine (sip); --no-pe: none
 `;
 
-const DEST_HELP = `destination:
-  --server ADDR[:PORT]   the real server (port defaults to the service's)
-settings:
-  --method M             masq (NAT), route (DR, the default), tunnel (TUN), local, bypass
-  --weight N             0..2147483647 (default 1; 0 takes no new connections)
-  --upper N, --lower N   connection thresholds (0: none)
-  --tunnel-type T        ipip (default), gue, gre           (with --method tunnel)
-  --tunnel-port PORT     the GUE port
-  --tunnel-checksum C    nocsum (default), csum, remcsum
+const DEST_KEY_HELP = `destination:
+  --server ADDR[:PORT]  the real server (port defaults to the service's)
+`;
+
+const DEST_HELP = `${DEST_KEY_HELP}settings:
+  --method M            masq (NAT), route (DR, the default), tunnel (TUN),
+                        local, bypass
+  --weight N            0..2147483647 (default 1; 0 takes no new connections)
+  --upper N, --lower N  connection thresholds (0: none)
+  --tunnel-type T       ipip (default), gue, gre (with --method tunnel)
+  --tunnel-port PORT    the GUE port
+  --tunnel-checksum C   nocsum (default), csum, remcsum
 `;
 
 const SERVICE_SETTING_OPTIONS = {
@@ -117,7 +122,7 @@ function destinationAction(v: Values, method: 'addDestination' | 'updateDestinat
   return (ipvs: Ipvs) => ipvs[method](s, d, o);
 }
 
-const NETNS_HELP = 'other:\n  --netns NAME           act on the table of network namespace NAME\n';
+const NETNS_HELP = 'other:\n  --netns NAME          act on the table of network namespace NAME\n';
 
 export const addServiceCommand = command(
   'add a virtual service (ipvsadm -A)',
@@ -156,7 +161,7 @@ export const editDestCommand = command(
 
 export const deleteDestCommand = command(
   'remove a real server from a service (ipvsadm -d)',
-  `usage: node-ipvs delete-dest SERVICE --server ADDR[:PORT]\n\n${SERVICE_HELP}${DEST_HELP}${NETNS_HELP}`,
+  `usage: node-ipvs delete-dest SERVICE --server ADDR[:PORT]\n\n${SERVICE_HELP}${DEST_KEY_HELP}${NETNS_HELP}`,
   { server: { type: 'string' } },
   (v) => { const s = serviceFrom(v)!; const d = destinationKey(v, s); return (ipvs) => ipvs.deleteDestination(s, d); },
 );

@@ -95,12 +95,29 @@ function serviceLine(s: ServiceInfo, format: ListFormat, exact: boolean): string
   return `${serviceName(s)}${serviceSettings(s)}`;
 }
 
-/** The whole listing, ending with a newline. */
-export function formatListing(info: Info, table: readonly ServiceEntry[], format: ListFormat = 'default', exact = false): string {
-  const lines = [`IP Virtual Server version ${info.version} (size=${info.connectionTableSize})`, HEADERS[format]];
-  for (const s of sortServices(table)) {
+/** The table in ipvsadm's order (services, then each one's destinations), or as the kernel gave it. */
+export function orderedTable(table: readonly ServiceEntry[], sort = true): ServiceEntry[] {
+  if (!sort) return [...table];
+  return sortServices(table).map((s) => ({ ...s, destinations: sortDestinations(s.destinations) }));
+}
+
+function serviceLines(lines: string[], table: readonly ServiceEntry[], format: ListFormat, exact: boolean): void {
+  for (const s of table) {
     lines.push(serviceLine(s, format, exact));
-    for (const d of sortDestinations(s.destinations)) lines.push(destinationLine(d, format, exact));
+    for (const d of s.destinations) lines.push(destinationLine(d, format, exact));
   }
+}
+
+/** The whole listing (`ipvsadm -L -n`, or `--nosort` with sort false), ending with a newline. */
+export function formatListing(info: Info, table: readonly ServiceEntry[], format: ListFormat = 'default', exact = false, sort = true): string {
+  const lines = [`IP Virtual Server version ${info.version} (size=${info.connectionTableSize})`, HEADERS[format]];
+  serviceLines(lines, orderedTable(table, sort), format, exact);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One service, as `ipvsadm -L -n -t ADDR:PORT` prints it: no version line. */
+export function formatService(service: ServiceEntry, format: ListFormat = 'default', exact = false, sort = true): string {
+  const lines = [HEADERS[format]];
+  serviceLines(lines, orderedTable([service], sort), format, exact);
   return `${lines.join('\n')}\n`;
 }

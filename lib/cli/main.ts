@@ -1,53 +1,101 @@
 #!/usr/bin/env node
 /** The node-ipvs command line: a thin layer over the library. Subcommands live in files of their own. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { native } from '../binding';
 import { IpvsError, IpvsHostError, IpvsRulesError, IpvsValidationError } from '../errors';
-import { CommandFailure, UsageError, type Command } from './common';
+import { CommandFailure, fitHelp, UsageError, type Command } from './common';
 import { hostCommand } from './host';
 import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
 import { listCommand } from './list';
 import { restoreCommand, saveCommand } from './rules';
 import { sandboxCommand } from './sandbox';
 import { daemonCommand, flushCommand, infoCommand, timeoutsCommand, zeroCommand } from './settings';
+import { suggestCommand } from './suggest';
 
-const COMMANDS: Record<string, Command> = {
-  list: listCommand,
-  save: saveCommand,
-  restore: restoreCommand,
-  'add-service': addServiceCommand,
-  'edit-service': editServiceCommand,
-  'delete-service': deleteServiceCommand,
-  'add-dest': addDestCommand,
-  'edit-dest': editDestCommand,
-  'delete-dest': deleteDestCommand,
-  flush: flushCommand,
-  zero: zeroCommand,
-  timeouts: timeoutsCommand,
-  daemon: daemonCommand,
-  info: infoCommand,
-  host: hostCommand,
-  sandbox: sandboxCommand,
-};
+const COMMANDS = new Map<string, Command>([
+  ['list', listCommand],
+  ['save', saveCommand],
+  ['restore', restoreCommand],
+  ['add-service', addServiceCommand],
+  ['edit-service', editServiceCommand],
+  ['delete-service', deleteServiceCommand],
+  ['add-dest', addDestCommand],
+  ['edit-dest', editDestCommand],
+  ['delete-dest', deleteDestCommand],
+  ['flush', flushCommand],
+  ['zero', zeroCommand],
+  ['timeouts', timeoutsCommand],
+  ['daemon', daemonCommand],
+  ['info', infoCommand],
+  ['host', hostCommand],
+  ['sandbox', sandboxCommand],
+]);
+
+/** The shell's status for a process killed by SIGPIPE, which is how ipvsadm ends in `ipvsadm -Ln | head`. */
+const EXIT_SIGPIPE = 128 + 13;
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`);
-  return `usage: node-ipvs <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    'Every command takes --netns NAME (a name under /run/netns or a path) and --help.\n';
+  const lines = [...COMMANDS].map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`);
+  return fitHelp(`usage: node-ipvs <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'Every command takes --netns NAME (a name under /run/netns or a path), -n\n' +
+    '(accepted for ipvsadm habits: output is always numeric) and --help.\n' +
+    'node-ipvs help COMMAND is COMMAND --help; node-ipvs --version (-V) prints\n' +
+    'the version.\n');
 }
 
-/** Errors the user can act on get their message; anything else is a bug and keeps its stack. */
-function describe(err: unknown): { text: string; code: number } {
-  if (err instanceof UsageError) return { text: `${err.message}\n(see --help)`, code: 2 };
+function version(): string {
+  // dist/cli/main.js and lib/cli/main.ts both sit two levels below package.json.
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The addon's load failure, if it cannot be loaded: then any unexpected error is most likely that. */
+function addonFailure(): string | null {
+  try {
+    native();
+    return null;
+  } catch (err) {
+    const [hint, ...cause] = (err as Error).message.split('\n');
+    const why = cause.join(' ').replace(/^Cause:\s*/, '').trim();
+    return `${hint.replace(/^node-ipvs:\s*/, '')}${why ? ` (cause: ${why})` : ''}`;
+  }
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
+
+/**
+ * Errors the user can act on become one line (a bad rules text adds its bad lines); anything
+ * else is a bug and keeps its stack.
+ */
+export function describeError(err: unknown, command: string): { text: string; code: number } {
+  if (err instanceof UsageError) return { text: `${oneLine(err.message)} (see node-ipvs ${command} --help)`, code: 2 };
   if (err instanceof IpvsRulesError) {
     const shown = err.problems.slice(0, 20).map((p) => `line ${p.line}: ${p.reason}: ${p.text.trim()}`);
     if (err.problems.length > 20) shown.push(`... and ${err.problems.length - 20} more bad lines`);
     return { text: `nothing was applied: the rules text has ${err.problems.length} bad line(s)\n${shown.join('\n')}`, code: 1 };
   }
-  if (err instanceof IpvsError) return { text: `${err.message} (${err.code})`, code: 1 };
-  if (err instanceof IpvsHostError) return { text: `${err.message} (${err.code})`, code: 1 };
-  if (err instanceof CommandFailure) return { text: err.message, code: 1 };
-  if (err instanceof IpvsValidationError) return { text: err.message, code: 1 };
-  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && 'path' in err) return { text: err.message, code: 1 };
+  if (err instanceof IpvsError || err instanceof IpvsHostError) return { text: `${oneLine(err.message)} (${err.code})`, code: 1 };
+  if (err instanceof CommandFailure || err instanceof IpvsValidationError) return { text: oneLine(err.message), code: 1 };
+  // JSON.parse of a file the user gave (a state file); code is loaded before main runs, so no other SyntaxError reaches here.
+  if (err instanceof SyntaxError) return { text: oneLine(err.message), code: 1 };
+  // The system refusing a file the user named (ENOENT, EACCES, EISDIR reading a directory, ...).
+  if (err instanceof Error && 'code' in err && typeof err.code === 'string' && ('path' in err || 'syscall' in err))
+    return { text: oneLine(err.message), code: 1 };
+  const addon = addonFailure();
+  if (addon) return { text: addon, code: 1 };
   return { text: err instanceof Error ? err.stack ?? err.message : String(err), code: 1 };
+}
+
+/**
+ * A reader that stops early (`node-ipvs list | head`) closes the pipe: stop quietly, as
+ * ipvsadm does when SIGPIPE ends it, instead of dying on an unhandled EPIPE.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_SIGPIPE);
+    throw err;
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -56,20 +104,34 @@ async function main(argv: string[]): Promise<number> {
     (name ? process.stdout : process.stderr).write(usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
+  if (name === 'help') {
+    const topic = rest[0] === undefined ? undefined : COMMANDS.get(rest[0]);
+    if (topic) return topic.run(['--help']);
+    process.stdout.write(usage());
+    return rest[0] === undefined ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`node-ipvs ${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.get(name);
   if (!command) {
-    process.stderr.write(`node-ipvs: unknown command '${name}'\n\n${usage()}`);
+    const hint = suggestCommand(name, [...COMMANDS.keys()]);
+    process.stderr.write(`node-ipvs: unknown command '${name}'${hint ? `: did you mean ${hint}?` : ''} (see node-ipvs --help)\n`);
     return 2;
   }
   try {
     return await command.run(rest);
   } catch (err) {
-    const { text, code } = describe(err);
-    process.stderr.write(`node-ipvs ${name}: ${text}\n`);
+    const { text, code } = describeError(err, name);
+    process.stderr.write(`node-ipvs: ${text}\n`);
     return code;
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (require.main === module) {
+  exitQuietlyOnClosedPipe();
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

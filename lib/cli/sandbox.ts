@@ -1,6 +1,7 @@
 /** `node-ipvs sandbox [options] -- CMD [ARGS...]`: run a command in a fresh sandbox kernel. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_MODULES, runInSandbox } from '../sandbox/runner';
+import { UsageError } from './common';
 
 const HELP = `usage: node-ipvs sandbox [options] -- COMMAND [ARGS...]
 
@@ -23,17 +24,23 @@ export const sandboxCommand = {
     const split = args.indexOf('--');
     const own = split >= 0 ? args.slice(0, split) : args;
     const command = split >= 0 ? args.slice(split + 1) : [];
-    const { values } = parseArgs({
-      args: own,
-      options: {
-        timeout: { type: 'string' },
-        memory: { type: 'string' },
-        'no-ipvs': { type: 'boolean' },
-        modules: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: own,
+        options: {
+          timeout: { type: 'string' },
+          memory: { type: 'string' },
+          'no-ipvs': { type: 'boolean' },
+          modules: { type: 'string' },
+          quiet: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values } = parsed;
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

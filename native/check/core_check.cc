@@ -4,6 +4,8 @@
 // through the encoder and decoder, fuzzes the decoder, and with "kernel"
 // drives a real Channel: batches, dumps, a deadline, a cancel; and the
 // rtnetlink calls of the host helpers on a given (down, address-less) interface.
+// The connection-file reader (proc_net_read.cc): its refusals always, its
+// reads (here and through a namespace thread, and a past deadline) with "kernel".
 #include <arpa/inet.h>
 #include <linux/ip_vs.h>
 #include <netlink/msg.h>
@@ -23,6 +25,7 @@
 #include "../ipvs_message.h"
 #include "../netns.h"
 #include "../nl_channel.h"
+#include "../proc_net_read.h"
 #include "../rtnl.h"
 
 using namespace ipvs;
@@ -249,11 +252,35 @@ static void NetnsFileChecks() {
   if (fd >= 0) close(fd);
   unlink(fifo.c_str());
   rmdir(dir);
+// The connection-file reader's refusals, which need no IPVS: another file's
+// name, a path that is not a namespace, a namespace that does not exist.
+static void ProcNetErrorChecks() {
+  auto later = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::vector<std::string> out;
+  CHECK(ReadConnectionFiles("", {"../../etc/passwd"}, later, &out).err == EINVAL);
+  CHECK(ReadConnectionFiles("", {"ip_vs_conn", "ip_vs_stats"}, later, &out).err == EINVAL);
+  CHECK(ReadConnectionFiles("/etc/hostname", {"ip_vs_conn"}, later, &out).err == EINVAL);
+  CHECK(ReadConnectionFiles("/nonexistent/netns", {"ip_vs_conn"}, later, &out).err == ENOENT);
+}
+
+// With IPVS: both files whole, here and through a helper thread in a
+// namespace; a deadline already past.
+static void ProcNetKernelChecks() {
+  auto later = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (const char* ns : {"", "/proc/self/ns/net"}) {
+    std::vector<std::string> out;
+    CHECK(ReadConnectionFiles(ns, {"ip_vs_conn", "ip_vs_conn_sync"}, later, &out).ok());
+    CHECK(out.size() == 2 && out[0].rfind("Pro FromIP", 0) == 0 && out[1].rfind("Pro FromIP", 0) == 0);
+  }
+  std::vector<std::string> out;
+  CHECK(ReadConnectionFiles("", {"ip_vs_conn"}, std::chrono::steady_clock::now(), &out).err == ETIMEDOUT);
 }
 
 int main(int argc, char** argv) {
   CodecRoundTrip();
   NetnsFileChecks();
+  ProcNetErrorChecks();
+  if (argc > 1 && std::string(argv[1]) == "kernel") ProcNetKernelChecks();
   if (argc > 1 && std::string(argv[1]) == "kernel") KernelChecks();
   if (argc > 2 && std::string(argv[1]) == "kernel") RtnlChecks(argv[2]);
   printf("%s: %d failures\n", argc > 1 ? argv[1] : "codec", failures);

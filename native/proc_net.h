@@ -1,0 +1,16 @@
+// The connection table files of a network namespace (/proc/net/ip_vs_conn and
+// ip_vs_conn_sync), read whole on a helper thread that joined the namespace.
+// The generic netlink family has no connection dump; these files are the
+// kernel's only account of its connections.
+#pragma once
+
+#include <napi.h>
+
+namespace ipvs {
+
+// readProcNet(nsPath | null, names: string[], timeoutMs) => Promise<Buffer[]>,
+// one Buffer per name, in order. Names are limited to the IPVS connection
+// files; this is not a general way into another namespace's files.
+Napi::Value ReadProcNetJs(const Napi::CallbackInfo& info);
+
+}  // namespace ipvs
