@@ -4,10 +4,10 @@ import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type Nati
 import { CMD, DAEMON_STATES } from './constants';
 import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, recordServiceKey, serviceInfo } from './convert';
 import { describeService } from './describe';
-import { IpvsError, IpvsValidationError, type ErrorContext, type Operation } from './errors';
+import { IpvsError, IpvsValidationError, STAGE_NOT_SENT, STAGE_QUEUED, type ErrorContext, type Operation } from './errors';
 import { destinationId } from './keys';
-import { contextOf, resolve, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
-import { isNativeError, MAX_TIMEOUT_MS, timeoutOf } from './call';
+import { BatchPlan, contextOf, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
+import { Deadline, deadlineOf, isNativeError, MAX_TIMEOUT_MS } from './call';
 import { uniqueDestinations, uniqueServices } from './dumps';
 import { SerialQueue } from './queue';
 import type {
@@ -15,7 +15,7 @@ import type {
   DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions,
   ParsedRule, RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
 } from './types';
-import { boolean, integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
+import { boolean, integer, onlyKeys, oneOf, own, plainObject } from './validate/primitives';
 import { formatRules } from './rules/format';
 import { restoreRules } from './rules/restore';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
@@ -56,8 +56,9 @@ export class Ipvs {
   static async open(options: OpenOptions = {}): Promise<Ipvs> {
     const obj = plainObject(options, 'options');
     onlyKeys(obj, ['netns', 'timeout'], 'options');
-    const timeout = obj.timeout === undefined ? DEFAULT_TIMEOUT_MS : integer(obj.timeout, 'options.timeout', 1, MAX_TIMEOUT_MS);
-    const netns = obj.netns === undefined ? null : resolveNetns(obj.netns, 'options.netns');
+    const given = { timeout: own(obj, 'timeout'), netns: own(obj, 'netns') };
+    const timeout = given.timeout === undefined ? DEFAULT_TIMEOUT_MS : integer(given.timeout, 'options.timeout', 1, MAX_TIMEOUT_MS);
+    const netns = given.netns === undefined ? null : resolveNetns(given.netns, 'options.netns');
     const client = new (native().Client)();
     try {
       await client.open(netns, timeout);
@@ -97,9 +98,9 @@ export class Ipvs {
 
   /** One service. Rejects with ESRCH when it does not exist. */
   async getService(service: ServiceKey, options?: CallOptions): Promise<ServiceInfo> {
+    const deadline = deadlineOf(options, this.#timeout);
     const key = serviceKey(service);
-    const timeout = timeoutOf(options, this.#timeout);
-    const records = await this.#call(this.#serviceContext('getService', key, timeout), () => this.#getService(key, timeout));
+    const records = await this.#call(this.#serviceContext('getService', key), deadline, (ms) => this.#getService(key, ms));
     return serviceInfo(records[0]);
   }
 
@@ -122,10 +123,10 @@ export class Ipvs {
 
   /** The destinations of a service. ESRCH if the service does not exist (the kernel alone would say "none"). */
   async listDestinations(service: ServiceKey, options?: CallOptions): Promise<DestinationInfo[]> {
+    const deadline = deadlineOf(options, this.#timeout);
     const key = serviceKey(service);
-    const timeout = timeoutOf(options, this.#timeout);
-    const records = await this.#call(this.#serviceContext('listDestinations', key, timeout), () =>
-      this.#listDestinations(key, timeout));
+    const records = await this.#call(this.#serviceContext('listDestinations', key), deadline, () =>
+      this.#listDestinations(key, deadline));
     return records.map(destinationInfo);
   }
 
@@ -175,11 +176,11 @@ export class Ipvs {
 
   /** Sets the given timeouts (seconds, at least 1); omitted ones stay as they are. */
   async setTimeouts(values: Partial<Timeouts>, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const t = checkTimeouts(values);
-    const timeout = timeoutOf(options, this.#timeout);
     // 0 is the kernel's "unchanged": what the caller omitted.
     const request = { cmd: CMD.SET_CONFIG, timeouts: { tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 } };
-    await this.#execute({ operation: 'setTimeouts', object: 'timeouts', timeoutMs: timeout }, request, timeout);
+    await this.#execute({ operation: 'setTimeouts', object: 'timeouts' }, request, deadline);
   }
 
   // ---- sync daemons ----
@@ -191,19 +192,19 @@ export class Ipvs {
 
   /** Starts a connection-sync daemon. EEXIST if one of that state runs, ENODEV if the interface does not exist. */
   async startDaemon(daemon: DaemonOptions, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const d = daemonOptions(daemon);
-    const timeout = timeoutOf(options, this.#timeout);
     await this.#execute(
-      { operation: 'startDaemon', object: `${d.state} sync daemon`, interface: d.interface, timeoutMs: timeout },
-      { cmd: CMD.NEW_DAEMON, daemon: nativeDaemon(d) }, timeout);
+      { operation: 'startDaemon', object: `${d.state} sync daemon`, interface: d.interface },
+      { cmd: CMD.NEW_DAEMON, daemon: nativeDaemon(d) }, deadline);
   }
 
   /** Stops the master or backup sync daemon. ESRCH if it is not running. */
   async stopDaemon(state: DaemonState, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const s = oneOf(state, 'state', DAEMON_STATE_NAMES);
-    const timeout = timeoutOf(options, this.#timeout);
-    await this.#execute({ operation: 'stopDaemon', object: `${s} sync daemon`, timeoutMs: timeout },
-      { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, timeout);
+    await this.#execute({ operation: 'stopDaemon', object: `${s} sync daemon` },
+      { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, deadline);
   }
 
   // ---- whole table ----
@@ -213,17 +214,16 @@ export class Ipvs {
    * then every destination dump back to back on the worker thread.
    */
   getTable(options?: CallOptions): Promise<ServiceEntry[]> {
-    return this.#readTable(timeoutOf(options, this.#timeout), true);
+    return this.#readTable(deadlineOf(options, this.#timeout), true);
   }
 
   /** withStats false: counters left out (zero), for save(), which needs none and is faster without. */
-  #readTable(timeout: number, withStats: boolean): Promise<ServiceEntry[]> {
-    return this.#call({ operation: 'getTable', object: 'the IPVS table', timeoutMs: timeout }, async () => {
-      const deadline = Date.now() + timeout;
-      const records = uniqueServices(await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, timeout));
+  #readTable(deadline: Deadline, withStats: boolean): Promise<ServiceEntry[]> {
+    return this.#call({ operation: 'getTable', object: 'the IPVS table' }, deadline, async (ms) => {
+      const records = uniqueServices(await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, ms));
       if (records.length === 0) return [];
       const requests = records.map((r): NativeRequest => ({ cmd: CMD.GET_DEST, dump: true, service: recordServiceKey(r) }));
-      const dests = await this.#client.queryEach(requests, Math.max(1, deadline - Date.now()), withStats);
+      const dests = await this.#client.queryEach(requests, budget(deadline), withStats);
       return records.map((r, i): ServiceEntry => ({
         ...serviceInfo(r),
         destinations: uniqueDestinations(dests[i]).map(destinationInfo),
@@ -235,9 +235,10 @@ export class Ipvs {
   async save(options?: CallOptions & FormatOptions): Promise<string> {
     const obj = options === undefined ? {} : plainObject(options, 'options');
     onlyKeys(obj, ['timeout', 'thresholds'], 'options');
-    const thresholds = obj.thresholds === undefined ? true : boolean(obj.thresholds, 'options.thresholds');
-    const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
-    return formatRules(await this.#readTable(timeout, false), { thresholds });
+    const given = { timeout: own(obj, 'timeout'), thresholds: own(obj, 'thresholds') };
+    const deadline = deadlineOf(given.timeout === undefined ? undefined : { timeout: given.timeout as number }, this.#timeout);
+    const thresholds = given.thresholds === undefined ? true : boolean(given.thresholds, 'options.thresholds');
+    return formatRules(await this.#readTable(deadline, false), { thresholds });
   }
 
   /**
@@ -247,7 +248,7 @@ export class Ipvs {
    * Resolves with every line's status; it does not throw for lines the kernel refused.
    */
   async restore(rules: string | readonly ParsedRule[], options: RestoreOptions = {}): Promise<RestoreResult> {
-    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, timeout));
+    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, new Deadline(timeout)));
   }
 
 
@@ -260,37 +261,57 @@ export class Ipvs {
    * The kernel applies each one on its own: a failure does not undo the ones before it.
    */
   async batch(operations: readonly BatchOperation[], options?: CallOptions): Promise<BatchResult[]> {
+    const deadline = deadlineOf(options, this.#timeout);
     const ops = validateBatch(operations);
-    return this.#apply(ops, timeoutOf(options, this.#timeout));
+    return this.#apply(ops, deadline);
   }
 
   // ---- internals ----
 
-  #apply(ops: ValidatedOp[], timeout: number): Promise<BatchResult[]> {
+  /**
+   * Plans and sends ops in parts (see plan.ts): a part goes out once the outcome of the one before
+   * is known. What cannot be planned or sent after the first part went out is reported per operation.
+   */
+  #apply(ops: readonly ValidatedOp[], deadline: Deadline, context: ErrorContext = { operation: 'batch', object: 'batch' }): Promise<BatchResult[]> {
+    const ctx = { ...context, timeoutMs: deadline.ms };
     return this.#queue.run(async () => {
-      const planned = await this.#wrap({ operation: 'batch', object: 'batch', timeoutMs: timeout }, () =>
-        resolve(ops, this.#reader(timeout)));
-      return this.#send(planned, timeout);
-    }, () => new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'batch' }));
+      const reader = this.#reader(deadline);
+      const plan = await this.#wrap(ctx, () => {
+        budget(deadline);
+        return BatchPlan.create(ops, reader);
+      });
+      const results: BatchResult[] = [];
+      for (let part = await plan.next(); part;) {
+        const outcomes = await this.#send(part, deadline);
+        results.push(...outcomes);
+        try {
+          part = await this.#wrap(ctx, () => plan.next(outcomes));
+        } catch (err) {
+          if (!(err instanceof IpvsError)) throw err;
+          for (const op of plan.remaining()) {
+            const error = new IpvsError(err.errno, { ...contextOf(op), timeoutMs: deadline.ms, stage: STAGE_NOT_SENT }, { cause: err });
+            results.push({ ok: false, operation: op.operation, error, applied: 'no' });
+          }
+          break;
+        }
+      }
+      return results;
+    }, () => new IpvsError(os.errno.ECANCELED, ctx), deadline, () => new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED }));
   }
 
   async #single(operation: BatchOperation, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const op = validateOp(operation, '');
-    const timeout = timeoutOf(options, this.#timeout);
-    const context = { ...contextOf(op), timeoutMs: timeout };
-    const [result] = await this.#queue.run(async () => {
-      const planned = await this.#wrap(context, () => resolve([op], this.#reader(timeout)));
-      return this.#send(planned, timeout);
-    }, () => new IpvsError(os.errno.ECANCELED, context));
+    const [result] = await this.#apply([op], deadline, contextOf(op));
     if (!result.ok) throw result.error;
   }
 
-  async #send(planned: PlannedOp[], timeout: number): Promise<BatchResult[]> {
+  async #send(planned: PlannedOp[], deadline: Deadline): Promise<BatchResult[]> {
     const toSend = planned.filter((p) => p.request);
     let status: Int32Array;
     let failure: NativeError | null = null;
     try {
-      status = await this.#client.execute(toSend.map((p) => p.request!), timeout);
+      status = await this.#client.execute(toSend.map((p) => p.request!), budget(deadline));
     } catch (err) {
       if (!isNativeError(err)) throw err;
       failure = err;
@@ -298,9 +319,10 @@ export class Ipvs {
     }
     let sent = 0;
     return planned.map((p): BatchResult => {
-      const context = () => ({ ...contextOf(p.validated), timeoutMs: timeout });
+      const context = () => ({ ...contextOf(p.validated), timeoutMs: deadline.ms });
       if (!p.request) {
-        return { ok: false, operation: p.operation, error: new IpvsError(p.knownErrno!, context()), applied: 'no' };
+        const error = new IpvsError(p.knownErrno!, context(), p.validated.refusal && { cause: p.validated.refusal });
+        return { ok: false, operation: p.operation, error, applied: 'no' };
       }
       const s = status[sent++];
       if (s === 0) return { ok: true, operation: p.operation };
@@ -313,11 +335,11 @@ export class Ipvs {
     });
   }
 
-  #reader(timeout: number): StateReader {
+  #reader(deadline: Deadline): StateReader {
     return {
       serviceConfig: async (key) => {
         try {
-          return serviceInfo((await this.#getService(key, timeout))[0]).config;
+          return serviceInfo((await this.#getService(key, budget(deadline)))[0]).config;
         } catch (err) {
           if (isNativeError(err) && err.errno === os.errno.ESRCH) return null;
           throw err;
@@ -325,7 +347,7 @@ export class Ipvs {
       },
       destinationConfigs: async (key) => {
         try {
-          const records = await this.#listDestinations(key, timeout);
+          const records = await this.#listDestinations(key, deadline);
           const out = new Map<string, DestinationConfig>();
           for (const r of records) {
             const info = destinationInfo(r);
@@ -340,44 +362,60 @@ export class Ipvs {
     };
   }
 
-  #getService(key: NormalizedServiceKey, timeout: number) {
-    return this.#client.query({ cmd: CMD.GET_SERVICE, service: nativeServiceKey(key) }, timeout);
+  #getService(key: NormalizedServiceKey, ms: number) {
+    return this.#client.query({ cmd: CMD.GET_SERVICE, service: nativeServiceKey(key) }, ms);
   }
 
   /** Destinations, telling "no such service" (ESRCH) apart from "no destinations". */
-  async #listDestinations(key: NormalizedServiceKey, timeout: number) {
+  async #listDestinations(key: NormalizedServiceKey, deadline: Deadline) {
     const request: NativeRequest = { cmd: CMD.GET_DEST, dump: true, service: nativeServiceKey(key) };
-    const records = uniqueDestinations(await this.#client.query(request, timeout));
-    if (records.length === 0) await this.#getService(key, timeout);
+    const records = uniqueDestinations(await this.#client.query(request, budget(deadline)));
+    if (records.length === 0) await this.#getService(key, budget(deadline));
     return records;
   }
 
-  #serviceContext(operation: Operation, key: NormalizedServiceKey, timeoutMs: number): ErrorContext {
-    return { operation, object: describeService(publicServiceKey(key)), timeoutMs };
+  #serviceContext(operation: Operation, key: NormalizedServiceKey): ErrorContext {
+    return { operation, object: describeService(publicServiceKey(key)) };
   }
 
   /** A query that needs no service context: dumps and table-wide reads. */
   #read(operation: Operation, object: string, request: NativeRequest, options?: CallOptions) {
-    const timeout = timeoutOf(options, this.#timeout);
-    return this.#call({ operation, object, timeoutMs: timeout }, () => this.#client.query(request, timeout));
+    const deadline = deadlineOf(options, this.#timeout);
+    return this.#call({ operation, object }, deadline, (ms) => this.#client.query(request, ms));
   }
 
-  async #execute(context: ErrorContext, request: NativeRequest, timeout: number): Promise<void> {
-    const [status] = await this.#call(context, () => this.#client.execute([request], timeout));
-    if (status !== 0) throw new IpvsError(status, context);
+  async #execute(context: ErrorContext, request: NativeRequest, deadline: Deadline): Promise<void> {
+    const [status] = await this.#call(context, deadline, (ms) => this.#client.execute([request], ms));
+    if (status !== 0) throw new IpvsError(status, { ...context, timeoutMs: deadline.ms });
   }
 
-  /** Queues fn and turns a native rejection into an IpvsError about context. */
-  #call<T>(context: ErrorContext, fn: () => Promise<T>): Promise<T> {
-    return this.#queue.run(() => this.#wrap(context, fn), () => new IpvsError(os.errno.ECANCELED, context));
+  /**
+   * Queues fn and turns a native rejection into an IpvsError about context. The deadline runs from
+   * the call, not from its turn: still queued when it passes, the call rejects (ETIMEDOUT, not sent);
+   * started late, fn gets what is left of it.
+   */
+  #call<T>(context: ErrorContext, deadline: Deadline, fn: (ms: number) => Promise<T>): Promise<T> {
+    const ctx = { ...context, timeoutMs: deadline.ms };
+    return this.#queue.run(() => this.#wrap(ctx, () => fn(budget(deadline))),
+      () => new IpvsError(os.errno.ECANCELED, ctx), deadline, () => new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED }));
   }
 
   async #wrap<T>(context: ErrorContext, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof IpvsValidationError || !isNativeError(err)) throw err;
+      if (err instanceof IpvsValidationError || err instanceof IpvsError || !isNativeError(err)) throw err;
       throw new IpvsError(err.errno, { ...context, stage: err.stage });
     }
   }
+}
+
+/**
+ * Milliseconds left for the next exchange with the kernel. Once the deadline has passed it
+ * throws as the native layer would (ETIMEDOUT), before anything more is sent.
+ */
+function budget(deadline: Deadline): number {
+  const ms = deadline.left();
+  if (ms === 0) throw Object.assign(new Error('deadline passed'), { errno: os.errno.ETIMEDOUT, stage: STAGE_NOT_SENT });
+  return ms;
 }
