@@ -30,8 +30,13 @@ export class Deadline {
 
   /** Whole milliseconds left for the native layer (which takes at least 1), or 0 once passed. */
   left(): number {
-    const rest = this.at - performance.now();
+    const rest = this.remaining();
     return rest <= 0 ? 0 : Math.max(1, Math.floor(rest));
+  }
+
+  /** Milliseconds left, fractional; 0 or less once passed. */
+  remaining(): number {
+    return this.at - performance.now();
   }
 }
 

@@ -4,7 +4,8 @@
  */
 export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
 export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError } from './errors';
-export type { RuleProblem } from './errors';
+export type { RuleProblem, IpvsErrorCode } from './errors';
+export { isFwmarkService, isAddressService } from './guards';
 export { parseRules } from './rules/parse';
 export { formatRules } from './rules/format';
 export type { Operation } from './errors';

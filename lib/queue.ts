@@ -50,12 +50,19 @@ export class SerialQueue {
         return;
       }
       if (deadline && expired) {
-        timer = setTimeout(() => {
+        // Timers may fire a little early: rearm until the deadline has really passed.
+        const expire = () => {
           if (entry.done) return;
+          const rest = deadline.remaining();
+          if (rest > 0) {
+            timer = setTimeout(expire, Math.ceil(rest));
+            return;
+          }
           entry.done = true;
           this.live--;
           reject(expired());
-        }, Math.max(0, deadline.left()));
+        };
+        timer = setTimeout(expire, Math.max(0, Math.ceil(deadline.remaining())));
       }
     });
   }

@@ -63,7 +63,7 @@ function tunnelPatch(value: unknown, field: string): TunnelPatch | null {
   if (value === null) return null;
   const obj = plainObject(value, field);
   onlyKeys(obj, ['type', 'port', 'checksum'], field);
-  const out: { -readonly [K in keyof TunnelPatch]: TunnelPatch[K] } = {};
+  const out: { -readonly [K in keyof TunnelPatch]: TunnelPatch[K] } = Object.create(null);
   const type = own(obj, 'type');
   if (type !== undefined) out.type = oneOf(type, `${field}.type`, TUNNEL_TYPE_NAMES);
   const checksum = own(obj, 'checksum');
@@ -85,7 +85,8 @@ export function destinationPatch(
 ): DestinationPatch {
   const obj = value === undefined ? {} : plainObject(value, field);
   onlyKeys(obj, DEST_OPTION_KEYS, field);
-  const patch: { -readonly [K in keyof DestinationPatch]: DestinationPatch[K] } = {};
+  // No prototype: an absent field must read as undefined even if Object.prototype was polluted.
+  const patch: { -readonly [K in keyof DestinationPatch]: DestinationPatch[K] } = Object.create(null);
   const forwarding = own(obj, 'forwarding');
   if (forwarding !== undefined) patch.forwarding = oneOf(forwarding, `${field}.forwarding`, FORWARDING_NAMES);
   const weight = own(obj, 'weight');
@@ -114,9 +115,11 @@ export function mergeDestination(
   const lowerThreshold = patch.lowerThreshold ?? base?.lowerThreshold ?? 0;
   thresholdsFit(lowerThreshold, upperThreshold, field);
   forwardingFits(forwarding, patch.tunnel, patch.tunnel, service, dest, field, destField);
-  const tunnel = forwarding === 'tunnel' ? mergeTunnel(patch.tunnel ?? {}, base?.tunnel ?? null, `${field}.tunnel`) : null;
+  const tunnel = forwarding === 'tunnel' ? mergeTunnel(patch.tunnel ?? NO_TUNNEL_SETTINGS, base?.tunnel ?? null, `${field}.tunnel`) : null;
   return { forwarding, weight, upperThreshold, lowerThreshold, tunnel };
 }
+
+const NO_TUNNEL_SETTINGS: TunnelPatch = Object.freeze(Object.create(null));
 
 function mergeTunnel(patch: TunnelPatch, base: Tunnel | null, field: string): Tunnel {
   const type = patch.type ?? base?.type ?? 'ipip';

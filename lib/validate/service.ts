@@ -119,7 +119,8 @@ export interface ServicePatch {
 export function servicePatch(value: unknown, key: NormalizedServiceKey, field = 'options', keyField = 'service'): ServicePatch {
   const obj = value === undefined ? {} : plainObject(value, field);
   onlyKeys(obj, SERVICE_OPTION_KEYS, field);
-  const patch: { -readonly [K in keyof ServicePatch]: ServicePatch[K] } = {};
+  // No prototype: an absent field must read as undefined even if Object.prototype was polluted.
+  const patch: { -readonly [K in keyof ServicePatch]: ServicePatch[K] } = Object.create(null);
   const scheduler = own(obj, 'scheduler');
   if (scheduler !== undefined) patch.scheduler = moduleName(scheduler, `${field}.scheduler`);
   const flags = own(obj, 'schedulerFlags');
