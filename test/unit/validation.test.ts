@@ -274,8 +274,9 @@ describe('messages quote at most 64 characters of the input', () => {
 
   it('a 1 MB unknown option name is cut in the field part of the message too', async () => {
     const name = 'k'.repeat(1 << 20);
-    const err = await ipvs.addService(SVC, anyKey({ [name]: 1 })).catch((e: IpvsValidationError) => e);
+    const err = await ipvs.addService(SVC, anyKey({ [name]: 1 })).then(() => null, (e: IpvsValidationError) => e);
     expect(err).toBeInstanceOf(IpvsValidationError);
+    if (!err) return;
     expect(err.field).toBe(`options.${name}`);
     expect(err.message.length).toBeLessThan(400);
   });
