@@ -134,7 +134,7 @@ describe('addresses the kernel refuses as real servers are refused first, naming
     }
   }
 
-  it.each(NOT_SERVERS)('%s (%s): the kernel itself answers EINVAL; the library says which field first', async (_n, service, addr) => {
+  it.each(NOT_SERVERS)('%s: the kernel itself answers EINVAL; the library says which field first', async (_n, service, addr) => {
     expect(await kernelAnswer(service, addr)).toBe(22);
     const err = await ctx.ipvs.addDestination(service, { address: addr, port: 80 }, { forwarding: 'masq' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IpvsValidationError);
