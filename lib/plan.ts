@@ -225,26 +225,31 @@ export class Overlay {
   }
 }
 
+function lastUpdateOf(ops: readonly ValidatedOp[]): number {
+  for (let i = ops.length - 1; i >= 0; i--) if (isUpdate(ops[i])) return i;
+  return -1;
+}
+
 /**
- * Plans ops into parts, assuming every operation takes effect. strict: an update invalid over
- * its base throws (nothing is sent yet); otherwise it is planned as refused, not sent.
+ * Plans one part: ops from `from` up to (not including) the first update whose base a pending
+ * operation writes. strict: an update invalid over its base throws; otherwise it is planned as
+ * refused (EINVAL, not sent). lastUpdate: index of the batch's last update, after which nothing
+ * reads the overlay (a restore of saved rules has none at all and never keeps one).
  */
-export async function planParts(ops: readonly ValidatedOp[], reader: StateReader, strict: boolean): Promise<PlannedOp[][]> {
-  // Only updates read the overlay: a batch without them (a restore of saved rules) skips keeping it.
-  if (!ops.some(isUpdate)) return [ops.map((op) => ({ operation: op.operation, validated: op, request: requestOf(op) }))];
-  const overlay = new Overlay(reader);
-  const parts: PlannedOp[][] = [];
-  let part: PlannedOp[] = [];
-  for (const op of ops) {
-    if (isUpdate(op) && overlay.dependsOnPending(op)) {
-      parts.push(part);
-      part = [];
-      overlay.settle();
+async function planPart(
+  ops: readonly ValidatedOp[], from: number, overlay: Overlay, strict: boolean, lastUpdate: number,
+): Promise<PlannedOp[]> {
+  const part: PlannedOp[] = [];
+  for (let i = from; i < ops.length; i++) {
+    const op = ops[i];
+    if (i > lastUpdate) {
+      part.push({ operation: op.operation, validated: op, request: requestOf(op) });
+      continue;
     }
+    if (i > from && isUpdate(op) && overlay.dependsOnPending(op)) break;
     part.push(await planOne(op, overlay, strict));
   }
-  parts.push(part);
-  return parts;
+  return part;
 }
 
 async function planOne(op: ValidatedOp, overlay: Overlay, strict: boolean): Promise<PlannedOp> {
@@ -304,37 +309,59 @@ async function planOne(op: ValidatedOp, overlay: Overlay, strict: boolean): Prom
   return { operation: op.operation, validated, request: requestOf(validated) };
 }
 
-/** A batch's parts, handed out one at a time as the previous one's outcome is known. */
+/**
+ * A batch's parts, handed out one at a time as the previous one's outcome is known. The whole
+ * batch is planned first assuming every operation takes effect (so an update invalid even then
+ * throws before anything is sent); once an operation does not, each later part is planned when
+ * its turn comes, from what the kernel holds and the parts that took effect since.
+ */
 export class BatchPlan {
-  private parts: PlannedOp[][];
-  /** Parts handed out. */
+  private readonly lastUpdate: number;
+  /** The plan made up front; dropped at the first operation that does not take effect. */
+  private parts: PlannedOp[][] | null;
   private given = 0;
-  /** Operations in the parts handed out. */
+  /** Planning from the kernel's state, once the plan made up front was dropped. */
+  private overlay: Overlay | null = null;
+  private last: PlannedOp[] | null = null;
+  /** Operations handed out. */
   private done = 0;
 
-  private constructor(private readonly ops: readonly ValidatedOp[], private readonly reader: StateReader, parts: PlannedOp[][]) {
+  private constructor(private readonly ops: readonly ValidatedOp[], private readonly reader: StateReader, parts: PlannedOp[][], lastUpdate: number) {
     this.parts = parts;
+    this.lastUpdate = lastUpdate;
   }
 
   /** Plans every operation, reading what updates patch; throws IpvsValidationError for an invalid one. Sends nothing. */
   static async create(ops: readonly ValidatedOp[], reader: StateReader): Promise<BatchPlan> {
-    return new BatchPlan(ops, reader, await planParts(ops, reader, true));
+    const lastUpdate = lastUpdateOf(ops);
+    const overlay = new Overlay(reader);
+    const parts: PlannedOp[][] = [];
+    for (let from = 0; from < ops.length;) {
+      const part = await planPart(ops, from, overlay, true, lastUpdate);
+      parts.push(part);
+      from += part.length;
+      overlay.settle();
+    }
+    return new BatchPlan(ops, reader, parts, lastUpdate);
   }
 
   /**
    * The next part to send, or null when none is left. outcomes: the results of the part handed
-   * out last; if one of its sent operations did not take effect, the later parts were planned on a
-   * state the kernel does not hold, and are planned again from what it does.
+   * out last; if one of its sent operations did not take effect, what follows is planned again.
    */
   async next(outcomes?: readonly { ok: boolean }[]): Promise<PlannedOp[] | null> {
-    if (this.given >= this.parts.length) return null;
-    const last = this.given > 0 ? this.parts[this.given - 1] : null;
-    if (last && outcomes && last.some((p, i) => p.request !== undefined && !outcomes[i]?.ok)) {
-      const rest = await planParts(this.ops.slice(this.done), this.reader, false);
-      this.parts = [...this.parts.slice(0, this.given), ...rest];
+    if (this.done >= this.ops.length) return null;
+    if (this.last && outcomes && this.last.some((p, i) => p.request !== undefined && !outcomes[i]?.ok)) {
+      this.parts = null;
+      this.overlay = new Overlay(this.reader);
+    } else {
+      this.overlay?.settle();
     }
-    const part = this.parts[this.given++];
+    const part = this.parts
+      ? this.parts[this.given++]
+      : await planPart(this.ops, this.done, this.overlay!, false, this.lastUpdate);
     this.done += part.length;
+    this.last = part;
     return part;
   }
 

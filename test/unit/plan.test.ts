@@ -148,6 +148,26 @@ describe('BatchPlan', () => {
     ]), reader)).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'operations[1].options.schedulerFlags[0]' });
   });
 
+  it('after failures, each later part is planned when its turn comes: reads grow with the parts, not their square', async () => {
+    const { reader, reads } = kernel();
+    const ops: BatchOperation[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const key = { ...S, port: 1000 + i };
+      ops.push({ op: 'addService', service: key }, { op: 'updateService', service: key, options: { scheduler: 'rr' } });
+    }
+    const plan = await BatchPlan.create(validateBatch(ops), reader);
+    const before = reads.length;
+    let parts = 0;
+    let outcomes: { ok: boolean }[] | undefined;
+    for (let part = await plan.next(); part; part = await plan.next(outcomes)) {
+      parts++;
+      // Every add fails (the service "exists"), every update is sent.
+      outcomes = part.map((p) => ({ ok: p.request?.cmd !== CMD.NEW_SERVICE }));
+    }
+    expect(parts).toBe(2001);
+    expect(reads.length - before).toBe(2000);
+  });
+
   it('never changes a validated operation: planning twice gives the same requests', async () => {
     const ops = validateBatch([{ op: 'updateService', service: S, options: { persistence: 60 } }]);
     expect(Object.isFrozen(ops[0])).toBe(true);
