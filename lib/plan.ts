@@ -103,7 +103,7 @@ export function validateOp(value: unknown, prefix: string): ValidatedOp {
     case 'updateService':
       return Object.freeze({
         operation, kind, service, field: prefix,
-        servicePatch: servicePatch(options, service, optionsField, at(prefix, 'service')),
+        servicePatch: freezePatch(servicePatch(options, service, optionsField, at(prefix, 'service'))),
       });
     case 'addDestination':
     case 'updateDestination':
@@ -115,7 +115,7 @@ export function validateOp(value: unknown, prefix: string): ValidatedOp {
         return Object.freeze({ operation, kind, service, destination, field: prefix, destinationConfig: config });
       }
       if (kind === 'updateDestination') {
-        const patch = destinationPatch(options, service, destination, optionsField, destField);
+        const patch = freezePatch(destinationPatch(options, service, destination, optionsField, destField));
         return Object.freeze({ operation, kind, service, destination, field: prefix, destinationPatch: patch });
       }
       return Object.freeze({ operation, kind, service, destination, field: prefix });
@@ -123,6 +123,12 @@ export function validateOp(value: unknown, prefix: string): ValidatedOp {
     default:
       return Object.freeze({ operation, kind, service, field: prefix });
   }
+}
+
+/** An update's patch is kept until planned (maybe twice): frozen all the way down. */
+function freezePatch<T extends object>(patch: T): T {
+  for (const value of Object.values(patch)) if (typeof value === 'object' && value !== null) freezePatch(value);
+  return Object.freeze(patch);
 }
 
 export function validateBatch(ops: unknown): ValidatedOp[] {

@@ -44,9 +44,9 @@ interface TunnelPatch {
 }
 
 /**
- * Destination options as given, each checked (and against the keys); a field is absent when not
- * given. Frozen: an update's patch is checked before the call is queued and merged later over
- * whatever the kernel holds then, never changed.
+ * Destination options as given, each checked (and against the keys); undefined when not given.
+ * An update's patch is checked before the call is queued and merged later over whatever the
+ * kernel holds then; validateOp freezes it.
  */
 export interface DestinationPatch {
   readonly forwarding?: ForwardingMethod;
@@ -63,17 +63,23 @@ function tunnelPatch(value: unknown, field: string): TunnelPatch | null {
   if (value === null) return null;
   const obj = plainObject(value, field);
   onlyKeys(obj, ['type', 'port', 'checksum'], field);
-  const out: { -readonly [K in keyof TunnelPatch]: TunnelPatch[K] } = Object.create(null);
-  const type = own(obj, 'type');
-  if (type !== undefined) out.type = oneOf(type, `${field}.type`, TUNNEL_TYPE_NAMES);
+  const givenType = own(obj, 'type');
+  const type = givenType === undefined ? undefined : oneOf(givenType, `${field}.type`, TUNNEL_TYPE_NAMES);
   const checksum = own(obj, 'checksum');
-  if (checksum !== undefined) out.checksum = oneOf(checksum, `${field}.checksum`, CHECKSUM_NAMES);
-  const port = own(obj, 'port');
+  let port = own(obj, 'port');
   if (port !== undefined) {
-    if (out.type !== undefined && out.type !== 'gue') noTunnelPort(port, out.type, field);
-    else out.port = integer(port, `${field}.port`, out.type === 'gue' ? 1 : 0, 65535);
+    if (type !== undefined && type !== 'gue') {
+      noTunnelPort(port, type, field);
+      port = undefined;
+    } else {
+      port = integer(port, `${field}.port`, type === 'gue' ? 1 : 0, 65535);
+    }
   }
-  return Object.freeze(out);
+  return {
+    type,
+    port: port as number | undefined,
+    checksum: checksum === undefined ? undefined : oneOf(checksum, `${field}.checksum`, CHECKSUM_NAMES),
+  };
 }
 
 function noTunnelPort(port: unknown, type: TunnelType, field: string): void {
@@ -86,17 +92,19 @@ export function destinationPatch(
   const obj = value === undefined ? {} : plainObject(value, field);
   onlyKeys(obj, DEST_OPTION_KEYS, field);
   // No prototype: an absent field must read as undefined even if Object.prototype was polluted.
-  const patch: { -readonly [K in keyof DestinationPatch]: DestinationPatch[K] } = Object.create(null);
   const forwarding = own(obj, 'forwarding');
-  if (forwarding !== undefined) patch.forwarding = oneOf(forwarding, `${field}.forwarding`, FORWARDING_NAMES);
   const weight = own(obj, 'weight');
-  if (weight !== undefined) patch.weight = integer(weight, `${field}.weight`, 0, MAX_WEIGHT);
   const upper = own(obj, 'upperThreshold');
-  if (upper !== undefined) patch.upperThreshold = integer(upper, `${field}.upperThreshold`, 0, MAX_THRESHOLD);
   const lower = own(obj, 'lowerThreshold');
-  if (lower !== undefined) patch.lowerThreshold = integer(lower, `${field}.lowerThreshold`, 0, MAX_THRESHOLD);
   const tunnel = own(obj, 'tunnel');
-  if (tunnel !== undefined) patch.tunnel = tunnelPatch(tunnel, `${field}.tunnel`);
+  // Every field set, absent ones to undefined: none can be read from a (polluted) prototype.
+  const patch: DestinationPatch = {
+    forwarding: forwarding === undefined ? undefined : oneOf(forwarding, `${field}.forwarding`, FORWARDING_NAMES),
+    weight: weight === undefined ? undefined : integer(weight, `${field}.weight`, 0, MAX_WEIGHT),
+    upperThreshold: upper === undefined ? undefined : integer(upper, `${field}.upperThreshold`, 0, MAX_THRESHOLD),
+    lowerThreshold: lower === undefined ? undefined : integer(lower, `${field}.lowerThreshold`, 0, MAX_THRESHOLD),
+    tunnel: tunnel === undefined ? undefined : tunnelPatch(tunnel, `${field}.tunnel`),
+  };
   // What the given fields alone rule out, whatever the destination holds.
   if (patch.lowerThreshold !== undefined && patch.upperThreshold !== undefined)
     thresholdsFit(patch.lowerThreshold, patch.upperThreshold, field);
@@ -119,7 +127,7 @@ export function mergeDestination(
   return { forwarding, weight, upperThreshold, lowerThreshold, tunnel };
 }
 
-const NO_TUNNEL_SETTINGS: TunnelPatch = Object.freeze(Object.create(null));
+const NO_TUNNEL_SETTINGS: TunnelPatch = Object.freeze({ type: undefined, port: undefined, checksum: undefined });
 
 function mergeTunnel(patch: TunnelPatch, base: Tunnel | null, field: string): Tunnel {
   const type = patch.type ?? base?.type ?? 'ipip';

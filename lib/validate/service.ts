@@ -65,7 +65,7 @@ function persistence(value: ServiceOptions['persistence'], family: Family, field
   if (value === false || value === null) return null;
   const maxPrefix = family === 'ipv6' ? 128 : 32;
   if (typeof value === 'number') {
-    return Object.freeze({ timeout: integer(value, field, 1, MAX_PERSISTENCE_TIMEOUT), netmask: maxPrefix });
+    return { timeout: integer(value, field, 1, MAX_PERSISTENCE_TIMEOUT), netmask: maxPrefix };
   }
   const obj = plainObject(value, field);
   onlyKeys(obj, ['timeout', 'netmask'], field);
@@ -75,7 +75,7 @@ function persistence(value: ServiceOptions['persistence'], family: Family, field
   let netmask = maxPrefix;
   if (typeof mask === 'string' && family === 'ipv4') netmask = maskToPrefix(mask, `${field}.netmask`);
   else if (mask !== undefined) netmask = integer(mask, `${field}.netmask`, family === 'ipv6' ? 1 : 0, maxPrefix);
-  return Object.freeze({ timeout, netmask });
+  return { timeout, netmask };
 }
 
 /** Checks names and bits; owners too when the scheduler is known (given with them, or at merge). */
@@ -83,14 +83,14 @@ function schedulerFlags(value: unknown, scheduler: string | null, field: string)
   if (!Array.isArray(value)) throw new IpvsValidationError(field, value, 'an array of scheduler flags');
   const names = Object.keys(SCHEDULER_FLAGS) as SchedulerFlag[];
   const seen = new Set<number>();
-  return Object.freeze(value.map((flag: unknown, i) => {
+  return (value as unknown[]).map((flag, i) => {
     const name = oneOf(flag, `${field}[${i}]`, names);
     if (scheduler !== null) flagOwner(name, scheduler, `${field}[${i}]`);
     const bit = SCHEDULER_FLAGS[name].bit;
     if (seen.has(bit)) throw new IpvsValidationError(`${field}[${i}]`, flag, 'each scheduler flag once');
     seen.add(bit);
     return name;
-  }));
+  });
 }
 
 function flagOwner(name: SchedulerFlag, scheduler: string, field: string): void {
@@ -102,9 +102,9 @@ function flagOwner(name: SchedulerFlag, scheduler: string, field: string): void 
 const SERVICE_OPTION_KEYS = ['scheduler', 'schedulerFlags', 'onePacket', 'persistence', 'persistenceEngine'] as const;
 
 /**
- * Service options as given, each one checked (and against the key); a field is absent when not
- * given. Frozen: an update's patch is checked before the call is queued and merged later over
- * whatever the kernel holds then, never changed.
+ * Service options as given, each one checked (and against the key); undefined when not given.
+ * An update's patch is checked before the call is queued and merged later over whatever the
+ * kernel holds then; validateOp freezes it.
  */
 export interface ServicePatch {
   readonly scheduler?: string;
@@ -119,25 +119,27 @@ export interface ServicePatch {
 export function servicePatch(value: unknown, key: NormalizedServiceKey, field = 'options', keyField = 'service'): ServicePatch {
   const obj = value === undefined ? {} : plainObject(value, field);
   onlyKeys(obj, SERVICE_OPTION_KEYS, field);
-  // No prototype: an absent field must read as undefined even if Object.prototype was polluted.
-  const patch: { -readonly [K in keyof ServicePatch]: ServicePatch[K] } = Object.create(null);
-  const scheduler = own(obj, 'scheduler');
-  if (scheduler !== undefined) patch.scheduler = moduleName(scheduler, `${field}.scheduler`);
+  const given = own(obj, 'scheduler');
+  const scheduler = given === undefined ? undefined : moduleName(given, `${field}.scheduler`);
   const flags = own(obj, 'schedulerFlags');
-  if (flags !== undefined) patch.schedulerFlags = schedulerFlags(flags, patch.scheduler ?? null, `${field}.schedulerFlags`);
   const onePacket = own(obj, 'onePacket');
-  if (onePacket !== undefined) patch.onePacket = boolean(onePacket, `${field}.onePacket`);
   const persist = own(obj, 'persistence');
-  if (persist !== undefined) patch.persistence = persistence(persist as ServiceOptions['persistence'], key.family, `${field}.persistence`);
   const engine = own(obj, 'persistenceEngine');
-  if (engine !== undefined) patch.persistenceEngine = engine === null ? null : moduleName(engine, `${field}.persistenceEngine`);
+  // Every field set, absent ones to undefined: none can be read from a (polluted) prototype.
+  const patch: ServicePatch = {
+    scheduler,
+    schedulerFlags: flags === undefined ? undefined : schedulerFlags(flags, scheduler ?? null, `${field}.schedulerFlags`),
+    onePacket: onePacket === undefined ? undefined : boolean(onePacket, `${field}.onePacket`),
+    persistence: persist === undefined ? undefined : persistence(persist as ServiceOptions['persistence'], key.family, `${field}.persistence`),
+    persistenceEngine: engine === undefined || engine === null ? engine : moduleName(engine, `${field}.persistenceEngine`),
+  };
   // What the given fields alone rule out, whatever the service holds.
   if (patch.onePacket) onePacketFits(key, field);
   if (patch.persistence === null) {
     if (patch.persistenceEngine) engineNeedsPersistence(patch.persistenceEngine, field);
     portZeroNeedsPersistence(key, keyField);
   }
-  return Object.freeze(patch);
+  return patch;
 }
 
 /** The complete config the kernel will hold: the patch over base (the current config for update, null for add). */
