@@ -144,6 +144,7 @@ describe('settings', () => {
     ['sync id 256', { state: 'master', interface: 'eth0', syncId: 256 }, 'daemon.syncId', 256],
     ['unicast group', { state: 'master', interface: 'eth0', group: '192.0.2.1' }, 'daemon.group', '192.0.2.1'],
     ['unicast IPv6 group', { state: 'master', interface: 'eth0', group: '2001:db8::1' }, 'daemon.group', '2001:db8::1'],
+    ['group ff::1 (00ff::1, not multicast)', { state: 'master', interface: 'eth0', group: 'ff::1' }, 'daemon.group', 'ff::1'],
     ['port 0', { state: 'master', interface: 'eth0', port: 0 }, 'daemon.port', 0],
     ['ttl 0', { state: 'master', interface: 'eth0', ttl: 0 }, 'daemon.ttl', 0],
     ['ttl 256', { state: 'master', interface: 'eth0', ttl: 256 }, 'daemon.ttl', 256],
