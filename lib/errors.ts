@@ -98,7 +98,7 @@ export class IpvsRulesError extends SyntaxError {
   constructor(problems: readonly RuleProblem[]) {
     const [first] = problems;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more bad line${problems.length > 2 ? 's' : ''})` : '';
-    super(`line ${first.line}: ${first.reason}: ${show(first.text)}${more}`);
+    super(`line ${first.line}: ${clip(first.reason, REASON_MAX_CHARS)}: ${show(first.text)}${more}`);
     this.problems = problems;
     this.line = first.line;
     this.text = first.text;
@@ -132,13 +132,16 @@ export class IpvsHostError extends Error {
 /** Longest piece of input a message quotes: a 1 MB name must not make a 1 MB message. */
 export const QUOTE_MAX_CHARS = 64;
 
-/** text, cut to QUOTE_MAX_CHARS (never inside a surrogate pair) with the full length said. */
-export function clip(text: string): string {
-  if (text.length <= QUOTE_MAX_CHARS) return text;
-  const code = text.charCodeAt(QUOTE_MAX_CHARS - 1);
-  const end = code >= 0xd800 && code <= 0xdbff ? QUOTE_MAX_CHARS - 1 : QUOTE_MAX_CHARS;
+/** text, cut to max characters (never inside a surrogate pair) with the full length said. */
+export function clip(text: string, max = QUOTE_MAX_CHARS): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
   return `${text.slice(0, end)}… (${text.length} chars)`;
 }
+
+/** Longest reason a rules error repeats in its message: reasons are sentences that may quote input. */
+const REASON_MAX_CHARS = 256;
 
 /** A value as messages quote it: JSON where possible, cut to a readable length. */
 export function show(value: unknown): string {
