@@ -133,7 +133,10 @@ function freezePatch<T extends object>(patch: T): T {
 
 export function validateBatch(ops: unknown): ValidatedOp[] {
   if (!Array.isArray(ops)) throw new IpvsValidationError('operations', ops, 'an array of operations');
-  return ops.map((op, i) => validateOp(op, `operations[${i}]`));
+  // An index loop, not map(): map skips the holes of a sparse array, which would reach the planner unchecked.
+  const out: ValidatedOp[] = new Array(ops.length);
+  for (let i = 0; i < ops.length; i++) out[i] = validateOp(ops[i], `operations[${i}]`);
+  return out;
 }
 
 export function contextOf(op: ValidatedOp): ErrorContext {
