@@ -185,7 +185,6 @@ describe('batches', () => {
     await refused(() => ipvs.batch(anyKey([{ op: 'addServer', service: SVC }])), 'operations[0].op', 'addServer');
     await refused(() => ipvs.batch(anyKey([{ op: 'flush', service: SVC }])), 'operations[0].service', SVC);
     await refused(() => ipvs.batch(anyKey('flush')), 'operations', 'flush');
-    // eslint-disable-next-line no-sparse-arrays
     await refused(() => ipvs.batch(anyKey([, { op: 'flush' }])), 'operations[0]', undefined);
   });
 });
