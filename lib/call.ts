@@ -1,7 +1,8 @@
-/** Per-call options and native rejections, shared by the client's methods. */
+/** Per-call options, deadlines and native rejections, shared by the client's methods. */
+import { performance } from 'node:perf_hooks';
 import type { NativeError } from './binding';
 import type { CallOptions } from './types';
-import { integer, onlyKeys, plainObject } from './validate/primitives';
+import { integer, onlyKeys, own, plainObject } from './validate/primitives';
 
 export const MAX_TIMEOUT_MS = 0x7fffffff;
 
@@ -9,7 +10,38 @@ export function timeoutOf(options: CallOptions | undefined, fallback: number, fi
   if (options === undefined) return fallback;
   const obj = plainObject(options, 'options');
   onlyKeys(obj, ['timeout'], 'options');
-  return obj.timeout === undefined ? fallback : integer(obj.timeout, field, 1, MAX_TIMEOUT_MS);
+  const timeout = own(obj, 'timeout');
+  return timeout === undefined ? fallback : integer(timeout, field, 1, MAX_TIMEOUT_MS);
+}
+
+/**
+ * A call's deadline: the caller's wall-clock promise, running from the moment the
+ * call is made, through its wait in the client's queue, to the kernel's last answer.
+ * Monotonic (a clock step does not move it).
+ */
+export class Deadline {
+  /** When it passes, in performance.now() milliseconds. */
+  readonly at: number;
+
+  /** ms: the whole time the caller gave, for messages. */
+  constructor(readonly ms: number) {
+    this.at = performance.now() + ms;
+  }
+
+  /** Whole milliseconds left for the native layer (which takes at least 1), or 0 once passed. */
+  left(): number {
+    const rest = this.remaining();
+    return rest <= 0 ? 0 : Math.max(1, Math.floor(rest));
+  }
+
+  /** Milliseconds left, fractional; 0 or less once passed. */
+  remaining(): number {
+    return this.at - performance.now();
+  }
+}
+
+export function deadlineOf(options: CallOptions | undefined, fallback: number): Deadline {
+  return new Deadline(timeoutOf(options, fallback));
 }
 
 export function isNativeError(err: unknown): err is NativeError {

@@ -1,4 +1,5 @@
 /** Human names of IPVS objects, for error messages and listings. */
+import { isFwmarkService } from './guards';
 import type { DestinationKey, ServiceKey } from './types';
 
 export function hostPort(address: string, port: number): string {
@@ -6,7 +7,7 @@ export function hostPort(address: string, port: number): string {
 }
 
 export function describeService(key: ServiceKey): string {
-  if ('fwmark' in key) return `service fwmark ${key.fwmark} (${key.family ?? 'ipv4'})`;
+  if (isFwmarkService(key)) return `service fwmark ${key.fwmark} (${key.family ?? 'ipv4'})`;
   return `service ${key.protocol} ${hostPort(key.address, key.port)}`;
 }
 

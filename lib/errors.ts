@@ -23,23 +23,40 @@ export interface ErrorContext {
   interface?: string;
   netns?: string;
   timeoutMs?: number;
-  /** What the native layer was doing, e.g. "waiting for the kernel". */
+  /** What the native layer was doing, e.g. "waiting for the kernel"; or one of the STAGE_* below. */
   stage?: string;
+  /** Why an operation was refused without being sent (EINVAL). */
+  reason?: string;
 }
+
+/** The call's deadline passed while it waited behind other calls of the client: nothing was sent. */
+export const STAGE_QUEUED = 'waiting in the client\'s queue';
+/** Between the steps of one call (reads done, a change not yet sent): the deadline passed, or a read failed. */
+export const STAGE_NOT_SENT = 'preparing to send it';
+
+/**
+ * The codes the library produces by design (see docs/errors.md). Any other errno the kernel
+ * answers keeps its name too (`EIO`, …, or `E<number>`), hence the open end.
+ */
+export type IpvsErrorCode =
+  | 'EEXIST' | 'ESRCH' | 'ENOENT' | 'EPERM' | 'EINVAL' | 'ERANGE' | 'ENODEV' | 'EAFNOSUPPORT'
+  | 'ETIMEDOUT' | 'ECANCELED' | 'ENOBUFS' | 'EPROTO' | 'EBUSY' | 'EIO' | 'ENOMEM'
+  | (string & {});
 
 /** A failure reported by the kernel or the netlink socket. `errno` is the kernel's, exactly. */
 export class IpvsError extends Error {
   override readonly name = 'IpvsError';
   /** errno name: 'EEXIST', 'ESRCH', 'ENOENT', 'EPERM', 'ETIMEDOUT', 'ECANCELED', ... */
-  readonly code: string;
+  readonly code: IpvsErrorCode;
   readonly errno: number;
   readonly operation: Operation;
   /** The object the operation was about, in words. */
   readonly object: string;
 
-  constructor(errno: number, context: ErrorContext) {
+  /** options.cause: what made the library refuse it without sending (an IpvsValidationError). */
+  constructor(errno: number, context: ErrorContext, options?: { cause?: unknown }) {
     const code = errnoName(errno);
-    super(messageFor(code, errno, context));
+    super(messageFor(code, errno, context), options);
     this.code = code;
     this.errno = errno;
     this.operation = context.operation;
@@ -56,7 +73,7 @@ export class IpvsValidationError extends TypeError {
   readonly value: unknown;
 
   constructor(field: string, value: unknown, expectation: string) {
-    super(`${field}: expected ${expectation}, got ${show(value)}`);
+    super(`${clip(field)}: expected ${expectation}, got ${show(value)}`);
     this.field = field;
     this.value = value;
   }
@@ -83,7 +100,7 @@ export class IpvsRulesError extends SyntaxError {
   constructor(problems: readonly RuleProblem[]) {
     const [first] = problems;
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more bad line${problems.length > 2 ? 's' : ''})` : '';
-    super(`line ${first.line}: ${first.reason}: ${JSON.stringify(first.text)}${more}`);
+    super(`line ${first.line}: ${clip(first.reason, REASON_MAX_CHARS)}: ${show(first.text)}${more}`);
     this.problems = problems;
     this.line = first.line;
     this.text = first.text;
@@ -114,15 +131,37 @@ export class IpvsHostError extends Error {
   }
 }
 
+/** Longest piece of input a message quotes: a 1 MB name must not make a 1 MB message. */
+export const QUOTE_MAX_CHARS = 64;
+
+/** text, cut to max characters (never inside a surrogate pair) with the full length said. */
+export function clip(text: string, max = QUOTE_MAX_CHARS): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, end)}… (${text.length} chars)`;
+}
+
+/** Longest reason a rules error repeats in its message: reasons are sentences that may quote input. */
+const REASON_MAX_CHARS = 256;
+
+/** A value as messages quote it: JSON where possible, cut to a readable length. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    if (value.length <= QUOTE_MAX_CHARS) return JSON.stringify(value);
+    const cut = clip(value);
+    const at = cut.lastIndexOf('… (');
+    return `${JSON.stringify(cut.slice(0, at))}${cut.slice(at)}`;
+  }
   if (typeof value === 'bigint') return `${value}n`;
   if (value === undefined) return 'undefined';
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  return clip(text);
 }
 
 const NAMES = new Map<number, string>(
@@ -168,7 +207,7 @@ const TABLE: Record<string, Partial<Record<Operation | '*', Message>>> = {
   ENOENT: {
     open: (c) =>
       c.stage?.startsWith('opening network namespace')
-        ? `network namespace ${c.netns} does not exist`
+        ? `network namespace ${clip(c.netns ?? '')} does not exist`
         : 'IPVS is not available in this kernel: the generic netlink family "IPVS" does not exist. ' +
           'Load the module with `modprobe ip_vs` (and the schedulers you use, e.g. `modprobe ip_vs_rr`), ' +
           'or run inside the node-ipvs sandbox kernel (`node-ipvs sandbox -- CMD`)',
@@ -187,7 +226,7 @@ const TABLE: Record<string, Partial<Record<Operation | '*', Message>>> = {
     '*': (c) => `${c.operation} on ${c.object} was refused: a weight or threshold is out of range (lower threshold above upper?)`,
   },
   EINVAL: {
-    open: (c) => `${c.netns} is not a network namespace`,
+    open: (c) => `${clip(c.netns ?? '')} is not a network namespace`,
     addDestination: (c) =>
       `the kernel rejected ${c.object} as invalid (EINVAL): a destination of another family needs the tunnel method ` +
       'and no running sync daemon; an IPv4 destination needs `lo` up in its namespace; a GUE tunnel needs a port',
@@ -195,7 +234,12 @@ const TABLE: Record<string, Partial<Record<Operation | '*', Message>>> = {
     startDaemon: (c) => `the kernel rejected ${c.object} as invalid (EINVAL): bad multicast group, or mixed-family destinations exist`,
   },
   ETIMEDOUT: {
-    '*': (c) => `${c.operation} on ${c.object}: no answer from the kernel within ${c.timeoutMs} ms (the client replaced its socket)`,
+    '*': (c) =>
+      c.stage === STAGE_QUEUED
+        ? `${c.operation} on ${c.object} was not sent: its deadline of ${c.timeoutMs} ms passed while it waited behind other calls on this client`
+        : c.stage === STAGE_NOT_SENT
+          ? `${c.operation} on ${c.object} was not sent: its deadline of ${c.timeoutMs} ms passed before it could be`
+          : `${c.operation} on ${c.object}: no answer from the kernel within ${c.timeoutMs} ms (the client replaced its socket)`,
   },
   ECANCELED: {
     '*': (c) => `${c.operation} on ${c.object} was cancelled: the client was closed`,
@@ -209,8 +253,10 @@ const TABLE: Record<string, Partial<Record<Operation | '*', Message>>> = {
 };
 
 function messageFor(code: string, errno: number, c: ErrorContext): string {
-  const entry = TABLE[code];
-  const specific = entry?.[c.operation] ?? entry?.['*'];
+  // Own properties only: a code or operation named like an Object.prototype member is not an entry.
+  if (c.reason) return `${c.operation} on ${c.object} was not sent: ${c.reason}`;
+  const entry = Object.hasOwn(TABLE, code) ? TABLE[code] : undefined;
+  const specific = entry && (Object.hasOwn(entry, c.operation) ? entry[c.operation] : entry['*']);
   if (specific) return specific(c);
   if (code === 'ESRCH' && isServiceOp(c.operation)) return `${c.object} does not exist`;
   const reason = c.stage && c.stage !== 'kernel' ? ` while ${c.stage}` : '';

@@ -3,9 +3,9 @@
  * @packageDocumentation
  */
 export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
-export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError } from './errors';
-export { IpvsPartialError } from './errors';
-export type { RuleProblem, PartialResult } from './errors';
+export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError, IpvsPartialError } from './errors';
+export type { RuleProblem, PartialResult, IpvsErrorCode } from './errors';
+export { isFwmarkService, isAddressService } from './guards';
 export { parseRules } from './rules/parse';
 export { formatRules } from './rules/format';
 export type { Operation } from './errors';

@@ -4,10 +4,10 @@ import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type Nati
 import { CMD, DAEMON_STATES } from './constants';
 import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, recordServiceKey, serviceInfo } from './convert';
 import { describeService } from './describe';
-import { IpvsError, IpvsValidationError, type ErrorContext, type Operation } from './errors';
+import { IpvsError, IpvsPartialError, IpvsValidationError, STAGE_NOT_SENT, STAGE_QUEUED, type ErrorContext, type Operation } from './errors';
 import { destinationId } from './keys';
-import { contextOf, resolve, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
-import { isNativeError, MAX_TIMEOUT_MS, timeoutOf } from './call';
+import { BatchPlan, contextOf, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
+import { Deadline, deadlineOf, isNativeError, MAX_TIMEOUT_MS } from './call';
 import { uniqueDestinations, uniqueServices } from './dumps';
 import { SerialQueue } from './queue';
 import type {
@@ -15,10 +15,10 @@ import type {
   DestinationInfo, DestinationKey, DestinationOptions, FormatOptions, Info, OpenOptions,
   ParsedRule, RestoreOptions, RestoreResult, ServiceEntry, ServiceInfo, ServiceKey, ServiceOptions, Timeouts,
 } from './types';
-import { boolean, integer, onlyKeys, oneOf, plainObject } from './validate/primitives';
+import { boolean, integer, onlyKeys, oneOf, own, plainObject } from './validate/primitives';
 import { formatRules } from './rules/format';
 import { restoreRules } from './rules/restore';
-import { cutBatch, unsentBatch } from './partial';
+import { cutBatch, notSentResult, unsentBatch } from './partial';
 import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './validate/service';
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
@@ -59,8 +59,9 @@ export class Ipvs {
   static async open(options: OpenOptions = {}): Promise<Ipvs> {
     const obj = plainObject(options, 'options');
     onlyKeys(obj, ['netns', 'timeout'], 'options');
-    const timeout = obj.timeout === undefined ? DEFAULT_TIMEOUT_MS : integer(obj.timeout, 'options.timeout', 1, MAX_TIMEOUT_MS);
-    const netns = obj.netns === undefined ? null : resolveNetns(obj.netns, 'options.netns');
+    const given = { timeout: own(obj, 'timeout'), netns: own(obj, 'netns') };
+    const timeout = given.timeout === undefined ? DEFAULT_TIMEOUT_MS : integer(given.timeout, 'options.timeout', 1, MAX_TIMEOUT_MS);
+    const netns = given.netns === undefined ? null : resolveNetns(given.netns, 'options.netns');
     const client = new (native().Client)();
     try {
       await client.open(netns, timeout);
@@ -100,9 +101,9 @@ export class Ipvs {
 
   /** One service. Rejects with ESRCH when it does not exist. */
   async getService(service: ServiceKey, options?: CallOptions): Promise<ServiceInfo> {
+    const deadline = deadlineOf(options, this.#timeout);
     const key = serviceKey(service);
-    const timeout = timeoutOf(options, this.#timeout);
-    const records = await this.#call(this.#serviceContext('getService', key, timeout), () => this.#getService(key, timeout));
+    const records = await this.#call(this.#serviceContext('getService', key), deadline, (ms) => this.#getService(key, ms));
     return serviceInfo(records[0]);
   }
 
@@ -125,10 +126,10 @@ export class Ipvs {
 
   /** The destinations of a service. ESRCH if the service does not exist (the kernel alone would say "none"). */
   async listDestinations(service: ServiceKey, options?: CallOptions): Promise<DestinationInfo[]> {
+    const deadline = deadlineOf(options, this.#timeout);
     const key = serviceKey(service);
-    const timeout = timeoutOf(options, this.#timeout);
-    const records = await this.#call(this.#serviceContext('listDestinations', key, timeout), () =>
-      this.#listDestinations(key, timeout));
+    const records = await this.#call(this.#serviceContext('listDestinations', key), deadline, () =>
+      this.#listDestinations(key, deadline));
     return records.map(destinationInfo);
   }
 
@@ -178,11 +179,11 @@ export class Ipvs {
 
   /** Sets the given timeouts (seconds, at least 1); omitted ones stay as they are. */
   async setTimeouts(values: Partial<Timeouts>, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const t = checkTimeouts(values);
-    const timeout = timeoutOf(options, this.#timeout);
     // 0 is the kernel's "unchanged": what the caller omitted.
     const request = { cmd: CMD.SET_CONFIG, timeouts: { tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 } };
-    await this.#execute({ operation: 'setTimeouts', object: 'timeouts', timeoutMs: timeout }, request, timeout);
+    await this.#execute({ operation: 'setTimeouts', object: 'timeouts' }, request, deadline);
   }
 
   // ---- sync daemons ----
@@ -194,19 +195,19 @@ export class Ipvs {
 
   /** Starts a connection-sync daemon. EEXIST if one of that state runs, ENODEV if the interface does not exist. */
   async startDaemon(daemon: DaemonOptions, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const d = daemonOptions(daemon);
-    const timeout = timeoutOf(options, this.#timeout);
     await this.#execute(
-      { operation: 'startDaemon', object: `${d.state} sync daemon`, interface: d.interface, timeoutMs: timeout },
-      { cmd: CMD.NEW_DAEMON, daemon: nativeDaemon(d) }, timeout);
+      { operation: 'startDaemon', object: `${d.state} sync daemon`, interface: d.interface },
+      { cmd: CMD.NEW_DAEMON, daemon: nativeDaemon(d) }, deadline);
   }
 
   /** Stops the master or backup sync daemon. ESRCH if it is not running. */
   async stopDaemon(state: DaemonState, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const s = oneOf(state, 'state', DAEMON_STATE_NAMES);
-    const timeout = timeoutOf(options, this.#timeout);
-    await this.#execute({ operation: 'stopDaemon', object: `${s} sync daemon`, timeoutMs: timeout },
-      { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, timeout);
+    await this.#execute({ operation: 'stopDaemon', object: `${s} sync daemon` },
+      { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, deadline);
   }
 
   // ---- connections ----
@@ -214,8 +215,8 @@ export class Ipvs {
   /** The connection table (`ipvsadm -Lnc`), from /proc/net/ip_vs_conn of the client's namespace; see lib/connections.ts. */
   async listConnections(options?: ConnectionOptions): Promise<ConnectionEntry[]> {
     const o = connectionOptions(options, this.#timeout);
-    const files = await this.#call({ operation: 'listConnections', object: 'the connection table', timeoutMs: o.timeout },
-      () => readConnectionFiles(this.netns, o));
+    const files = await this.#call({ operation: 'listConnections', object: 'the connection table' }, new Deadline(o.timeout),
+      (ms) => readConnectionFiles(this.netns, { ...o, timeout: ms }));
     return connectionsFrom(files, o.origin);
   }
 
@@ -226,17 +227,16 @@ export class Ipvs {
    * then every destination dump back to back on the worker thread.
    */
   getTable(options?: CallOptions): Promise<ServiceEntry[]> {
-    return this.#readTable(timeoutOf(options, this.#timeout), true);
+    return this.#readTable(deadlineOf(options, this.#timeout), true);
   }
 
   /** withStats false: counters left out (zero), for save(), which needs none and is faster without. */
-  #readTable(timeout: number, withStats: boolean): Promise<ServiceEntry[]> {
-    return this.#call({ operation: 'getTable', object: 'the IPVS table', timeoutMs: timeout }, async () => {
-      const deadline = Date.now() + timeout;
-      const records = uniqueServices(await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, timeout));
+  #readTable(deadline: Deadline, withStats: boolean): Promise<ServiceEntry[]> {
+    return this.#call({ operation: 'getTable', object: 'the IPVS table' }, deadline, async (ms) => {
+      const records = uniqueServices(await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, ms));
       if (records.length === 0) return [];
       const requests = records.map((r): NativeRequest => ({ cmd: CMD.GET_DEST, dump: true, service: recordServiceKey(r) }));
-      const dests = await this.#client.queryEach(requests, Math.max(1, deadline - Date.now()), withStats);
+      const dests = await this.#client.queryEach(requests, budget(deadline), withStats);
       return records.map((r, i): ServiceEntry => ({
         ...serviceInfo(r),
         destinations: uniqueDestinations(dests[i]).map(destinationInfo),
@@ -248,9 +248,10 @@ export class Ipvs {
   async save(options?: CallOptions & FormatOptions): Promise<string> {
     const obj = options === undefined ? {} : plainObject(options, 'options');
     onlyKeys(obj, ['timeout', 'thresholds'], 'options');
-    const thresholds = obj.thresholds === undefined ? true : boolean(obj.thresholds, 'options.thresholds');
-    const timeout = timeoutOf(obj.timeout === undefined ? undefined : { timeout: obj.timeout as number }, this.#timeout);
-    return formatRules(await this.#readTable(timeout, false), { thresholds });
+    const given = { timeout: own(obj, 'timeout'), thresholds: own(obj, 'thresholds') };
+    const deadline = deadlineOf(given.timeout === undefined ? undefined : { timeout: given.timeout as number }, this.#timeout);
+    const thresholds = given.thresholds === undefined ? true : boolean(given.thresholds, 'options.thresholds');
+    return formatRules(await this.#readTable(deadline, false), { thresholds });
   }
 
   /**
@@ -262,7 +263,7 @@ export class Ipvs {
    * `results` give every line's status so far.
    */
   async restore(rules: string | readonly ParsedRule[], options: RestoreOptions = {}): Promise<RestoreResult> {
-    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, timeout), (op, timeout) => {
+    return restoreRules(rules, options, this.#timeout, (ops, timeout) => this.#apply(ops, new Deadline(timeout)), (op, timeout) => {
       if (op.kind === 'setTimeouts') return this.setTimeouts(op.timeouts, { timeout });
       if (op.kind === 'startDaemon') return this.startDaemon(op.daemon, { timeout });
       return this.stopDaemon(op.state, { timeout });
@@ -277,59 +278,84 @@ export class Ipvs {
    * validated before anything is sent (an invalid one throws IpvsValidationError naming
    * `operations[i]`); each then gets its own result, in order: which took effect, and why others did not.
    * The kernel applies each one on its own: a failure does not undo the ones before it.
-   * A batch cut short (close(), its deadline) rejects with IpvsPartialError: `results` holds every
-   * operation's result, those sent without an answer (`applied: 'unknown'`) and those never sent included.
+   * A batch cut short (close(), its deadline, a failed read between its parts) rejects with
+   * IpvsPartialError: `results` holds every operation's result, those sent without an answer
+   * (`applied: 'unknown'`) and those never sent (`sent: false`) included.
    */
   async batch(operations: readonly BatchOperation[], options?: CallOptions): Promise<BatchResult[]> {
+    const deadline = deadlineOf(options, this.#timeout);
     const ops = validateBatch(operations);
-    return this.#apply(ops, timeoutOf(options, this.#timeout));
+    return this.#apply(ops, deadline);
   }
 
   // ---- internals ----
 
   /**
-   * A batch run to its end resolves with every operation's result. One cut short (closed, deadline,
-   * socket failure) rejects with IpvsPartialError carrying them all, those never sent included.
+   * Plans and sends ops in parts (see plan.ts): a part goes out once the outcome of the one before
+   * is known. Run to its end it resolves with every operation's result; cut short (closed, deadline,
+   * a failed read or send) it rejects with IpvsPartialError carrying them all, those never sent included.
    */
-  #apply(ops: ValidatedOp[], timeout: number): Promise<BatchResult[]> {
-    const context: ErrorContext = { operation: 'batch', object: 'batch', timeoutMs: timeout };
+  #apply(ops: readonly ValidatedOp[], deadline: Deadline, context: ErrorContext = { operation: 'batch', object: 'batch' }): Promise<BatchResult[]> {
+    const ctx = { ...context, timeoutMs: deadline.ms };
     return this.#queue.run(async () => {
-      let planned: PlannedOp[];
+      const reader = this.#reader(deadline);
+      let plan: BatchPlan;
       try {
-        planned = await this.#wrap(context, () => resolve(ops, this.#reader(timeout)));
+        plan = await this.#wrap(ctx, () => {
+          budget(deadline);
+          return BatchPlan.create(ops, reader);
+        });
       } catch (err) {
         // Reading what the updates patch failed: nothing of this batch was sent.
-        if (err instanceof IpvsError) throw unsentBatch(ops, err, timeout);
+        if (err instanceof IpvsError) throw unsentBatch(ops, err, deadline.ms);
         throw err;
       }
-      const { results, failure, notSent } = await this.#sendAll(planned, timeout);
-      if (failure) throw cutBatch(results, new IpvsError(failure.errno, { ...context, stage: failure.stage }), notSent);
+      const results: BatchResult[] = [];
+      let notSent = 0;
+      for (let part = await plan.next(); part;) {
+        const sent = await this.#send(part, deadline);
+        results.push(...sent.results);
+        notSent += sent.notSent;
+        let cause = sent.failure && new IpvsError(sent.failure.errno, { ...ctx, stage: sent.failure.stage });
+        if (!cause) {
+          try {
+            part = await this.#wrap(ctx, () => plan.next(sent.results));
+            continue;
+          } catch (err) {
+            if (!(err instanceof IpvsError)) throw err;
+            cause = err;
+          }
+        }
+        const rest = plan.remaining().map((op) => notSentResult(op, cause, deadline.ms));
+        throw cutBatch([...results, ...rest], cause, notSent + rest.length);
+      }
       return results;
-    }, () => unsentBatch(ops, new IpvsError(os.errno.ECANCELED, context), timeout));
+    }, () => unsentBatch(ops, new IpvsError(os.errno.ECANCELED, ctx), deadline.ms), deadline,
+    () => unsentBatch(ops, new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED }), deadline.ms));
   }
 
   async #single(operation: BatchOperation, options?: CallOptions): Promise<void> {
+    const deadline = deadlineOf(options, this.#timeout);
     const op = validateOp(operation, '');
-    const timeout = timeoutOf(options, this.#timeout);
-    const context = { ...contextOf(op), timeoutMs: timeout };
-    const [result] = await this.#queue.run(async () => {
-      const planned = await this.#wrap(context, () => resolve([op], this.#reader(timeout)));
-      return this.#send(planned, timeout);
-    }, () => new IpvsError(os.errno.ECANCELED, context));
+    let result: BatchResult;
+    try {
+      [result] = await this.#apply([op], deadline, contextOf(op));
+    } catch (err) {
+      // One operation cut short: its own result says what happened to it.
+      if (err instanceof IpvsPartialError && err.results.length === 1) throw (err.results[0] as BatchResult & { ok: false }).error;
+      throw err;
+    }
     if (!result.ok) throw result.error;
   }
 
-  async #send(planned: PlannedOp[], timeout: number): Promise<BatchResult[]> {
-    return (await this.#sendAll(planned, timeout)).results;
-  }
-
-  /** Sends the requests; failure is the native error when the call stopped before every answer was read. */
-  async #sendAll(planned: PlannedOp[], timeout: number): Promise<{ results: BatchResult[]; failure: NativeError | null; notSent: number }> {
+  /** Sends a part's requests; failure is the native error when the call stopped before every answer was read. */
+  async #send(planned: PlannedOp[], deadline: Deadline): Promise<{ results: BatchResult[]; failure: NativeError | null; notSent: number }> {
     const toSend = planned.filter((p) => p.request);
     let status: Int32Array;
     let failure: NativeError | null = null;
     try {
-      status = await this.#client.execute(toSend.map((p) => p.request!), timeout);
+      // A part may hold only operations known to fail (updates after a flush): nothing to ask.
+      status = toSend.length === 0 ? new Int32Array(0) : await this.#client.execute(toSend.map((p) => p.request!), budget(deadline));
     } catch (err) {
       if (!isNativeError(err)) throw err;
       failure = err;
@@ -338,15 +364,15 @@ export class Ipvs {
     let sent = 0;
     let notSent = 0;
     const results = planned.map((p): BatchResult => {
-      const context = () => ({ ...contextOf(p.validated), timeoutMs: timeout });
+      const context = () => ({ ...contextOf(p.validated), timeoutMs: deadline.ms });
       if (!p.request) {
-        return { ok: false, operation: p.operation, error: new IpvsError(p.knownErrno!, context()), applied: 'no' };
+        const error = new IpvsError(p.knownErrno!, context(), p.validated.refusal && { cause: p.validated.refusal });
+        return { ok: false, operation: p.operation, error, applied: 'no' };
       }
       const s = status[sent++];
       if (s === 0) return { ok: true, operation: p.operation };
       if (s > 0) return { ok: false, operation: p.operation, error: new IpvsError(s, context()), applied: 'no' };
-      const errno = failure?.errno ?? os.errno.EPROTO;
-      const error = new IpvsError(errno, { ...context(), stage: failure?.stage });
+      const error = new IpvsError(failure?.errno ?? os.errno.EPROTO, { ...context(), stage: failure?.stage });
       if (s !== STATUS_NOT_SENT) return { ok: false, operation: p.operation, error, applied: 'unknown' };
       notSent++;
       return { ok: false, operation: p.operation, error, applied: 'no', sent: false };
@@ -354,11 +380,11 @@ export class Ipvs {
     return { results, failure, notSent };
   }
 
-  #reader(timeout: number): StateReader {
+  #reader(deadline: Deadline): StateReader {
     return {
       serviceConfig: async (key) => {
         try {
-          return serviceInfo((await this.#getService(key, timeout))[0]).config;
+          return serviceInfo((await this.#getService(key, budget(deadline)))[0]).config;
         } catch (err) {
           if (isNativeError(err) && err.errno === os.errno.ESRCH) return null;
           throw err;
@@ -366,7 +392,7 @@ export class Ipvs {
       },
       destinationConfigs: async (key) => {
         try {
-          const records = await this.#listDestinations(key, timeout);
+          const records = await this.#listDestinations(key, deadline);
           const out = new Map<string, DestinationConfig>();
           for (const r of records) {
             const info = destinationInfo(r);
@@ -381,44 +407,60 @@ export class Ipvs {
     };
   }
 
-  #getService(key: NormalizedServiceKey, timeout: number) {
-    return this.#client.query({ cmd: CMD.GET_SERVICE, service: nativeServiceKey(key) }, timeout);
+  #getService(key: NormalizedServiceKey, ms: number) {
+    return this.#client.query({ cmd: CMD.GET_SERVICE, service: nativeServiceKey(key) }, ms);
   }
 
   /** Destinations, telling "no such service" (ESRCH) apart from "no destinations". */
-  async #listDestinations(key: NormalizedServiceKey, timeout: number) {
+  async #listDestinations(key: NormalizedServiceKey, deadline: Deadline) {
     const request: NativeRequest = { cmd: CMD.GET_DEST, dump: true, service: nativeServiceKey(key) };
-    const records = uniqueDestinations(await this.#client.query(request, timeout));
-    if (records.length === 0) await this.#getService(key, timeout);
+    const records = uniqueDestinations(await this.#client.query(request, budget(deadline)));
+    if (records.length === 0) await this.#getService(key, budget(deadline));
     return records;
   }
 
-  #serviceContext(operation: Operation, key: NormalizedServiceKey, timeoutMs: number): ErrorContext {
-    return { operation, object: describeService(publicServiceKey(key)), timeoutMs };
+  #serviceContext(operation: Operation, key: NormalizedServiceKey): ErrorContext {
+    return { operation, object: describeService(publicServiceKey(key)) };
   }
 
   /** A query that needs no service context: dumps and table-wide reads. */
   #read(operation: Operation, object: string, request: NativeRequest, options?: CallOptions) {
-    const timeout = timeoutOf(options, this.#timeout);
-    return this.#call({ operation, object, timeoutMs: timeout }, () => this.#client.query(request, timeout));
+    const deadline = deadlineOf(options, this.#timeout);
+    return this.#call({ operation, object }, deadline, (ms) => this.#client.query(request, ms));
   }
 
-  async #execute(context: ErrorContext, request: NativeRequest, timeout: number): Promise<void> {
-    const [status] = await this.#call(context, () => this.#client.execute([request], timeout));
-    if (status !== 0) throw new IpvsError(status, context);
+  async #execute(context: ErrorContext, request: NativeRequest, deadline: Deadline): Promise<void> {
+    const [status] = await this.#call(context, deadline, (ms) => this.#client.execute([request], ms));
+    if (status !== 0) throw new IpvsError(status, { ...context, timeoutMs: deadline.ms });
   }
 
-  /** Queues fn and turns a native rejection into an IpvsError about context. */
-  #call<T>(context: ErrorContext, fn: () => Promise<T>): Promise<T> {
-    return this.#queue.run(() => this.#wrap(context, fn), () => new IpvsError(os.errno.ECANCELED, context));
+  /**
+   * Queues fn and turns a native rejection into an IpvsError about context. The deadline runs from
+   * the call, not from its turn: still queued when it passes, the call rejects (ETIMEDOUT, not sent);
+   * started late, fn gets what is left of it.
+   */
+  #call<T>(context: ErrorContext, deadline: Deadline, fn: (ms: number) => Promise<T>): Promise<T> {
+    const ctx = { ...context, timeoutMs: deadline.ms };
+    return this.#queue.run(() => this.#wrap(ctx, () => fn(budget(deadline))),
+      () => new IpvsError(os.errno.ECANCELED, ctx), deadline, () => new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED }));
   }
 
   async #wrap<T>(context: ErrorContext, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof IpvsValidationError || !isNativeError(err)) throw err;
+      if (err instanceof IpvsValidationError || err instanceof IpvsError || !isNativeError(err)) throw err;
       throw new IpvsError(err.errno, { ...context, stage: err.stage });
     }
   }
+}
+
+/**
+ * Milliseconds left for the next exchange with the kernel. Once the deadline has passed it
+ * throws as the native layer would (ETIMEDOUT), before anything more is sent.
+ */
+function budget(deadline: Deadline): number {
+  const ms = deadline.left();
+  if (ms === 0) throw Object.assign(new Error('deadline passed'), { errno: os.errno.ETIMEDOUT, stage: STAGE_NOT_SENT });
+  return ms;
 }

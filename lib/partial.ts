@@ -8,10 +8,14 @@ import type { BatchResult } from './types';
 
 /** Every operation of a batch that stopped before anything was sent: each 'not applied', with the stopping code. */
 export function unsentBatch(ops: readonly ValidatedOp[], cause: IpvsError, timeoutMs: number): IpvsPartialError<BatchResult> {
-  const results = ops.map((op): BatchResult => ({
-    ok: false, operation: op.operation, applied: 'no', sent: false, error: new IpvsError(cause.errno, { ...contextOf(op), timeoutMs }),
-  }));
+  const results = ops.map((op) => notSentResult(op, cause, timeoutMs));
   return new IpvsPartialError('batch', cause, results, { applied: 0, unknown: 0, notSent: results.length });
+}
+
+/** One operation a batch never sent, because of cause. */
+export function notSentResult(op: ValidatedOp, cause: IpvsError, timeoutMs: number): BatchResult {
+  const error = new IpvsError(cause.errno, { ...contextOf(op), timeoutMs }, { cause });
+  return { ok: false, operation: op.operation, applied: 'no', sent: false, error };
 }
 
 /** A batch whose send stopped part-way: the per-operation results the send produced, counted. */

@@ -1,7 +1,7 @@
 /** Validation of global settings: timeouts and sync daemons. */
 import { IpvsValidationError } from '../errors';
-import type { DaemonOptions, DaemonState, Timeouts } from '../types';
-import { address, integer, interfaceName, onlyKeys, oneOf, plainObject } from './primitives';
+import type { DaemonState, Timeouts } from '../types';
+import { address, addressKind, integer, interfaceName, onlyKeys, oneOf, own, plainObject } from './primitives';
 
 /** The kernel multiplies timeouts by HZ into an int; this bound is safe for HZ up to 1000. */
 export const MAX_TIMEOUT_SECONDS = Math.floor(0x7fffffff / 1000);
@@ -16,10 +16,11 @@ export function timeouts(value: unknown, field = 'timeouts'): Partial<Timeouts> 
   onlyKeys(obj, ['tcp', 'tcpFin', 'udp'], field);
   const out: Partial<Timeouts> = {};
   for (const key of ['tcp', 'tcpFin', 'udp'] as const) {
-    if (obj[key] === undefined) continue;
-    if (obj[key] === 0)
+    const given = own(obj, key);
+    if (given === undefined) continue;
+    if (given === 0)
       throw new IpvsValidationError(`${field}.${key}`, 0, `seconds from 1 to ${MAX_TIMEOUT_SECONDS} (omit the field to leave it unchanged; the kernel cannot set 0)`);
-    out[key] = integer(obj[key], `${field}.${key}`, 1, MAX_TIMEOUT_SECONDS);
+    out[key] = integer(given, `${field}.${key}`, 1, MAX_TIMEOUT_SECONDS);
   }
   if (Object.keys(out).length === 0)
     throw new IpvsValidationError(field, value, 'at least one of tcp, tcpFin, udp');
@@ -39,7 +40,10 @@ export interface NormalizedDaemon {
 export function daemonOptions(value: unknown, field = 'daemon'): NormalizedDaemon {
   const obj = plainObject(value, field);
   onlyKeys(obj, ['state', 'interface', 'syncId', 'maxLength', 'group', 'port', 'ttl'], field);
-  const opts = obj as Partial<DaemonOptions>;
+  const opts = {
+    state: own(obj, 'state'), interface: own(obj, 'interface'), syncId: own(obj, 'syncId'), maxLength: own(obj, 'maxLength'),
+    group: own(obj, 'group'), port: own(obj, 'port'), ttl: own(obj, 'ttl'),
+  };
   const out: NormalizedDaemon = {
     state: oneOf(opts.state, `${field}.state`, DAEMON_STATE_NAMES),
     interface: interfaceName(opts.interface, `${field}.interface`),
@@ -48,10 +52,7 @@ export function daemonOptions(value: unknown, field = 'daemon'): NormalizedDaemo
   if (opts.maxLength !== undefined) out.maxLength = integer(opts.maxLength, `${field}.maxLength`, 1, 65535);
   if (opts.group !== undefined) {
     const group = address(opts.group, `${field}.group`);
-    const multicast = group.family === 'ipv4'
-      ? Number(group.address.split('.')[0]) >= 224 && Number(group.address.split('.')[0]) <= 239
-      : group.address.toLowerCase().startsWith('ff');
-    if (!multicast) throw new IpvsValidationError(`${field}.group`, opts.group, 'a multicast address (224.0.0.0/4 or ff00::/8)');
+    if (addressKind(group) !== 'multicast') throw new IpvsValidationError(`${field}.group`, opts.group, 'a multicast address (224.0.0.0/4 or ff00::/8)');
     out.group = group.address;
   }
   if (opts.port !== undefined) out.port = integer(opts.port, `${field}.port`, 1, 65535);

@@ -252,6 +252,8 @@ static void NetnsFileChecks() {
   if (fd >= 0) close(fd);
   unlink(fifo.c_str());
   rmdir(dir);
+}
+
 // The connection-file reader's refusals, which need no IPVS: another file's
 // name, a path that is not a namespace, a namespace that does not exist.
 static void ProcNetErrorChecks() {

@@ -6,24 +6,43 @@
 import type { NativeClient, NativeRecord, NativeRequest } from '../../lib/binding';
 
 export const calls: { method: 'execute' | 'query'; requests: NativeRequest[] }[] = [];
-export const answers: { query: NativeRecord[][]; execute: (reqs: NativeRequest[]) => Int32Array } = {
+/** The timeout each call was given, in call order (the deadline tests read it). */
+export const timeouts: number[] = [];
+export const answers: {
+  query: NativeRecord[][];
+  execute: (reqs: NativeRequest[]) => Int32Array;
+  /** Milliseconds the next calls take before answering, taken in order (none: at once). */
+  delays: number[];
+} = {
   query: [],
   execute: (reqs) => new Int32Array(reqs.length),
+  delays: [],
+};
+
+const pause = () => {
+  const ms = answers.delays.shift();
+  return ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 };
 
 export class FakeClient implements NativeClient {
   closed = false;
   async open(): Promise<void> {}
-  async execute(requests: NativeRequest[]): Promise<Int32Array> {
+  async execute(requests: NativeRequest[], timeoutMs: number): Promise<Int32Array> {
     calls.push({ method: 'execute', requests });
+    timeouts.push(timeoutMs);
+    await pause();
     return answers.execute(requests);
   }
-  async query(request: NativeRequest): Promise<NativeRecord[]> {
+  async query(request: NativeRequest, timeoutMs: number): Promise<NativeRecord[]> {
     calls.push({ method: 'query', requests: [request] });
+    timeouts.push(timeoutMs);
+    await pause();
     return answers.query.shift() ?? [];
   }
-  async queryEach(requests: NativeRequest[]): Promise<NativeRecord[][]> {
+  async queryEach(requests: NativeRequest[], timeoutMs: number): Promise<NativeRecord[][]> {
     calls.push({ method: 'query', requests });
+    timeouts.push(timeoutMs);
+    await pause();
     return requests.map(() => answers.query.shift() ?? []);
   }
   close(): void {

@@ -111,3 +111,46 @@ describe('batch', () => {
     expect(inKernel).toBeLessThanOrEqual(t.ok + t.unknown);
   });
 });
+
+describe('updates never patch an operation that failed (issue 8, item 5)', () => {
+  const S = { protocol: 'tcp' as const, address: '192.0.2.60', port: 80 };
+  const D = { address: '198.51.100.60', port: 80 };
+
+  it('S (wlc) with D (route, weight 1) exists: the failed adds leave no trace, the updates patch what the kernel held', async () => {
+    await ctx.ipvs.addService(S, { scheduler: 'wlc' });
+    await ctx.ipvs.addDestination(S, D, { forwarding: 'route', weight: 1 });
+    const results = await ctx.ipvs.batch([
+      { op: 'addService', service: S, options: { scheduler: 'rr', persistence: 300 } },
+      { op: 'updateService', service: S, options: { scheduler: 'sh' } },
+      { op: 'addDestination', service: S, destination: D, options: { forwarding: 'masq', weight: 5 } },
+      { op: 'updateDestination', service: S, destination: D, options: { weight: 2 } },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : `${r.error.code}:${r.applied}`))).toEqual(['EEXIST:no', 'ok', 'EEXIST:no', 'ok']);
+    expect(ctx.ns.saved()).toEqual(['-A -t 192.0.2.60:80 -s sh', '-a -t 192.0.2.60:80 -r 198.51.100.60:80 -g -w 2']);
+  });
+
+  it('when the adds take effect, the updates patch them', async () => {
+    const results = await ctx.ipvs.batch([
+      { op: 'addService', service: S, options: { scheduler: 'rr', persistence: 300 } },
+      { op: 'updateService', service: S, options: { scheduler: 'sh' } },
+      { op: 'addDestination', service: S, destination: D, options: { forwarding: 'masq', weight: 5 } },
+      { op: 'updateDestination', service: S, destination: D, options: { weight: 2 } },
+    ]);
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(ctx.ns.saved()).toEqual(['-A -t 192.0.2.60:80 -s sh -p 300', '-a -t 192.0.2.60:80 -r 198.51.100.60:80 -m -w 2']);
+  });
+
+  it('a failed delete: the update after it is sent and patches the service the kernel still holds', async () => {
+    await ctx.ipvs.addService(S, { scheduler: 'wlc', persistence: 100 });
+    const other = { ...S, port: 81 };
+    const results = await ctx.ipvs.batch([
+      { op: 'deleteService', service: other },
+      { op: 'addService', service: other, options: { scheduler: 'rr' } },
+      { op: 'updateService', service: other, options: { persistence: 60 } },
+      { op: 'addService', service: S, options: { scheduler: 'lc' } },
+      { op: 'updateService', service: S, options: { onePacket: false } },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ESRCH', 'ok', 'ok', 'EEXIST', 'ok']);
+    expect(ctx.ns.saved()).toEqual(['-A -t 192.0.2.60:80 -s wlc -p 100', '-A -t 192.0.2.60:81 -s rr -p 60']);
+  });
+});

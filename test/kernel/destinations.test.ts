@@ -4,7 +4,9 @@
  * --thresholds and --tun-info are compared too).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DestinationKey, DestinationOptions } from '../../lib';
+import { IpvsValidationError, type DestinationKey, type DestinationOptions } from '../../lib';
+import { native } from '../../lib/binding';
+import { CMD } from '../../lib/constants';
 import { TestNamespace, plain, useNamespacePair } from '../helpers/kernel';
 
 const ctx = useNamespacePair('dst');
@@ -104,5 +106,44 @@ describe('destination lifecycle', () => {
       connections: { active: 0, inactive: 0, persistent: 0 },
     });
     expect(typeof d.stats.conns).toBe('bigint');
+  });
+});
+
+describe('addresses the kernel refuses as real servers are refused first, naming the field (issue 8, item 8)', () => {
+  const NOT_SERVERS: [string, typeof V4 | typeof V6, string][] = [
+    ['this network', V4, '0.0.0.0'],
+    ['IPv4 multicast', V4, '224.0.0.1'],
+    ['limited broadcast', V4, '255.255.255.255'],
+    ['IPv6 unspecified', V6, '::'],
+    ['IPv6 multicast', V6, 'ff02::1'],
+    ['IPv4-mapped behind an IPv6 service', V6, '::ffff:198.51.100.7'],
+  ];
+
+  /** What the kernel answers when validation is bypassed (a raw request through the addon). */
+  async function kernelAnswer(service: typeof V4 | typeof V6, address: string): Promise<number> {
+    const client = new (native().Client)();
+    await client.open(`/run/netns/${ctx.mine.name}`, 5000);
+    try {
+      const family = service.address.includes(':') ? 10 : 2;
+      const svc = { family, protocol: 6, address: service.address, port: 80, fwmark: 0 };
+      const dest = { family: address.includes(':') ? 10 : 2, address, port: 80, forwarding: 0, weight: 1, upperThreshold: 0, lowerThreshold: 0 };
+      const [status] = await client.execute([{ cmd: CMD.NEW_DEST, service: svc, destination: dest }], 5000);
+      return status;
+    } finally {
+      client.close();
+    }
+  }
+
+  it.each(NOT_SERVERS)('%s: the kernel itself answers EINVAL; the library says which field first', async (_n, service, addr) => {
+    expect(await kernelAnswer(service, addr)).toBe(22);
+    const err = await ctx.ipvs.addDestination(service, { address: addr, port: 80 }, { forwarding: 'masq' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsValidationError);
+    expect(err).toMatchObject({ field: 'destination.address', value: addr });
+    expect(ctx.mine.saved()).toEqual([V4_RULE, V6_RULE].sort());
+  });
+
+  it('00ff::1 (written ff::1) is not multicast: the kernel takes it, so does the library', async () => {
+    await ctx.ipvs.addDestination(V6, { address: 'ff::1', port: 80 }, { forwarding: 'masq' });
+    expect(ctx.mine.saved()).toContain('-a -t [2001:db8::1]:80 -r [ff::1]:80 -m -w 1');
   });
 });

@@ -1,7 +1,7 @@
 /** Kernel error paths: the errno kept exactly, the operation and object named. */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Ipvs, IpvsError } from '../../lib';
+import { Ipvs, IpvsError, IpvsValidationError, type BatchOperation } from '../../lib';
 import { native } from '../../lib/binding';
 import { CMD } from '../../lib/constants';
 import { TestNamespace, useNamespace, settleDaemon } from '../helpers/kernel';
@@ -153,5 +153,41 @@ describe('opening', () => {
       expect(err).toMatchObject({ code: 'EINVAL', operation: 'open' });
       expect(err.message).toBe(`${path} is not a network namespace`);
     }
+  });
+});
+
+describe('refused before the kernel (issue 8, item 8)', () => {
+  it('schedulers "." and ".." and a module name with a dot never reach request_module()', async () => {
+    for (const [options, field] of [
+      [{ scheduler: '..' }, 'options.scheduler'],
+      [{ scheduler: '.' }, 'options.scheduler'],
+      [{ scheduler: 'rr', persistence: 60, persistenceEngine: '..' }, 'options.persistenceEngine'],
+    ] as const) {
+      const err = await ctx.ipvs.addService(SVC, options).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(IpvsValidationError);
+      expect((err as IpvsValidationError).field).toBe(field);
+    }
+    expect(await ctx.ipvs.listServices()).toEqual([]);
+  });
+});
+
+describe('a deadline counts the wait in the client\'s queue (issue 8, item 10)', () => {
+  it('getService({ timeout: 30 }) queued behind a 5000-operation batch rejects at its deadline, unsent; the client goes on', async () => {
+    const ops: BatchOperation[] = [];
+    for (let i = 0; i < 5000; i++) ops.push({ op: 'addService', service: { ...SVC, port: 1000 + i }, options: { scheduler: 'rr' } });
+    await ctx.ipvs.addService(SVC, { scheduler: 'rr' });
+    const t0 = performance.now();
+    let batchDone = 0;
+    const batch = ctx.ipvs.batch(ops).then((r) => { batchDone = performance.now() - t0; return r; });
+    const err = await failure(ctx.ipvs.getService(SVC, { timeout: 30 }));
+    const failedAt = performance.now() - t0;
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', operation: 'getService', object: 'service tcp 192.0.2.1:80' });
+    expect(err.message).toMatch(/was not sent: its deadline of 30 ms passed while it waited behind other calls/);
+    const results = await batch;
+    expect(results.every((r) => r.ok)).toBe(true);
+    // It rejected at its deadline, not once the batch ahead of it was done.
+    expect(failedAt).toBeGreaterThanOrEqual(29);
+    expect(failedAt).toBeLessThan(batchDone);
+    expect((await ctx.ipvs.getService(SVC)).config.scheduler).toBe('rr');
   });
 });

@@ -219,6 +219,7 @@ describe('errors at the top level', () => {
     try {
       cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
       cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+      cpSync(join(ROOT, 'scripts', 'packages.txt'), join(dir, 'scripts', 'packages.txt'));
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
       const r = spawnSync(process.execPath, [join(dir, 'dist', 'cli', 'main.js'), 'list'], { encoding: 'utf8' });
       expect(r.status).toBe(1);

@@ -1,7 +1,7 @@
 /** Every number the TS layer uses equals the value <linux/ip_vs.h> gave the compiled addon. */
 import { describe, expect, it } from 'vitest';
 import { native } from '../../lib/binding';
-import { AF, CMD, DAEMON_STATES, FORWARDING, PROTOCOLS, SVC_FLAGS, TUNNEL_CHECKSUMS, TUNNEL_TYPES } from '../../lib/constants';
+import { AF, CMD, DAEMON_STATES, FORWARDING, IFNAME_MAX_BYTES, NAME_MAX_BYTES, PROTOCOLS, SVC_FLAGS, TUNNEL_CHECKSUMS, TUNNEL_TYPES } from '../../lib/constants';
 
 const c = native().constants;
 
@@ -20,5 +20,11 @@ describe('constants match the kernel headers', () => {
     expect(TUNNEL_CHECKSUMS).toEqual({ nocsum: c.IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM, csum: c.IP_VS_TUNNEL_ENCAP_FLAG_CSUM, remcsum: c.IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM });
     expect(DAEMON_STATES).toEqual({ master: c.IP_VS_STATE_MASTER, backup: c.IP_VS_STATE_BACKUP });
     expect(c.IP_VS_SCHEDNAME_MAXLEN).toBe(16);
+  });
+
+  it('name lengths: the longest scheduler, engine and interface names leave room for the NUL', () => {
+    expect(NAME_MAX_BYTES).toBe(c.IP_VS_SCHEDNAME_MAXLEN - 1);
+    expect(NAME_MAX_BYTES).toBe(c.IP_VS_PENAME_MAXLEN - 1);
+    expect(IFNAME_MAX_BYTES).toBe(c.IP_VS_IFNAME_MAXLEN - 1);
   });
 });

@@ -1,7 +1,7 @@
 /** Error mapping: errno names kept exactly, one message per (operation, code). */
 import { constants } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { IpvsError, errnoName } from '../../lib/errors';
+import { IpvsError, IpvsRulesError, IpvsValidationError, STAGE_NOT_SENT, STAGE_QUEUED, clip, errnoName, show } from '../../lib/errors';
 
 const { errno } = constants;
 const svc = 'service tcp 192.0.2.1:80';
@@ -43,5 +43,61 @@ describe('messages', () => {
     expect(err.object).toBe(context.object);
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe('IpvsError');
+  });
+});
+
+describe('what messages quote is cut to a readable length (issue 8, item 8)', () => {
+  it('a long string value: 64 characters, then how long it was', () => {
+    const err = new IpvsValidationError('options.scheduler', 'x'.repeat(100_000), 'a module name');
+    expect(err.message).toBe(`options.scheduler: expected a module name, got "${'x'.repeat(64)}"… (100000 chars)`);
+    expect(err.value).toBe('x'.repeat(100_000));
+  });
+
+  it('never cuts a surrogate pair in two', () => {
+    const text = `${'a'.repeat(63)}😀${'b'.repeat(10)}`;
+    expect(clip(text)).toBe(`${'a'.repeat(63)}… (${text.length} chars)`);
+    expect(show('😀'.repeat(40))).toBe(`"${'😀'.repeat(32)}"… (80 chars)`);
+  });
+
+  it('a large object value and a long field path are cut too', () => {
+    const err = new IpvsValidationError(`options.${'k'.repeat(5000)}`, { list: new Array(10_000).fill(1) }, 'no such option');
+    expect(err.message.length).toBeLessThan(200);
+    expect(err.message).toMatch(/… \(\d+ chars\)$/);
+  });
+
+  it('a rules error quotes at most 64 characters of its line; problems keep the whole line', () => {
+    const text = `-A -t 192.0.2.1:80 -s ${'z'.repeat(1 << 20)}`;
+    const err = new IpvsRulesError([{ line: 3, text, reason: `unknown option --${'o'.repeat(1 << 20)}` }]);
+    expect(err.message.length).toBeLessThan(500);
+    expect(err.message).toContain(`(${text.length} chars)`);
+    expect(err.text).toBe(text);
+  });
+
+  it('a long namespace path is cut in open errors', () => {
+    const netns = `/run/netns/${'n'.repeat(4000)}`;
+    const err = new IpvsError(errno.EINVAL, { operation: 'open', object: 'namespace', netns });
+    expect(err.message.length).toBeLessThan(200);
+  });
+});
+
+describe('messages of calls the library did not send', () => {
+  it('a deadline that passed in the queue, or between the steps of a call', () => {
+    expect(new IpvsError(errno.ETIMEDOUT, { operation: 'getService', object: svc, timeoutMs: 50, stage: STAGE_QUEUED }).message)
+      .toBe(`getService on ${svc} was not sent: its deadline of 50 ms passed while it waited behind other calls on this client`);
+    expect(new IpvsError(errno.ETIMEDOUT, { operation: 'updateService', object: svc, timeoutMs: 50, stage: STAGE_NOT_SENT }).message)
+      .toBe(`updateService on ${svc} was not sent: its deadline of 50 ms passed before it could be`);
+  });
+
+  it('an update found invalid over what the kernel holds says why, and keeps the validation error as cause', () => {
+    const cause = new IpvsValidationError('operations[1].options.schedulerFlags[0]', 'sh-port', "a flag of scheduler 'wlc'");
+    const err = new IpvsError(errno.EINVAL, { operation: 'updateService', object: svc, reason: cause.message }, { cause });
+    expect(err.message).toBe(`updateService on ${svc} was not sent: ${cause.message}`);
+    expect(err.cause).toBe(cause);
+    expect(err.code).toBe('EINVAL');
+  });
+
+  it('an operation named like an Object.prototype member finds no message entry by inheritance', () => {
+    const err = new IpvsError(errno.EEXIST, { operation: 'constructor' as never, object: svc });
+    expect(err.message).toBe(`constructor on ${svc} failed: EEXIST (errno 17)`);
   });
 });

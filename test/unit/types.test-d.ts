@@ -2,7 +2,8 @@
  * Type-level checks of the public API, compiled by test/unit/types.test.ts:
  * every @ts-expect-error line must be a compile error, every other line must compile.
  */
-import type { BatchOperation, DestinationOptions, Ipvs, ServiceInfo, ServiceKey, ServiceOptions, Stats } from '../../lib';
+import type { BatchOperation, DestinationOptions, Ipvs, IpvsErrorCode, ServiceInfo, ServiceKey, ServiceOptions, Stats } from '../../lib';
+import { IpvsError, isAddressService, isFwmarkService } from '../../lib';
 
 declare const ipvs: Ipvs;
 
@@ -43,5 +44,34 @@ export async function checks(): Promise<void> {
   }
   // @ts-expect-error: state is master or backup
   await ipvs.stopDaemon('primary');
+
+  // Error codes: a union of the codes the library produces, open for errnos it does not name.
+  const err = new IpvsError(17, { operation: 'addService', object: 'service' });
+  const known: IpvsErrorCode = 'EEXIST';
+  const unnamed: IpvsErrorCode = 'E4242';
+  const code: IpvsErrorCode = err.code;
+  const asText: string = err.code;
+  if (err.code === 'ESRCH' || err.code === 'ETIMEDOUT') void err.errno;
+  // @ts-expect-error: a code is text, never a number
+  const numeric: IpvsErrorCode = 17;
+  // @ts-expect-error: the union is wider than one code
+  const onlyExists: 'EEXIST' = err.code;
+
+  // Service keys narrow with the guards.
+  const key: ServiceKey = services[0].key;
+  if (isFwmarkService(key)) {
+    const fw: number = key.fwmark;
+    // @ts-expect-error: a fwmark key has no address
+    void key.address;
+    void fw;
+  } else {
+    const address: string = key.address;
+    const port: number = key.port;
+    void [address, port];
+  }
+  if (isAddressService(key)) void key.protocol;
+  // @ts-expect-error: not narrowed, a key may have no address
+  void key.address;
+  void [known, unnamed, code, asText, numeric, onlyExists];
   void [mark, icmp, textPort, opts, custom, badFlag, dest, nat, vxlan, conns, asNumber, stats, update];
 }

@@ -5,7 +5,7 @@
  */
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ipvs, IpvsValidationError } from '../../lib';
-import { FakeClient, calls } from '../helpers/fake-binding';
+import { FakeClient, answers, calls } from '../helpers/fake-binding';
 
 vi.mock('../../lib/binding', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../lib/binding')>();
@@ -143,6 +143,7 @@ describe('settings', () => {
     ['sync id 256', { state: 'master', interface: 'eth0', syncId: 256 }, 'daemon.syncId', 256],
     ['unicast group', { state: 'master', interface: 'eth0', group: '192.0.2.1' }, 'daemon.group', '192.0.2.1'],
     ['unicast IPv6 group', { state: 'master', interface: 'eth0', group: '2001:db8::1' }, 'daemon.group', '2001:db8::1'],
+    ['group ff::1 (00ff::1, not multicast)', { state: 'master', interface: 'eth0', group: 'ff::1' }, 'daemon.group', 'ff::1'],
     ['port 0', { state: 'master', interface: 'eth0', port: 0 }, 'daemon.port', 0],
     ['ttl 0', { state: 'master', interface: 'eth0', ttl: 0 }, 'daemon.ttl', 0],
     ['ttl 256', { state: 'master', interface: 'eth0', ttl: 256 }, 'daemon.ttl', 256],
@@ -183,6 +184,7 @@ describe('batches', () => {
     await refused(() => ipvs.batch(anyKey([{ op: 'addServer', service: SVC }])), 'operations[0].op', 'addServer');
     await refused(() => ipvs.batch(anyKey([{ op: 'flush', service: SVC }])), 'operations[0].service', SVC);
     await refused(() => ipvs.batch(anyKey('flush')), 'operations', 'flush');
+    await refused(() => ipvs.batch(anyKey([, { op: 'flush' }])), 'operations[0]', undefined);
   });
 });
 
@@ -207,5 +209,149 @@ describe('what valid input sends', () => {
     client.close();
     await expect(client.info()).rejects.toMatchObject({ code: 'ECANCELED' });
     expect(FakeClient).toBeDefined();
+  });
+});
+
+describe('addresses the kernel refuses as real servers (issue 8, item 8)', () => {
+  it.each<[string, object, string]>([
+    ['0.0.0.0', SVC, '0.0.0.0'],
+    ['0.1.2.3 (this network)', SVC, '0.1.2.3'],
+    ['IPv4 multicast', SVC, '224.0.0.1'],
+    ['top of IPv4 multicast', SVC, '239.255.255.255'],
+    ['limited broadcast', SVC, '255.255.255.255'],
+    ['the IPv6 unspecified address', V6, '::'],
+    ['IPv6 multicast', V6, 'ff02::1'],
+    ['IPv6 multicast, upper case', V6, 'FF05::2'],
+    ['IPv4-mapped behind an IPv6 service', V6, '::ffff:198.51.100.7'],
+    ['IPv4-mapped written in hex', V6, '::ffff:c633:6407'],
+  ])('%s', async (_name, service, addr) => {
+    const err = await refused(() => ipvs.addDestination(anyKey(service), { address: addr, port: 80 }, { forwarding: 'masq' }),
+      'destination.address', addr);
+    expect(err.message).toMatch(/a unicast address for a real server/);
+    await refused(() => ipvs.updateDestination(anyKey(service), { address: addr, port: 80 }, { weight: 1 }), 'destination.address', addr);
+  });
+
+  it('00ff::1 (written ff::1) is unicast, and the IPv4 addresses around the refused ranges pass', async () => {
+    await ipvs.addDestination(V6, { address: 'ff::1', port: 80 }, { forwarding: 'masq' });
+    await ipvs.addDestination(SVC, { address: '1.0.0.0', port: 80 }, { forwarding: 'masq' });
+    await ipvs.addDestination(SVC, { address: '223.255.255.255', port: 80 }, { forwarding: 'masq' });
+    await ipvs.addDestination(SVC, { address: '240.0.0.1', port: 80 }, { forwarding: 'masq' });
+    expect(calls.map((c) => c.requests[0].destination!.address)).toEqual(['ff::1', '1.0.0.0', '223.255.255.255', '240.0.0.1']);
+  });
+});
+
+describe('module names (schedulers, persistence engines)', () => {
+  it.each<[string, object, string, unknown]>([
+    ['scheduler "."', { scheduler: '.' }, 'options.scheduler', '.'],
+    ['scheduler ".."', { scheduler: '..' }, 'options.scheduler', '..'],
+    ['scheduler with a dot', { scheduler: 'w.rr' }, 'options.scheduler', 'w.rr'],
+    ['scheduler with a slash', { scheduler: 'a/b' }, 'options.scheduler', 'a/b'],
+    ['scheduler "toString"', { scheduler: 'toString' }, 'options.scheduler', 'toString'],
+    ['scheduler "constructor"', { scheduler: 'constructor' }, 'options.scheduler', 'constructor'],
+    ['scheduler "__proto__"', { scheduler: '__proto__' }, 'options.scheduler', '__proto__'],
+    ['scheduler that is not a string', { scheduler: 5 }, 'options.scheduler', 5],
+    ['persistence engine ".."', { persistence: 60, persistenceEngine: '..' }, 'options.persistenceEngine', '..'],
+    ['persistence engine "valueOf"', { persistence: 60, persistenceEngine: 'valueOf' }, 'options.persistenceEngine', 'valueOf'],
+  ])('%s', async (_name, options, field, value) => {
+    await refused(() => ipvs.addService(SVC, anyKey(options)), field, value);
+    await refused(() => ipvs.updateService(SVC, anyKey(options)), field, value);
+  });
+
+  it('15 characters pass (the kernel keeps 16 bytes with the NUL), 16 do not', async () => {
+    await ipvs.addService(SVC, { scheduler: 'a_b-c'.repeat(3) });
+    expect(calls[0].requests[0].service!.scheduler).toBe('a_b-ca_b-ca_b-c');
+    calls.length = 0;
+    await refused(() => ipvs.addService(SVC, { scheduler: 'x'.repeat(16) }), 'options.scheduler', 'x'.repeat(16));
+  });
+});
+
+describe('messages quote at most 64 characters of the input', () => {
+  it('a 1 MB scheduler name gives a short message that says how long it was', async () => {
+    const huge = 's'.repeat(1 << 20);
+    const err = await refused(() => ipvs.addService(SVC, { scheduler: huge }), 'options.scheduler', huge);
+    expect(err.message.length).toBeLessThan(250);
+    expect(err.message).toContain(`"${'s'.repeat(64)}"… (1048576 chars)`);
+  });
+
+  it('a 1 MB unknown option name is cut in the field part of the message too', async () => {
+    const name = 'k'.repeat(1 << 20);
+    const err = await ipvs.addService(SVC, anyKey({ [name]: 1 })).then(() => null, (e: IpvsValidationError) => e);
+    expect(err).toBeInstanceOf(IpvsValidationError);
+    if (!err) return;
+    expect(err.field).toBe(`options.${name}`);
+    expect(err.message.length).toBeLessThan(400);
+  });
+});
+
+describe('lookups of input are own-property only', () => {
+  it.each<[string, Call, string, unknown]>([
+    ['forwarding "constructor"', () => ipvs.addDestination(SVC, DEST, anyKey({ forwarding: 'constructor' })), 'options.forwarding', 'constructor'],
+    ['forwarding "toString"', () => ipvs.updateDestination(SVC, DEST, anyKey({ forwarding: 'toString' })), 'options.forwarding', 'toString'],
+    ['protocol "__proto__"', () => ipvs.addService(anyKey({ ...SVC, protocol: '__proto__' })), 'service.protocol', '__proto__'],
+    ['protocol "hasOwnProperty"', () => ipvs.getService(anyKey({ ...SVC, protocol: 'hasOwnProperty' })), 'service.protocol', 'hasOwnProperty'],
+    ['family "constructor"', () => ipvs.addService(anyKey({ fwmark: 1, family: 'constructor' })), 'service.family', 'constructor'],
+    ['scheduler flag "constructor"', () => ipvs.addService(SVC, anyKey({ scheduler: 'sh', schedulerFlags: ['constructor'] })), 'options.schedulerFlags[0]', 'constructor'],
+    ['scheduler flag "__proto__"', () => ipvs.updateService(SVC, anyKey({ schedulerFlags: ['__proto__'] })), 'options.schedulerFlags[0]', '__proto__'],
+    ['tunnel type "toString"', () => ipvs.addDestination(SVC, DEST, anyKey({ forwarding: 'tunnel', tunnel: { type: 'toString' } })), 'options.tunnel.type', 'toString'],
+    ['tunnel checksum "valueOf"', () => ipvs.addDestination(SVC, DEST, anyKey({ forwarding: 'tunnel', tunnel: { checksum: 'valueOf' } })), 'options.tunnel.checksum', 'valueOf'],
+    ['daemon state "toString"', () => ipvs.startDaemon(anyKey({ state: 'toString', interface: 'eth0' })), 'daemon.state', 'toString'],
+    ['stopDaemon "constructor"', () => ipvs.stopDaemon(anyKey('constructor')), 'state', 'constructor'],
+    ['batch op "toString"', () => ipvs.batch(anyKey([{ op: 'toString' }])), 'operations[0].op', 'toString'],
+    ['batch op "__proto__"', () => ipvs.batch(anyKey([{ op: '__proto__' }])), 'operations[0].op', '__proto__'],
+    ['an own "__proto__" option (JSON.parse)', () => ipvs.addService(SVC, JSON.parse('{"__proto__": 1}')), 'options.__proto__', 1],
+    ['an own "constructor" option', () => ipvs.updateService(SVC, anyKey({ constructor: 1 })), 'options.constructor', 1],
+    ['an own "toString" key in a destination', () => ipvs.addDestination(SVC, anyKey({ ...DEST, toString: 1 })), 'destination.toString', 1],
+  ])('%s', async (_name, call, field, value) => {
+    await refused(call, field, value);
+  });
+
+  it('inherited option values are not options: a prototype, or a polluted Object.prototype, changes nothing', async () => {
+    await ipvs.addDestination(SVC, DEST, Object.create({ weight: 7, forwarding: 'masq' }));
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.scheduler = 'sh';
+    proto.fwmark = 9;
+    try {
+      await ipvs.addService(SVC);
+    } finally {
+      delete proto.scheduler;
+      delete proto.fwmark;
+    }
+    expect(calls[0].requests[0].destination).toMatchObject({ forwarding: 3, weight: 1 });
+    expect(calls[1].requests[0].service).toMatchObject({ scheduler: 'wlc', address: '192.0.2.1', fwmark: 0 });
+  });
+});
+
+describe('update options are checked before the call is queued (nothing read, nothing sent)', () => {
+  it.each<[string, Call, string, unknown]>([
+    ['a bad scheduler', () => ipvs.updateService(SVC, anyKey({ scheduler: '..' })), 'options.scheduler', '..'],
+    ['persistence off on a port-0 service', () => ipvs.updateService({ ...SVC, port: 0 }, { persistence: false }), 'service.port', 0],
+    ['onePacket on TCP', () => ipvs.updateService(SVC, { onePacket: true }), 'options.onePacket', true],
+    ['flags of another scheduler given with it', () => ipvs.updateService(SVC, { scheduler: 'rr', schedulerFlags: ['sh-port'] }), 'options.schedulerFlags[0]', 'sh-port'],
+    ['a misspelled option', () => ipvs.updateService(SVC, anyKey({ schedular: 'rr' })), 'options.schedular', 'rr'],
+    ['a negative weight', () => ipvs.updateDestination(SVC, DEST, { weight: -1 }), 'options.weight', -1],
+    ['lower above upper, both given', () => ipvs.updateDestination(SVC, DEST, { upperThreshold: 1, lowerThreshold: 2 }), 'options.lowerThreshold', 2],
+    ['DR to another port', () => ipvs.updateDestination(SVC, { address: '198.51.100.1', port: 81 }, { forwarding: 'route' }), 'destination.port', 81],
+    ['tunnel settings with masq', () => ipvs.updateDestination(SVC, DEST, { forwarding: 'masq', tunnel: { type: 'gre' } }), 'options.tunnel', { type: 'gre' }],
+    ['a port on a GRE tunnel', () => ipvs.updateDestination(SVC, DEST, { tunnel: { type: 'gre', port: 5 } }), 'options.tunnel.port', 5],
+    ['an unknown tunnel key', () => ipvs.updateDestination(SVC, DEST, anyKey({ tunnel: { kind: 'gre' } })), 'options.tunnel.kind', 'gre'],
+    ['options not an object', () => ipvs.updateDestination(SVC, DEST, anyKey('weight=2')), 'options', 'weight=2'],
+    ['in a batch, by index', () => ipvs.batch([{ op: 'updateService', service: SVC, options: anyKey({ persistence: { timeout: 0 } }) }]), 'operations[0].options.persistence.timeout', 0],
+  ])('%s', async (_name, call, field, value) => {
+    await refused(call, field, value);
+  });
+
+  it('what was validated is kept: the caller changing the options after the call changes nothing sent', async () => {
+    answers.query.push([{ cmd: 8, destination: {
+      family: 2, address: DEST.address, port: 80, forwarding: 3, weight: 1, upperThreshold: 0, lowerThreshold: 0,
+      activeConns: 0, inactiveConns: 0, persistentConns: 0,
+    } }], [{ cmd: 4, service: {
+      family: 2, protocol: 6, address: SVC.address, port: 80, fwmark: 0, scheduler: 'wlc', persistenceEngine: '', flags: 0, timeout: 0, netmask: 0xffffffff,
+    } }]);
+    const options = { weight: 3 };
+    const sent = ipvs.updateDestination(SVC, DEST, options);
+    options.weight = 5;
+    await sent;
+    expect(calls.map((c) => c.method)).toEqual(['query', 'query', 'execute']);
+    expect(calls[2].requests[0].destination).toMatchObject({ forwarding: 3, weight: 3 });
   });
 });
