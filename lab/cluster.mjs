@@ -92,7 +92,7 @@ export async function lanCluster(t, plan, count, holdVip) {
 }
 
 /**
- * A DR real server: the ARP settings, then the VIP on lo (one call, the seeds' real-server
+ * A DR real server: the ARP settings, then the VIP on lo (one call, the LVS recipes' real-server
  * script). IPv6 needs no ARP settings (Linux answers neighbour solicitations only for
  * addresses of the interface they arrive on); they are harmless there.
  */
@@ -100,7 +100,7 @@ export async function drHost(ns, plan) {
   await drRealServer.apply({ netns: ns, interfaces: ['eth0'], vip: plan.vip });
 }
 
-/** A DR real server without the ARP settings: what the seeds warn about. */
+/** A DR real server without the ARP settings: what the LVS recipes warn about. */
 export async function drHostWithoutArp(ns, plan) {
   await vip.apply({ netns: ns, address: plan.vip });
 }

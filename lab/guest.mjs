@@ -1,4 +1,4 @@
-// `npm run lab`, inside the sandbox kernel: runs the seed clusters with real
+// `npm run lab`, inside the sandbox kernel: runs the classic LVS clusters with real
 // traffic and prints, per scenario, where the requests went, the checks, and
 // the IPVS table as ipvsadm -L -n --stats shows it. Exit status 1 if any check fails.
 import { parseArgs } from 'node:util';

@@ -1,4 +1,4 @@
-// The seed clusters with real traffic. Each scenario builds its topology,
+// The classic LVS clusters with real traffic. Each scenario builds its topology,
 // sets the hosts up with the library, sends requests from the client to the
 // VIP, checks what a person setting up LVS would check, and tears down.
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
@@ -23,7 +23,7 @@ export const TITLES = {
   nat6: 'LVS-NAT over IPv6',
   dr: 'LVS-DR: real servers hold the VIP on lo and answer the client directly',
   dr6: 'LVS-DR over IPv6 (no ARP: neighbour discovery answers only on the asked interface)',
-  'dr-no-arp': 'LVS-DR without the real servers\' ARP settings: the failure the seeds warn about (reported, not fatal)',
+  'dr-no-arp': 'LVS-DR without the real servers\' ARP settings: the failure the LVS recipes warn about (reported, not fatal)',
   tun: 'LVS-TUN: IP-in-IP to real servers holding the VIP on tunl0, one behind a router',
   tun6: 'LVS-TUN over IPv6: IPv6-in-IPv6 to real servers holding the VIP on ip6tnl0, one behind a router',
   schedulers: 'schedulers on a DR cluster of three: wrr weights, a live change to sh, persistence',

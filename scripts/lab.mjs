@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The main job: boots the sandbox kernel and runs the seed clusters (NAT, DR,
+// The main job: boots the sandbox kernel and runs the classic LVS clusters (NAT, DR,
 // TUN) inside it with real traffic (lab/guest.mjs). Arguments pass through:
 //   npm run lab -- --scenario dr --json
 import { spawnSync } from 'node:child_process';

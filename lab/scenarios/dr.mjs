@@ -35,7 +35,7 @@ export function dr(family = 'ipv4') {
 }
 
 /**
- * The failure the seeds warn about: DR real servers holding the VIP without the ARP
+ * The failure the LVS recipes warn about: DR real servers holding the VIP without the ARP
  * settings answer ARP for it too, so a client may send straight to a real server and
  * bypass the director. Shown (every answer, and who the client believed), not fatal.
  */

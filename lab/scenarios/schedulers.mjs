@@ -36,7 +36,7 @@ export function schedulers() {
       return names.every((s, i) => Math.abs(counts[s] / n - weights[i] / total) <= TOLERANCE);
     };
     return using(ipvs, async () => {
-      // wrr 1:2:2 (the seeds' weights), then 2:5 with rs3 quiesced (weight 0).
+      // wrr 1:2:2 (the LVS recipes' weights), then 2:5 with rs3 quiesced (weight 0).
       await ipvs.addService(key, { scheduler: 'wrr' });
       const weights = [1, 2, 2];
       for (let i = 0; i < rs.length; i++) await ipvs.addDestination(key, dest(i), { forwarding: 'route', weight: weights[i] });
@@ -47,7 +47,7 @@ export function schedulers() {
       const p2 = phase(35);
       const w2 = tally(p2.answers, names);
       const reuse = reusePort(t, client, p1.answers.filter(([s]) => s === 'rs3').map(([, , port]) => port));
-      // The seeds' `ipvsadm -E ... -s sh`: a live change, without dropping the service.
+      // The LVS recipes' `ipvsadm -E ... -s sh`: a live change, without dropping the service.
       await ipvs.updateService(key, { scheduler: 'sh' });
       const p3 = phase(10);
       const sh = new Set(p3.answers.map(([s]) => s));
@@ -125,7 +125,7 @@ export function leastConnection() {
         const listed = await ipvs.listDestinations(key);
         const active = rs.map((_, i) => listed.find((d) => d.key.address === dest(i).address)?.connections.active ?? -1);
         const heldCounts = tally(held.servers.map((s) => [s]), names);
-        // The seeds' `ipvsadm -E ... -s lc`: rs1 now has the fewest active connections.
+        // The LVS recipes' `ipvsadm -E ... -s lc`: rs1 now has the fewest active connections.
         await ipvs.updateService(key, { scheduler: 'lc' });
         const after = tally(t.requests(client, url, 10).answers, names);
         const expectedAfter = tally(leastConnectionPicks([1, 1], active, [0, 0], 10, false).map((i) => [names[i]]), names);

@@ -1,5 +1,5 @@
 /**
- * `node-ipvs host ROLE start|stop|status`: the seeds' director and real-server
+ * `node-ipvs host ROLE start|stop|status`: the LVS director and real-server
  * init scripts as one command over the host helpers. start keeps the undo
  * record in a state file, stop puts back exactly what start found, status
  * exits 0 when the host is set up and 3 when it is not (as LSB init scripts do).
@@ -12,7 +12,7 @@ import {
 } from '../host';
 import { undoRecord, vipRecord } from '../host/records';
 import { onlyKeys, plainObject } from '../validate/primitives';
-import { CommandFailure, parse, printJson, UsageError, type Command, type Options, type Values } from './common';
+import { CommandFailure, fitHelp, parse, printJson, UsageError, type Command, type Options, type Values } from './common';
 
 const STATE_DIR = '/run/node-ipvs';
 
@@ -137,7 +137,7 @@ function usage(): string {
   const roles = Object.entries(ROLES).map(([name, r]) => `  ${name.padEnd(16)} ${r.summary}`).join('\n');
   return `usage: node-ipvs host ROLE start|stop|status [options]
 
-The seeds' start / stop / status scripts for a director or a real server. start
+Start / stop / status of an LVS director or real server, as init scripts do. start
 applies the settings and keeps what it found in a state file; stop puts exactly
 that back; status exits 0 when the host is set up, 3 when it is not.
 
@@ -183,12 +183,12 @@ export const hostCommand: Command = {
   async run(args) {
     const [roleName, action, ...rest] = args;
     if (!roleName || roleName === '--help' || roleName === '-h') {
-      (roleName ? process.stdout : process.stderr).write(usage());
+      (roleName ? process.stdout : process.stderr).write(fitHelp(usage()));
       return roleName ? 0 : 2;
     }
     const role = Object.hasOwn(ROLES, roleName) ? ROLES[roleName] : undefined;
     if (!role) throw new UsageError(`unknown role '${roleName}' (known: ${Object.keys(ROLES).join(', ')})`);
-    const help = `usage: node-ipvs host ${roleName} start|stop|status [options]\n\n${role.summary}.\n\noptions:\n${role.help}${NETNS_HELP}`;
+    const help = fitHelp(`usage: node-ipvs host ${roleName} start|stop|status [options]\n\n${role.summary}.\n\noptions:\n${role.help}${NETNS_HELP}`);
     if (action === '--help' || action === '-h') {
       process.stdout.write(help);
       return 0;

@@ -8,7 +8,7 @@
  * The kernel uses max(conf/all, conf/IFACE) for each of these, so status
  * reports that effective value. With `vip`, the helper also holds the VIP
  * (on lo for DR, on the tunnel device for TUN) after the settings are in
- * place, so it is never announced: the seeds' real-server script in one call.
+ * place, so it is never announced: the LVS recipes' real-server script in one call.
  */
 import { IpvsValidationError } from '../errors';
 import { address as addressValue, onlyKeys, plainObject } from '../validate/primitives';
