@@ -392,7 +392,10 @@ export async function rulesToApply(input: string | readonly ParsedRule[]): Promi
   if (!Array.isArray(input)) throw new IpvsValidationError('rules', input, 'rules text or an array of parsed rules');
   const known = validated.get(input);
   if (known && known.length === input.length) return { rules: input, ops: known };
-  return { rules: input, ops: input.map((r, i) => validateRule(r?.operation, `rules[${i}].operation`)) };
+  // A plain loop, not map(): map() skips the holes of a sparse array, which would reach the planner unchecked.
+  const ops: ValidatedRule[] = [];
+  for (let i = 0; i < input.length; i++) ops.push(validateRule((input[i] as ParsedRule | undefined)?.operation, `rules[${i}].operation`));
+  return { rules: input, ops };
 }
 
 function parseRulesValidated(text: string): { rules: ParsedRule[]; ops: ValidatedRule[] } {

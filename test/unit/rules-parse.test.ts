@@ -3,8 +3,9 @@
  * and every kind of bad line (which must name the line, the text and why).
  */
 import { describe, expect, it } from 'vitest';
-import { IpvsRulesError, parseRules } from '../../lib';
-import type { BatchOperation, RuleOperation } from '../../lib';
+import { IpvsRulesError, IpvsValidationError, parseRules } from '../../lib';
+import { rulesToApply } from '../../lib/rules/parse';
+import type { BatchOperation, ParsedRule, RuleOperation } from '../../lib';
 
 function op(line: string): RuleOperation {
   const rules = parseRules(line);
@@ -298,5 +299,16 @@ describe('parseRules: what it returns is frozen', () => {
     expect((ops[1] as { destinationConfig?: { weight: number } }).destinationConfig?.weight).toBe(5);
     const bad = [rules[0], { ...rules[1], operation: { ...dest, options: { ...dest.options, weight: -1 } } }];
     await expect(rulesToApply(bad)).rejects.toThrow(/rules\[1\]\.operation\.options\.weight/);
+  });
+});
+
+describe('parsed rules given back to restore are input', () => {
+  it('a sparse array is refused at its hole, not passed on unchecked', async () => {
+    const rules = parseRules('-A -t 192.0.2.1:80 -s rr\n-A -t 192.0.2.2:80 -s rr');
+    const sparse: ParsedRule[] = [rules[0]];
+    sparse[2] = rules[1];
+    const err = await rulesToApply(sparse).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsValidationError);
+    expect(err).toMatchObject({ field: 'rules[1].operation', value: undefined });
   });
 });
