@@ -7,6 +7,7 @@
         "native/client.cc",
         "native/js_convert.cc",
         "native/nl_channel.cc",
+        "native/nl_wait.cc",
         "native/netns.cc",
         "native/host_files.cc",
         "native/proc_net.cc",

@@ -85,6 +85,12 @@ export interface NativeRecord {
   info?: { version: number; connTableSize: number };
 }
 
+/** One service of a table listing with its destinations, as the addon's getTable() builds it. */
+export interface NativeTableEntry {
+  service: NonNullable<NativeRecord['service']>;
+  destinations: NonNullable<NativeRecord['destination']>[];
+}
+
 /** The shape of a native rejection: an Error with the errno kept exactly. */
 export interface NativeError extends Error {
   errno: number;
@@ -97,8 +103,11 @@ export interface NativeClient {
   open(netnsPath: string | null, timeoutMs: number): Promise<void>;
   execute(requests: NativeRequest[], timeoutMs: number): Promise<Int32Array>;
   query(request: NativeRequest, timeoutMs: number): Promise<NativeRecord[]>;
-  /** Runs the queries one after another on the worker thread, within one deadline; withStats false leaves stats out. */
-  queryEach(requests: NativeRequest[], timeoutMs: number, withStats?: boolean): Promise<NativeRecord[][]>;
+  /**
+   * The whole table in one worker run: the services dump, then each service's destinations dump keyed by
+   * the dumped service itself (no round trip through JS); repeats dropped. withStats false: counters not decoded.
+   */
+  getTable(timeoutMs: number, withStats: boolean): Promise<NativeTableEntry[]>;
   close(): void;
   family(): number;
 }
@@ -118,8 +127,8 @@ export interface NativeBinding {
   openInNetns(nsPath: string, path: string, writable: boolean): Promise<number>;
   /** Reads /proc/net/ip_vs_conn and/or ip_vs_conn_sync whole, as seen from namespace nsPath (null: this one), within timeoutMs. */
   readProcNet(nsPath: string | null, names: ReadonlyArray<'ip_vs_conn' | 'ip_vs_conn_sync'>, timeoutMs: number): Promise<Buffer[]>;
-  /** rtnetlink on an interface of namespace nsPath (null: this one). */
-  hostNet(nsPath: string | null, request: NativeHostNetRequest): Promise<unknown>;
+  /** rtnetlink on an interface of namespace nsPath (null: this one), ended by its deadline (timeoutMs from the call). */
+  hostNet(nsPath: string | null, request: NativeHostNetRequest, timeoutMs: number): Promise<unknown>;
 }
 
 let loaded: NativeBinding | undefined;

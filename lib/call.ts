@@ -1,10 +1,14 @@
 /** Per-call options, deadlines and native rejections, shared by the client's methods. */
+import { constants as os } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { NativeError } from './binding';
+import { STAGE_NOT_SENT } from './errors';
 import type { CallOptions } from './types';
 import { integer, onlyKeys, own, plainObject } from './validate/primitives';
 
 export const MAX_TIMEOUT_MS = 0x7fffffff;
+/** A call's deadline when the caller gives none (clients, and the host helpers' rtnetlink calls). */
+export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export function timeoutOf(options: CallOptions | undefined, fallback: number, field = 'options.timeout'): number {
   if (options === undefined) return fallback;
@@ -32,6 +36,16 @@ export class Deadline {
   left(): number {
     const rest = this.remaining();
     return rest <= 0 ? 0 : Math.max(1, Math.floor(rest));
+  }
+
+  /**
+   * Milliseconds left for the next exchange with the kernel. Once the deadline has passed it
+   * throws as the native layer would (ETIMEDOUT), before anything more is sent.
+   */
+  budget(): number {
+    const ms = this.left();
+    if (ms === 0) throw Object.assign(new Error('deadline passed'), { errno: os.errno.ETIMEDOUT, stage: STAGE_NOT_SENT });
+    return ms;
   }
 
   /** Milliseconds left, fractional; 0 or less once passed. */

@@ -1,10 +1,10 @@
 /** Normalized public values <-> the kernel numbers the addon speaks. */
-import type { NativeDaemon, NativeDestination, NativeRecord, NativeService, NativeStats } from './binding';
+import type { NativeDaemon, NativeDestination, NativeRecord, NativeService, NativeStats, NativeTableEntry } from './binding';
 import {
   AF, DAEMON_STATES, FORWARDING, PROTOCOLS, SCHEDULER_FLAGS, SVC_FLAGS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, nameOf,
 } from './constants';
 import type {
-  DaemonInfo, DestinationConfig, DestinationInfo, Family, Protocol, SchedulerFlag, ServiceConfig, ServiceInfo, Stats,
+  DaemonInfo, DestinationConfig, DestinationInfo, Family, Protocol, SchedulerFlag, ServiceConfig, ServiceEntry, ServiceInfo, Stats,
 } from './types';
 import type { NormalizedDestinationKey } from './validate/destination';
 import type { NormalizedServiceKey } from './validate/service';
@@ -36,13 +36,6 @@ export function nativeServiceKey(key: NormalizedServiceKey): Readonly<NativeServ
     nativeKeys.set(key, native);
   }
   return native;
-}
-
-/** The identity of a dumped service, to ask for its destinations. */
-export function recordServiceKey(record: NativeRecord): NativeService {
-  const s = record.service!;
-  if (s.fwmark) return { family: s.family, protocol: 0, fwmark: s.fwmark };
-  return { family: s.family, protocol: s.protocol, address: s.address, port: s.port, fwmark: 0 };
 }
 
 export function nativeService(key: NormalizedServiceKey, config: ServiceConfig): NativeService {
@@ -104,7 +97,10 @@ function schedulerFlags(flags: number, scheduler: string): SchedulerFlag[] {
 }
 
 export function serviceInfo(record: NativeRecord): ServiceInfo {
-  const s = record.service!;
+  return serviceInfoOf(record.service!);
+}
+
+function serviceInfoOf(s: NonNullable<NativeRecord['service']>): ServiceInfo {
   const family = familyName(s.family);
   const key = s.fwmark
     ? { fwmark: s.fwmark, family }
@@ -127,7 +123,10 @@ export function serviceInfo(record: NativeRecord): ServiceInfo {
 }
 
 export function destinationInfo(record: NativeRecord): DestinationInfo {
-  const d = record.destination!;
+  return destinationInfoOf(record.destination!);
+}
+
+function destinationInfoOf(d: NonNullable<NativeRecord['destination']>): DestinationInfo {
   const forwarding = nameOf(FORWARDING, d.forwarding) ?? 'masq';
   return {
     key: { address: d.address, port: d.port },
@@ -148,6 +147,10 @@ export function destinationInfo(record: NativeRecord): DestinationInfo {
     connections: { active: d.activeConns, inactive: d.inactiveConns, persistent: d.persistentConns },
     stats: stats(d.stats),
   };
+}
+
+export function tableEntry(entry: NativeTableEntry): ServiceEntry {
+  return { ...serviceInfoOf(entry.service), destinations: entry.destinations.map(destinationInfoOf) };
 }
 
 export function daemonInfo(record: NativeRecord): DaemonInfo {

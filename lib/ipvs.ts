@@ -2,12 +2,14 @@
 import { constants as os } from 'node:os';
 import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type NativeRequest } from './binding';
 import { CMD, DAEMON_STATES } from './constants';
-import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, recordServiceKey, serviceInfo } from './convert';
+import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, serviceInfo, tableEntry } from './convert';
 import { describeService } from './describe';
-import { IpvsError, IpvsPartialError, IpvsValidationError, STAGE_NOT_SENT, STAGE_QUEUED, type ErrorContext, type Operation } from './errors';
+import { IpvsError, IpvsPartialError, IpvsValidationError, STAGE_QUEUED, type ErrorContext, type Operation } from './errors';
 import { destinationId } from './keys';
-import { BatchPlan, contextOf, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp } from './plan';
-import { Deadline, deadlineOf, isNativeError, MAX_TIMEOUT_MS } from './call';
+import {
+  BatchPlan, contextOf, settingOp, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp,
+} from './plan';
+import { Deadline, DEFAULT_TIMEOUT_MS, deadlineOf, isNativeError, MAX_TIMEOUT_MS } from './call';
 import { uniqueDestinations, uniqueServices } from './dumps';
 import { SerialQueue } from './queue';
 import type {
@@ -25,7 +27,7 @@ import { resolveNetns } from './netns';
 import { connectionOptions, connectionsFrom, readConnectionFiles } from './connections';
 import type { ConnectionEntry, ConnectionOptions } from './types';
 
-export const DEFAULT_TIMEOUT_MS = 10_000;
+export { DEFAULT_TIMEOUT_MS };
 
 /**
  * A client of the kernel's IPVS table in one network namespace.
@@ -95,7 +97,7 @@ export class Ipvs {
 
   /** Every service with its config and stats (64-bit counters as bigint). */
   async listServices(options?: CallOptions): Promise<ServiceInfo[]> {
-    const records = await this.#read('listServices', 'all services', { cmd: CMD.GET_SERVICE, dump: true }, options);
+    const records = await this.#query('listServices', 'all services', { cmd: CMD.GET_SERVICE, dump: true }, options);
     return uniqueServices(records).map(serviceInfo);
   }
 
@@ -103,7 +105,7 @@ export class Ipvs {
   async getService(service: ServiceKey, options?: CallOptions): Promise<ServiceInfo> {
     const deadline = deadlineOf(options, this.#timeout);
     const key = serviceKey(service);
-    const records = await this.#call(this.#serviceContext('getService', key), deadline, (ms) => this.#getService(key, ms));
+    const records = await this.#run(serviceContext('getService', key), deadline, () => this.#getService(key, deadline));
     return serviceInfo(records[0]);
   }
 
@@ -128,8 +130,7 @@ export class Ipvs {
   async listDestinations(service: ServiceKey, options?: CallOptions): Promise<DestinationInfo[]> {
     const deadline = deadlineOf(options, this.#timeout);
     const key = serviceKey(service);
-    const records = await this.#call(this.#serviceContext('listDestinations', key), deadline, () =>
-      this.#listDestinations(key, deadline));
+    const records = await this.#run(serviceContext('listDestinations', key), deadline, () => this.#listDestinations(key, deadline));
     return records.map(destinationInfo);
   }
 
@@ -162,7 +163,7 @@ export class Ipvs {
 
   /** IPVS version and connection table size. */
   async info(options?: CallOptions): Promise<Info> {
-    const [record] = await this.#read('info', 'IPVS', { cmd: CMD.GET_INFO }, options);
+    const [record] = await this.#query('info', 'IPVS', { cmd: CMD.GET_INFO }, options);
     const v = record.info!.version;
     return {
       version: `${(v >> 16) & 0xff}.${(v >> 8) & 0xff}.${v & 0xff}`,
@@ -173,7 +174,7 @@ export class Ipvs {
 
   /** Connection timeouts in seconds. */
   async getTimeouts(options?: CallOptions): Promise<Timeouts> {
-    const [record] = await this.#read('getTimeouts', 'timeouts', { cmd: CMD.GET_CONFIG }, options);
+    const [record] = await this.#query('getTimeouts', 'timeouts', { cmd: CMD.GET_CONFIG }, options);
     return { ...record.timeouts! };
   }
 
@@ -183,13 +184,13 @@ export class Ipvs {
     const t = checkTimeouts(values);
     // 0 is the kernel's "unchanged": what the caller omitted.
     const request = { cmd: CMD.SET_CONFIG, timeouts: { tcp: t.tcp ?? 0, tcpFin: t.tcpFin ?? 0, udp: t.udp ?? 0 } };
-    await this.#execute({ operation: 'setTimeouts', object: 'timeouts' }, request, deadline);
+    return this.#one(settingOp('setTimeouts', request, { operation: 'setTimeouts', object: 'timeouts' }), deadline);
   }
 
   // ---- sync daemons ----
 
   async listDaemons(options?: CallOptions): Promise<DaemonInfo[]> {
-    const records = await this.#read('listDaemons', 'sync daemons', { cmd: CMD.GET_DAEMON, dump: true }, options);
+    const records = await this.#query('listDaemons', 'sync daemons', { cmd: CMD.GET_DAEMON, dump: true }, options);
     return records.filter((r) => r.daemon).map(daemonInfo);
   }
 
@@ -197,17 +198,16 @@ export class Ipvs {
   async startDaemon(daemon: DaemonOptions, options?: CallOptions): Promise<void> {
     const deadline = deadlineOf(options, this.#timeout);
     const d = daemonOptions(daemon);
-    await this.#execute(
-      { operation: 'startDaemon', object: `${d.state} sync daemon`, interface: d.interface },
-      { cmd: CMD.NEW_DAEMON, daemon: nativeDaemon(d) }, deadline);
+    const context = { operation: 'startDaemon' as const, object: `${d.state} sync daemon`, interface: d.interface };
+    return this.#one(settingOp('startDaemon', { cmd: CMD.NEW_DAEMON, daemon: nativeDaemon(d) }, context), deadline);
   }
 
   /** Stops the master or backup sync daemon. ESRCH if it is not running. */
   async stopDaemon(state: DaemonState, options?: CallOptions): Promise<void> {
     const deadline = deadlineOf(options, this.#timeout);
     const s = oneOf(state, 'state', DAEMON_STATE_NAMES);
-    await this.#execute({ operation: 'stopDaemon', object: `${s} sync daemon` },
-      { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } }, deadline);
+    const request = { cmd: CMD.DEL_DAEMON, daemon: { state: DAEMON_STATES[s] } };
+    return this.#one(settingOp('stopDaemon', request, { operation: 'stopDaemon', object: `${s} sync daemon` }), deadline);
   }
 
   // ---- connections ----
@@ -215,33 +215,26 @@ export class Ipvs {
   /** The connection table (`ipvsadm -Lnc`), from /proc/net/ip_vs_conn of the client's namespace; see lib/connections.ts. */
   async listConnections(options?: ConnectionOptions): Promise<ConnectionEntry[]> {
     const o = connectionOptions(options, this.#timeout);
-    const files = await this.#call({ operation: 'listConnections', object: 'the connection table' }, new Deadline(o.timeout),
-      (ms) => readConnectionFiles(this.netns, { ...o, timeout: ms }));
+    const deadline = new Deadline(o.timeout);
+    const files = await this.#run({ operation: 'listConnections', object: 'the connection table' }, deadline,
+      () => readConnectionFiles(this.netns, { ...o, timeout: deadline.budget() }));
     return connectionsFrom(files, o.origin);
   }
 
   // ---- whole table ----
 
   /**
-   * Every service with its destinations and stats, read in one pass: the services dump,
-   * then every destination dump back to back on the worker thread.
+   * Every service with its destinations and stats, read in one pass on the worker thread: the
+   * services dump, then every destination dump, keyed by the dumped services themselves.
    */
   getTable(options?: CallOptions): Promise<ServiceEntry[]> {
-    return this.#readTable(deadlineOf(options, this.#timeout), true);
+    return this.#table(deadlineOf(options, this.#timeout), true);
   }
 
-  /** withStats false: counters left out (zero), for save(), which needs none and is faster without. */
-  #readTable(deadline: Deadline, withStats: boolean): Promise<ServiceEntry[]> {
-    return this.#call({ operation: 'getTable', object: 'the IPVS table' }, deadline, async (ms) => {
-      const records = uniqueServices(await this.#client.query({ cmd: CMD.GET_SERVICE, dump: true }, ms));
-      if (records.length === 0) return [];
-      const requests = records.map((r): NativeRequest => ({ cmd: CMD.GET_DEST, dump: true, service: recordServiceKey(r) }));
-      const dests = await this.#client.queryEach(requests, budget(deadline), withStats);
-      return records.map((r, i): ServiceEntry => ({
-        ...serviceInfo(r),
-        destinations: uniqueDestinations(dests[i]).map(destinationInfo),
-      }));
-    });
+  /** withStats false: counters neither decoded nor converted (left zero), for save(), which needs none. */
+  #table(deadline: Deadline, withStats: boolean): Promise<ServiceEntry[]> {
+    return this.#run({ operation: 'getTable', object: 'the IPVS table' }, deadline, async () =>
+      (await this.#client.getTable(deadline.budget(), withStats)).map(tableEntry));
   }
 
   /** The table as ipvsadm rules text (`ipvsadm -S -n`'s lines, plus thresholds unless told not to). */
@@ -251,7 +244,7 @@ export class Ipvs {
     const given = { timeout: own(obj, 'timeout'), thresholds: own(obj, 'thresholds') };
     const deadline = deadlineOf(given.timeout === undefined ? undefined : { timeout: given.timeout as number }, this.#timeout);
     const thresholds = given.thresholds === undefined ? true : boolean(given.thresholds, 'options.thresholds');
-    return formatRules(await this.#readTable(deadline, false), { thresholds });
+    return formatRules(await this.#table(deadline, false), { thresholds });
   }
 
   /**
@@ -269,7 +262,6 @@ export class Ipvs {
       return this.stopDaemon(op.state, { timeout });
     });
   }
-
 
   // ---- batch ----
 
@@ -291,24 +283,47 @@ export class Ipvs {
   // ---- internals ----
 
   /**
-   * Plans and sends ops in parts (see plan.ts): a part goes out once the outcome of the one before
-   * is known. Run to its end it resolves with every operation's result; cut short (closed, deadline,
-   * a failed read or send) it rejects with IpvsPartialError carrying them all, those never sent included.
+   * The one path every call takes to the kernel: queued behind the calls before it, under its
+   * deadline (which runs from the call, not from its turn: still queued when it passes, the call
+   * rejects with ETIMEDOUT, not sent; started late, it gets only what is left), and with native
+   * rejections turned into IpvsError about context. unsent: what a call stopped before it started
+   * (closed, or its deadline while queued) rejects with; a batch reports every operation.
+   */
+  #run<T>(context: ErrorContext, deadline: Deadline, task: () => Promise<T>, unsent: (cause: IpvsError) => Error = (c) => c): Promise<T> {
+    const ctx = { ...context, timeoutMs: deadline.ms };
+    return this.#queue.run(async () => {
+      try {
+        return await task();
+      } catch (err) {
+        throw ipvsError(err, ctx);
+      }
+    }, () => unsent(new IpvsError(os.errno.ECANCELED, ctx)), deadline,
+    () => unsent(new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED })));
+  }
+
+  /** A read whose answer is the records of one request. */
+  #query(operation: Operation, object: string, request: NativeRequest, options?: CallOptions) {
+    const deadline = deadlineOf(options, this.#timeout);
+    return this.#run({ operation, object }, deadline, () => this.#client.query(request, deadline.budget()));
+  }
+
+  /**
+   * Writes: plans and sends ops in parts (see plan.ts): a part goes out once the outcome of the one
+   * before is known. Run to its end it resolves with every operation's result; cut short (closed,
+   * deadline, a failed read or send) it rejects with IpvsPartialError carrying them all, those never
+   * sent included.
    */
   #apply(ops: readonly ValidatedOp[], deadline: Deadline, context: ErrorContext = { operation: 'batch', object: 'batch' }): Promise<BatchResult[]> {
     const ctx = { ...context, timeoutMs: deadline.ms };
-    return this.#queue.run(async () => {
-      const reader = this.#reader(deadline);
+    return this.#run(context, deadline, async () => {
       let plan: BatchPlan;
       try {
-        plan = await this.#wrap(ctx, () => {
-          budget(deadline);
-          return BatchPlan.create(ops, reader);
-        });
+        deadline.budget();
+        plan = await BatchPlan.create(ops, this.#reader(deadline));
       } catch (err) {
         // Reading what the updates patch failed: nothing of this batch was sent.
-        if (err instanceof IpvsError) throw unsentBatch(ops, err, deadline.ms);
-        throw err;
+        const e = ipvsError(err, ctx);
+        throw e instanceof IpvsError ? unsentBatch(ops, e, deadline.ms) : e;
       }
       const results: BatchResult[] = [];
       let notSent = 0;
@@ -319,29 +334,33 @@ export class Ipvs {
         let cause = sent.failure && new IpvsError(sent.failure.errno, { ...ctx, stage: sent.failure.stage });
         if (!cause) {
           try {
-            part = await this.#wrap(ctx, () => plan.next(sent.results));
+            part = await plan.next(sent.results);
             continue;
           } catch (err) {
-            if (!(err instanceof IpvsError)) throw err;
-            cause = err;
+            const e = ipvsError(err, ctx);
+            if (!(e instanceof IpvsError)) throw e;
+            cause = e;
           }
         }
         const rest = plan.remaining().map((op) => notSentResult(op, cause, deadline.ms));
         throw cutBatch([...results, ...rest], cause, notSent + rest.length);
       }
       return results;
-    }, () => unsentBatch(ops, new IpvsError(os.errno.ECANCELED, ctx), deadline.ms), deadline,
-    () => unsentBatch(ops, new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED }), deadline.ms));
+    }, (cause) => unsentBatch(ops, cause, deadline.ms));
   }
 
+  /** Async: a bad argument rejects, as every call's does. */
   async #single(operation: BatchOperation, options?: CallOptions): Promise<void> {
     const deadline = deadlineOf(options, this.#timeout);
-    const op = validateOp(operation, '');
+    await this.#one(validateOp(operation, ''), deadline);
+  }
+
+  /** One write as a batch of one; cut short, its own result says what happened to it. */
+  async #one(op: ValidatedOp, deadline: Deadline): Promise<void> {
     let result: BatchResult;
     try {
       [result] = await this.#apply([op], deadline, contextOf(op));
     } catch (err) {
-      // One operation cut short: its own result says what happened to it.
       if (err instanceof IpvsPartialError && err.results.length === 1) throw (err.results[0] as BatchResult & { ok: false }).error;
       throw err;
     }
@@ -355,7 +374,7 @@ export class Ipvs {
     let failure: NativeError | null = null;
     try {
       // A part may hold only operations known to fail (updates after a flush): nothing to ask.
-      status = toSend.length === 0 ? new Int32Array(0) : await this.#client.execute(toSend.map((p) => p.request!), budget(deadline));
+      status = toSend.length === 0 ? new Int32Array(0) : await this.#client.execute(toSend.map((p) => p.request!), deadline.budget());
     } catch (err) {
       if (!isNativeError(err)) throw err;
       failure = err;
@@ -380,11 +399,12 @@ export class Ipvs {
     return { results, failure, notSent };
   }
 
+  /** What a batch's updates patch, read inside the batch's own turn (native errors left to #run). */
   #reader(deadline: Deadline): StateReader {
     return {
       serviceConfig: async (key) => {
         try {
-          return serviceInfo((await this.#getService(key, budget(deadline)))[0]).config;
+          return serviceInfo((await this.#getService(key, deadline))[0]).config;
         } catch (err) {
           if (isNativeError(err) && err.errno === os.errno.ESRCH) return null;
           throw err;
@@ -407,60 +427,25 @@ export class Ipvs {
     };
   }
 
-  #getService(key: NormalizedServiceKey, ms: number) {
-    return this.#client.query({ cmd: CMD.GET_SERVICE, service: nativeServiceKey(key) }, ms);
+  #getService(key: NormalizedServiceKey, deadline: Deadline) {
+    return this.#client.query({ cmd: CMD.GET_SERVICE, service: nativeServiceKey(key) }, deadline.budget());
   }
 
   /** Destinations, telling "no such service" (ESRCH) apart from "no destinations". */
   async #listDestinations(key: NormalizedServiceKey, deadline: Deadline) {
     const request: NativeRequest = { cmd: CMD.GET_DEST, dump: true, service: nativeServiceKey(key) };
-    const records = uniqueDestinations(await this.#client.query(request, budget(deadline)));
-    if (records.length === 0) await this.#getService(key, budget(deadline));
+    const records = uniqueDestinations(await this.#client.query(request, deadline.budget()));
+    if (records.length === 0) await this.#getService(key, deadline);
     return records;
-  }
-
-  #serviceContext(operation: Operation, key: NormalizedServiceKey): ErrorContext {
-    return { operation, object: describeService(publicServiceKey(key)) };
-  }
-
-  /** A query that needs no service context: dumps and table-wide reads. */
-  #read(operation: Operation, object: string, request: NativeRequest, options?: CallOptions) {
-    const deadline = deadlineOf(options, this.#timeout);
-    return this.#call({ operation, object }, deadline, (ms) => this.#client.query(request, ms));
-  }
-
-  async #execute(context: ErrorContext, request: NativeRequest, deadline: Deadline): Promise<void> {
-    const [status] = await this.#call(context, deadline, (ms) => this.#client.execute([request], ms));
-    if (status !== 0) throw new IpvsError(status, { ...context, timeoutMs: deadline.ms });
-  }
-
-  /**
-   * Queues fn and turns a native rejection into an IpvsError about context. The deadline runs from
-   * the call, not from its turn: still queued when it passes, the call rejects (ETIMEDOUT, not sent);
-   * started late, fn gets what is left of it.
-   */
-  #call<T>(context: ErrorContext, deadline: Deadline, fn: (ms: number) => Promise<T>): Promise<T> {
-    const ctx = { ...context, timeoutMs: deadline.ms };
-    return this.#queue.run(() => this.#wrap(ctx, () => fn(budget(deadline))),
-      () => new IpvsError(os.errno.ECANCELED, ctx), deadline, () => new IpvsError(os.errno.ETIMEDOUT, { ...ctx, stage: STAGE_QUEUED }));
-  }
-
-  async #wrap<T>(context: ErrorContext, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof IpvsValidationError || err instanceof IpvsError || !isNativeError(err)) throw err;
-      throw new IpvsError(err.errno, { ...context, stage: err.stage });
-    }
   }
 }
 
-/**
- * Milliseconds left for the next exchange with the kernel. Once the deadline has passed it
- * throws as the native layer would (ETIMEDOUT), before anything more is sent.
- */
-function budget(deadline: Deadline): number {
-  const ms = deadline.left();
-  if (ms === 0) throw Object.assign(new Error('deadline passed'), { errno: os.errno.ETIMEDOUT, stage: STAGE_NOT_SENT });
-  return ms;
+function serviceContext(operation: Operation, key: NormalizedServiceKey): ErrorContext {
+  return { operation, object: describeService(publicServiceKey(key)) };
+}
+
+/** A native rejection as an IpvsError about context; anything else (validation, a bug) as it is. */
+function ipvsError(err: unknown, context: ErrorContext): unknown {
+  if (err instanceof IpvsValidationError || err instanceof IpvsError || !isNativeError(err)) return err;
+  return new IpvsError(err.errno, { ...context, stage: err.stage });
 }

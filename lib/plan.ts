@@ -30,10 +30,13 @@ import {
   mergeService, publicServiceKey, serviceConfig, serviceKey, servicePatch, type NormalizedServiceKey, type ServicePatch,
 } from './validate/service';
 
+/** Writes that are no table change: the client's setting calls and restore's setting lines. */
+export type SettingKind = 'setTimeouts' | 'startDaemon' | 'stopDaemon';
+
 /** One operation, fully checked. Frozen: parsed rules share theirs across restores. */
 export interface ValidatedOp {
   readonly operation: BatchOperation;
-  readonly kind: BatchOperation['op'];
+  readonly kind: BatchOperation['op'] | SettingKind;
   readonly service?: NormalizedServiceKey;
   readonly destination?: NormalizedDestinationKey;
   /** Adds: the full config. Updates: set on the planned copy, from the patch and the current config. */
@@ -45,6 +48,8 @@ export interface ValidatedOp {
   /** An update that is invalid over the state it would patch (found when planned again after a failure). */
   readonly refusal?: IpvsValidationError;
   readonly field: string;
+  /** Settings: the request, built when checked, and what their errors name. */
+  readonly setting?: { readonly request: NativeRequest; readonly context: ErrorContext };
 }
 
 export interface PlannedOp {
@@ -139,7 +144,18 @@ export function validateBatch(ops: unknown): ValidatedOp[] {
   return out;
 }
 
+/**
+ * A setting as a one-operation batch, so that it is queued, planned, sent and reported (cut short
+ * included) like any table change. Its `operation` never reaches a caller: the client unwraps the
+ * result of a single operation into its error.
+ */
+export function settingOp(kind: SettingKind, request: NativeRequest, context: ErrorContext): ValidatedOp {
+  const operation = { op: kind } as unknown as BatchOperation;
+  return Object.freeze({ operation, kind, field: '', setting: Object.freeze({ request, context: Object.freeze(context) }) });
+}
+
 export function contextOf(op: ValidatedOp): ErrorContext {
+  if (op.setting) return { ...op.setting.context };
   const operation: Operation = op.kind;
   const object = op.destination
     ? describeDestination(publicServiceKey(op.service!), op.destination)
@@ -392,7 +408,8 @@ const COMMANDS: Readonly<Record<BatchOperation['op'], number>> = {
 };
 
 export function requestOf(op: ValidatedOp): NativeRequest {
-  const request: NativeRequest = { cmd: COMMANDS[op.kind] };
+  if (op.setting) return op.setting.request;
+  const request: NativeRequest = { cmd: COMMANDS[op.kind as BatchOperation['op']] };
   if (op.service)
     request.service = op.serviceConfig ? nativeService(op.service, op.serviceConfig) : nativeServiceKey(op.service);
   if (op.destination) request.destination = nativeDestination(op.destination, op.destinationConfig);

@@ -91,56 +91,55 @@ class ExecuteWorker : public PromiseWorker {
   std::vector<int> status_;
 };
 
-// One query, or many run back to back on the worker thread (dumps cannot
-// overlap on one socket), all within one deadline: a table listing costs one
-// thread hop instead of one per service.
+// One request whose answer is data (a dump or a single GET).
 class QueryWorker : public PromiseWorker {
  public:
-  QueryWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, std::vector<Request> reqs, bool many, int ms,
-              bool withStats = true)
-      : PromiseWorker(receiver, "ipvs:query"), channel_(std::move(ch)), requests_(std::move(reqs)), many_(many),
-        withStats_(withStats), timeoutMs_(ms) {}
+  QueryWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, Request req, int ms)
+      : PromiseWorker(receiver, "ipvs:query"), channel_(std::move(ch)), request_(std::move(req)), timeoutMs_(ms) {}
 
  protected:
-  Outcome Run() override {
-    auto deadline = Channel::Clock::now() + std::chrono::milliseconds(timeoutMs_);
-    records_.resize(requests_.size());
-    for (size_t i = 0; i < requests_.size(); i++) {
-      // Answers that are ready at once never make Query look at the clock.
-      if (i % 64 == 63 && Channel::Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel");
-      Outcome o = channel_->Query(requests_[i], deadline, &records_[i]);
-      if (!o.ok()) return o;
-      if (!withStats_)
-        for (Record& r : records_[i]) r.service.hasStats = r.destination.hasStats = false;
-    }
-    return Outcome::Ok();
-  }
+  Outcome Run() override { return channel_->Query(request_, timeoutMs_, &records_); }
   Napi::Value Result() override {
-    if (!many_) return Records(records_[0]);
     Napi::Array out = Napi::Array::New(Env(), records_.size());
     for (size_t i = 0; i < records_.size(); i++) {
       Napi::HandleScope scope(Env());
-      out.Set(static_cast<uint32_t>(i), Records(records_[i]));
+      out.Set(static_cast<uint32_t>(i), RecordToJs(Env(), records_[i]));
     }
     return out;
   }
 
  private:
-  Napi::Array Records(const std::vector<Record>& records) {
-    Napi::Array out = Napi::Array::New(Env(), records.size());
-    for (size_t i = 0; i < records.size(); i++) {
+  std::shared_ptr<Channel> channel_;
+  Request request_;
+  int timeoutMs_;
+  std::vector<Record> records_;
+};
+
+// The whole table in one worker run (Channel::GetTable): the services never
+// cross into JS and back to be asked for their destinations.
+class TableWorker : public PromiseWorker {
+ public:
+  TableWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, int ms, bool withStats)
+      : PromiseWorker(receiver, "ipvs:getTable"), channel_(std::move(ch)),
+        deadline_(Channel::Clock::now() + std::chrono::milliseconds(ms)), withStats_(withStats) {}
+
+ protected:
+  Outcome Run() override { return channel_->GetTable(deadline_, withStats_, &table_); }
+  Napi::Value Result() override {
+    Napi::Array out = Napi::Array::New(Env(), table_.size());
+    for (size_t i = 0; i < table_.size(); i++) {
+      // A scope per service: tens of thousands of handles in one scope cost more than the conversion.
       Napi::HandleScope scope(Env());
-      out.Set(static_cast<uint32_t>(i), RecordToJs(Env(), records[i]));
+      out.Set(static_cast<uint32_t>(i), TableEntryToJs(Env(), table_[i]));
     }
     return out;
   }
 
+ private:
   std::shared_ptr<Channel> channel_;
-  std::vector<Request> requests_;
-  bool many_;
-  bool withStats_;  // false: leave counters out (a save needs none, and they cost most of the conversion)
-  int timeoutMs_;
-  std::vector<std::vector<Record>> records_;
+  Channel::Clock::time_point deadline_;  // from the call, not from when the worker starts
+  bool withStats_;  // false: counters left out (a save needs none, and they cost most of the conversion)
+  std::vector<TableEntry> table_;
 };
 
 }  // namespace
@@ -148,7 +147,7 @@ class QueryWorker : public PromiseWorker {
 Napi::Function Client::Define(Napi::Env env) {
   return DefineClass(env, "NativeClient",
                      {InstanceMethod<&Client::Open>("open"), InstanceMethod<&Client::Execute>("execute"),
-                      InstanceMethod<&Client::Query>("query"), InstanceMethod<&Client::QueryEach>("queryEach"),
+                      InstanceMethod<&Client::Query>("query"), InstanceMethod<&Client::GetTable>("getTable"),
                       InstanceMethod<&Client::Close>("close"),
                       InstanceMethod<&Client::Family>("family")});
 }
@@ -202,18 +201,17 @@ Napi::Value Client::Execute(const Napi::CallbackInfo& info) {
 
 Napi::Value Client::Query(const Napi::CallbackInfo& info) {
   std::shared_ptr<Channel> ch = ChannelOrThrow(info.Env());
-  std::vector<Request> requests;
-  requests.push_back(RequestFromJs(info[0]));
-  auto* worker = new QueryWorker(Value(), ch, std::move(requests), false, TimeoutArg(info, 1));
+  Request request = RequestFromJs(info[0]);
+  auto* worker = new QueryWorker(Value(), ch, std::move(request), TimeoutArg(info, 1));
   worker->Queue();
   return worker->Promise();
 }
 
-Napi::Value Client::QueryEach(const Napi::CallbackInfo& info) {
+Napi::Value Client::GetTable(const Napi::CallbackInfo& info) {
   std::shared_ptr<Channel> ch = ChannelOrThrow(info.Env());
-  std::vector<Request> requests = RequestsFromJs(info[0]);
-  bool withStats = !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
-  auto* worker = new QueryWorker(Value(), ch, std::move(requests), true, TimeoutArg(info, 1), withStats);
+  int timeoutMs = TimeoutArg(info, 0);
+  if (!info[1].IsBoolean()) throw Napi::TypeError::New(info.Env(), "withStats must be a boolean");
+  auto* worker = new TableWorker(Value(), ch, timeoutMs, info[1].As<Napi::Boolean>().Value());
   worker->Queue();
   return worker->Promise();
 }

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,10 @@ enum class Op { kLink, kLinkUp, kLinkDown, kAddAddress, kDeleteAddress, kListAdd
 
 class HostNetWorker : public PromiseWorker {
  public:
-  HostNetWorker(Napi::Object receiver, std::string nsPath, Op op, std::string ifname, InterfaceAddress addr, Route route)
+  HostNetWorker(Napi::Object receiver, std::string nsPath, Op op, std::string ifname, InterfaceAddress addr, Route route,
+                RtnlDeadline deadline)
       : PromiseWorker(receiver, "ipvs:hostNet"), nsPath_(std::move(nsPath)), op_(op), ifname_(std::move(ifname)),
-        addr_(addr), route_(std::move(route)) {}
+        addr_(addr), route_(std::move(route)), deadline_(deadline) {}
 
  protected:
   Outcome Run() override {
@@ -65,15 +67,15 @@ class HostNetWorker : public PromiseWorker {
  private:
   Outcome Do() {
     switch (op_) {
-      case Op::kLink: return GetLink(ifname_, &link_);
-      case Op::kLinkUp: return SetLinkUp(ifname_, true);
-      case Op::kLinkDown: return SetLinkUp(ifname_, false);
-      case Op::kAddAddress: return ChangeAddress(true, ifname_, addr_);
-      case Op::kDeleteAddress: return ChangeAddress(false, ifname_, addr_);
-      case Op::kListAddresses: return ListAddresses(ifname_, &list_);
-      case Op::kAddDefaultRoute: return ChangeRoute(true, route_);
-      case Op::kDeleteDefaultRoute: return ChangeRoute(false, route_);
-      case Op::kDefaultRoutes: return ListDefaultRoutes(route_.family, &routes_);
+      case Op::kLink: return GetLink(ifname_, &link_, deadline_);
+      case Op::kLinkUp: return SetLinkUp(ifname_, true, deadline_);
+      case Op::kLinkDown: return SetLinkUp(ifname_, false, deadline_);
+      case Op::kAddAddress: return ChangeAddress(true, ifname_, addr_, deadline_);
+      case Op::kDeleteAddress: return ChangeAddress(false, ifname_, addr_, deadline_);
+      case Op::kListAddresses: return ListAddresses(ifname_, &list_, deadline_);
+      case Op::kAddDefaultRoute: return ChangeRoute(true, route_, deadline_);
+      case Op::kDeleteDefaultRoute: return ChangeRoute(false, route_, deadline_);
+      case Op::kDefaultRoutes: return ListDefaultRoutes(route_.family, &routes_, deadline_);
     }
     return Outcome::Fail(EINVAL, "unknown operation");
   }
@@ -83,6 +85,7 @@ class HostNetWorker : public PromiseWorker {
   std::string ifname_;
   InterfaceAddress addr_;
   Route route_;
+  RtnlDeadline deadline_;  // from the JS call: a thread-pool wait counts against it too
   std::vector<Route> routes_;
   LinkState link_;
   std::vector<InterfaceAddress> list_;
@@ -144,7 +147,11 @@ Napi::Value HostNetJs(const Napi::CallbackInfo& info) {
     addr.noDad = req.Get("noDad").ToBoolean();
     addr.deprecated = req.Get("deprecated").ToBoolean();
   }
-  auto* worker = new HostNetWorker(Napi::Object::New(env), nsPath, op, ifname, addr, route);
+  double ms = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : -1;
+  if (!(ms >= 1 && ms <= 2147483647.0))
+    throw Napi::TypeError::New(env, "hostNet: timeout must be a number of milliseconds from 1 to 2^31-1");
+  RtnlDeadline deadline = SteadyClock::now() + std::chrono::milliseconds(static_cast<int64_t>(ms));
+  auto* worker = new HostNetWorker(Napi::Object::New(env), nsPath, op, ifname, addr, route, deadline);
   worker->Queue();
   return worker->Promise();
 }

@@ -150,7 +150,7 @@ int DecodeStats(nlattr* const* tb, int nest32, int nest64, Stats* out, bool* has
   return 0;
 }
 
-int DecodeService(nlattr* nest, Service* out) {
+int DecodeService(nlattr* nest, Service* out, bool withStats) {
   nlattr* tb[IPVS_SVC_ATTR_MAX + 1];
   if (ParseNest(tb, IPVS_SVC_ATTR_MAX, nest, P().svc)) return -EPROTO;
   if (!tb[IPVS_SVC_ATTR_AF]) return -EPROTO;
@@ -177,10 +177,11 @@ int DecodeService(nlattr* nest, Service* out) {
   out->timeout = static_cast<uint32_t>(ReadUnsigned(tb[IPVS_SVC_ATTR_TIMEOUT]));
   uint32_t netmask = static_cast<uint32_t>(ReadUnsigned(tb[IPVS_SVC_ATTR_NETMASK]));
   out->netmask = key.family == AF_INET6 ? netmask : ntohl(netmask);
+  if (!withStats) return 0;
   return DecodeStats(tb, IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_STATS64, &out->stats, &out->hasStats);
 }
 
-int DecodeDestination(nlattr* nest, Destination* out) {
+int DecodeDestination(nlattr* nest, Destination* out, bool withStats) {
   nlattr* tb[IPVS_DEST_ATTR_MAX + 1];
   if (ParseNest(tb, IPVS_DEST_ATTR_MAX, nest, P().dest)) return -EPROTO;
   if (!tb[IPVS_DEST_ATTR_ADDR_FAMILY] || !tb[IPVS_DEST_ATTR_PORT]) return -EPROTO;
@@ -200,6 +201,7 @@ int DecodeDestination(nlattr* nest, Destination* out) {
   out->tunnelType = static_cast<uint8_t>(ReadUnsigned(tb[IPVS_DEST_ATTR_TUN_TYPE]));
   out->tunnelPort = ReadPort(tb[IPVS_DEST_ATTR_TUN_PORT]);
   out->tunnelFlags = static_cast<uint16_t>(ReadUnsigned(tb[IPVS_DEST_ATTR_TUN_FLAGS]));
+  if (!withStats) return 0;
   return DecodeStats(tb, IPVS_DEST_ATTR_STATS, IPVS_DEST_ATTR_STATS64, &out->stats,
                      &out->hasStats);
 }
@@ -227,7 +229,7 @@ int DecodeDaemon(nlattr* nest, Daemon* out) {
 
 }  // namespace
 
-int DecodeRecord(const nlmsghdr* cnlh, Record* out) {
+int DecodeRecord(const nlmsghdr* cnlh, Record* out, bool withStats) {
   nlmsghdr* nlh = const_cast<nlmsghdr*>(cnlh);
   if (!genlmsg_valid_hdr(nlh, 0)) return -EPROTO;
   *out = Record();
@@ -251,11 +253,11 @@ int DecodeRecord(const nlmsghdr* cnlh, Record* out) {
   int rc = 0;
   if (tb[IPVS_CMD_ATTR_SERVICE]) {
     out->hasService = true;
-    rc = rc ?: DecodeService(tb[IPVS_CMD_ATTR_SERVICE], &out->service);
+    rc = rc ?: DecodeService(tb[IPVS_CMD_ATTR_SERVICE], &out->service, withStats);
   }
   if (tb[IPVS_CMD_ATTR_DEST]) {
     out->hasDestination = true;
-    rc = rc ?: DecodeDestination(tb[IPVS_CMD_ATTR_DEST], &out->destination);
+    rc = rc ?: DecodeDestination(tb[IPVS_CMD_ATTR_DEST], &out->destination, withStats);
   }
   if (tb[IPVS_CMD_ATTR_DAEMON]) {
     out->hasDaemon = true;

@@ -20,8 +20,9 @@ nl_msg* EncodeRequest(const Request& req, int familyId, uint32_t seq);
 // Decodes one IPVS reply (any of the kernel's NEW_SERVICE, NEW_DEST,
 // NEW_DAEMON, SET_CONFIG, SET_INFO answers). Every attribute is checked for
 // length before use; unknown attributes are ignored.
+// withStats false: the counters are skipped, not decoded (hasStats stays false).
 // Returns 0, or -EPROTO when the message is malformed.
-int DecodeRecord(const nlmsghdr* nlh, Record* out);
+int DecodeRecord(const nlmsghdr* nlh, Record* out, bool withStats = true);
 
 // Text <-> bytes for addresses, as inet_pton/inet_ntop (IPv6 compressed).
 bool ParseAddress(uint16_t family, const std::string& text, Address* out);

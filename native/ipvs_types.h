@@ -108,4 +108,10 @@ struct Record : Payload {
   Info info;
 };
 
+// One service of a table listing with its destinations.
+struct TableEntry {
+  Service service;
+  std::vector<Destination> destinations;
+};
+
 }  // namespace ipvs

@@ -50,6 +50,14 @@ uint16_t Family(const Napi::Object& obj, const char* name) {
   return static_cast<uint16_t>(f);
 }
 
+// Addresses arrive as text the TS layer has already canonicalized (inet_pton
+// then inet_ntop, through canonicalAddress). This second inet_pton is not a
+// second validation but the conversion to the bytes the kernel takes: one
+// parse of a short canonical string, which also keeps a caller of the raw
+// binding from passing a non-address. Bytes from JS would cost a Buffer per
+// address, and fresh pages are what bulk work pays for (docs/architecture.md).
+// Table listings never come back this way: GetTable keys destination dumps
+// with the dumped service records themselves.
 Address AddressField(const Napi::Object& obj, const char* name, uint16_t family) {
   Address a;
   if (!ParseAddress(family, Text(obj, name, 64), &a))
@@ -216,6 +224,16 @@ Napi::Object RecordToJs(Napi::Env env, const Record& r) {
     i.Set("connTableSize", r.info.connTableSize);
     o.Set("info", i);
   }
+  return o;
+}
+
+Napi::Object TableEntryToJs(Napi::Env env, const TableEntry& entry) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("service", ServiceToJs(env, entry.service));
+  Napi::Array dests = Napi::Array::New(env, entry.destinations.size());
+  for (size_t i = 0; i < entry.destinations.size(); i++)
+    dests.Set(static_cast<uint32_t>(i), DestinationToJs(env, entry.destinations[i]));
+  o.Set("destinations", dests);
   return o;
 }
 

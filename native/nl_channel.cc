@@ -15,9 +15,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <unordered_set>
 
 #include "ipvs_message.h"
 #include "netns.h"
+#include "nl_wait.h"
 
 #ifndef NETLINK_CAP_ACK
 #define NETLINK_CAP_ACK 10
@@ -51,11 +53,6 @@ int GetBuffer(int fd, int opt) {
   socklen_t len = sizeof(bytes);
   getsockopt(fd, SOL_SOCKET, opt, &bytes, &len);
   return bytes;
-}
-
-int RemainingMs(Channel::Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Channel::Clock::now());
-  return left.count() < 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), 1 << 30));
 }
 
 // The kernel's error code from an NLMSG_ERROR message: 0 for an ACK.
@@ -151,23 +148,11 @@ uint32_t Channel::NextSeq(uint32_t count) {
   return first;
 }
 
-// strict: fail once the deadline has passed even if data is waiting. A dump
-// needs it: it is always readable (the kernel fills the next batch on each
-// recv), so poll alone would never time out. ACKs and single answers are
-// finite and already queued, so they are still read after the deadline:
-// their outcome is known, not "unknown".
+// strict: see nl_wait.h. ACKs and single answers are finite and already
+// queued, so they are still read after the deadline: their outcome is known,
+// not "unknown".
 Outcome Channel::WaitReadable(Deadline deadline, bool strict) {
-  for (;;) {
-    if (cancelled_) return Outcome::Fail(ECANCELED, "waiting for the kernel");
-    if (strict && Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel's answer");
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {wakeFd_, POLLIN, 0}};
-    int n = poll(fds, 2, RemainingMs(deadline));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Outcome::Fail(errno, "waiting for the kernel");
-    if (cancelled_ || (fds[1].revents & POLLIN)) return Outcome::Fail(ECANCELED, "waiting for the kernel");
-    if (n == 0) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel's answer");
-    return Outcome::Ok();
-  }
+  return ipvs::WaitReadable(fd_, wakeFd_, &cancelled_, deadline, strict);
 }
 
 Outcome Channel::SendAll(const uint8_t* data, size_t len, Deadline deadline) {
@@ -310,7 +295,7 @@ Outcome Channel::Query(const Request& request, int timeoutMs, std::vector<Record
   return Query(request, Clock::now() + std::chrono::milliseconds(timeoutMs), records);
 }
 
-Outcome Channel::Query(const Request& request, Deadline deadline, std::vector<Record>* records) {
+Outcome Channel::Query(const Request& request, Deadline deadline, std::vector<Record>* records, bool withStats) {
   std::lock_guard<std::mutex> lock(mu_);
   if (cancelled_) return Outcome::Fail(ECANCELED, "client closed");
   if (!sock_) {
@@ -323,12 +308,69 @@ Outcome Channel::Query(const Request& request, Deadline deadline, std::vector<Re
   Outcome o = RoundTrip(msg, deadline, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_type != family_) return 0;
     Record record;
-    int err = DecodeRecord(nlh, &record);
+    int err = DecodeRecord(nlh, &record, withStats);
     if (err) return -err;
     records->push_back(std::move(record));
     return 0;
   }, &dirty);
   return dirty ? Reconnect(o) : o;
+}
+
+namespace {
+
+// A service's identity as bytes, to drop the repeats a dump may hold (see GetTable).
+std::string KeyBytes(const ServiceKey& k) {
+  std::string out(reinterpret_cast<const char*>(&k.family), sizeof(k.family));
+  if (k.fwmark) return out.append("f").append(reinterpret_cast<const char*>(&k.fwmark), sizeof(k.fwmark));
+  out.append(reinterpret_cast<const char*>(&k.protocol), sizeof(k.protocol));
+  out.append(reinterpret_cast<const char*>(&k.port), sizeof(k.port));
+  return out.append(reinterpret_cast<const char*>(k.address.bytes), sizeof(k.address.bytes));
+}
+
+std::string KeyBytes(const Destination& d) {
+  std::string out(reinterpret_cast<const char*>(&d.address.family), sizeof(d.address.family));
+  out.append(reinterpret_cast<const char*>(&d.port), sizeof(d.port));
+  return out.append(reinterpret_cast<const char*>(d.address.bytes), sizeof(d.address.bytes));
+}
+
+}  // namespace
+
+Outcome Channel::GetTable(Deadline deadline, bool withStats, std::vector<TableEntry>* table) {
+  Request dump;
+  dump.cmd = IPVS_CMD_GET_SERVICE;
+  dump.dump = true;
+  std::vector<Record> services;
+  Outcome o = Query(dump, deadline, &services, withStats);
+  if (!o.ok()) return o;
+  // Dumps resume by position in a hash table shared by every namespace: a
+  // change elsewhere during a multi-part dump can repeat entries (never
+  // flagged). Repeats are dropped here, before their destinations are asked for.
+  std::unordered_set<std::string> seenServices;
+  Request dests;
+  dests.cmd = IPVS_CMD_GET_DEST;
+  dests.dump = true;
+  dests.hasService = true;
+  std::vector<Record> records;
+  table->reserve(services.size());
+  for (size_t i = 0; i < services.size(); i++) {
+    if (!services[i].hasService || !seenServices.insert(KeyBytes(services[i].service.key)).second) continue;
+    // Answers ready at once never make Query read the clock (a system call in user-mode Linux).
+    if (i % 64 == 63 && Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel");
+    // The dumped service record is the key of its destination dump, as it came.
+    dests.service.key = services[i].service.key;
+    records.clear();
+    o = Query(dests, deadline, &records, withStats);
+    if (!o.ok()) return o;
+    TableEntry entry;
+    entry.service = std::move(services[i].service);
+    entry.destinations.reserve(records.size());
+    std::unordered_set<std::string> seenDests;
+    for (Record& r : records)
+      if (r.hasDestination && seenDests.insert(KeyBytes(r.destination)).second)
+        entry.destinations.push_back(std::move(r.destination));
+    table->push_back(std::move(entry));
+  }
+  return Outcome::Ok();
 }
 
 Outcome Channel::Execute(const std::vector<Request>& requests, int timeoutMs,

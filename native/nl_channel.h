@@ -43,8 +43,14 @@ class Channel {
   // One request whose answer is data: a dump (read to NLMSG_DONE) or a single
   // GET (one reply then the ACK). A kernel error is returned as the outcome.
   Outcome Query(const Request& request, int timeoutMs, std::vector<Record>* records);
-  // The same with an absolute deadline, for many queries under one deadline.
-  Outcome Query(const Request& request, Clock::time_point deadline, std::vector<Record>* records);
+  // The same with an absolute deadline, for many queries under one deadline;
+  // withStats false: counters are not decoded (records have hasStats false).
+  Outcome Query(const Request& request, Clock::time_point deadline, std::vector<Record>* records,
+                bool withStats = true);
+
+  // The whole table in one run: the services dump, then each service's
+  // destination dump keyed by the service record as dumped, repeats dropped.
+  Outcome GetTable(Clock::time_point deadline, bool withStats, std::vector<TableEntry>* table);
 
   // Thread-safe: the waiting call, and every later one, fails with ECANCELED.
   void Cancel();

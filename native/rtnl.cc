@@ -6,7 +6,6 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,46 +15,63 @@
 namespace ipvs {
 namespace {
 
-// One request on a short-lived NETLINK_ROUTE socket, read to its ACK (or
-// NLMSG_DONE for a dump). Blocking with a 5 s receive timeout: it runs on a
-// worker thread, never on the event loop.
-Outcome Exchange(nl_msg* msg, const std::function<void(const nlmsghdr*)>& onData) {
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) {
-    nlmsg_free(msg);
-    return Outcome::Fail(errno, "opening a rtnetlink socket");
+// Closes the socket on every way out of Exchange.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
   }
-  timeval tv = {5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+};
+
+// One request on a short-lived non-blocking NETLINK_ROUTE socket, read to its
+// ACK (or NLMSG_DONE for a dump) by the deadline. A dump's deadline is
+// strict (it stays readable while the kernel has more to give); an ACK
+// already queued is still read after it, so its outcome is known.
+Outcome Exchange(nl_msg* msg, RtnlDeadline deadline, const std::function<void(const nlmsghdr*)>& onData) {
+  // Past its deadline (a long wait for a worker thread), the call sends nothing.
+  if (SteadyClock::now() >= deadline) {
+    nlmsg_free(msg);
+    return Outcome::Fail(ETIMEDOUT, "not sent: the deadline had passed");
+  }
+  Fd sock{socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE)};
+  if (sock.fd < 0) {
+    int err = errno;
+    nlmsg_free(msg);
+    return Outcome::Fail(err, "opening a rtnetlink socket");
+  }
   nlmsghdr* hdr = nlmsg_hdr(msg);
   hdr->nlmsg_seq = 1;
-  ssize_t sent = send(fd, hdr, hdr->nlmsg_len, 0);
+  bool dump = (hdr->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+  // The kernel handles a netlink send synchronously: it never waits for room.
+  ssize_t sent = send(sock.fd, hdr, hdr->nlmsg_len, 0);
+  int sendErr = errno;
+  bool whole = sent == static_cast<ssize_t>(hdr->nlmsg_len);
   nlmsg_free(msg);
-  if (sent < 0) {
-    int err = errno;
-    close(fd);
-    return Outcome::Fail(err, "sending to rtnetlink");
-  }
+  if (sent < 0) return Outcome::Fail(sendErr, "sending to rtnetlink");
+  if (!whole) return Outcome::Fail(EMSGSIZE, "sending to rtnetlink");
   std::vector<uint8_t> buf(64 << 10);
-  for (;;) {
-    ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+  for (unsigned reads = 0;; reads++) {
+    // A clock read is a system call in user-mode Linux: a dump that keeps data coming checks every few reads.
+    if (dump && reads % 16 == 15 && SteadyClock::now() >= deadline)
+      return Outcome::Fail(ETIMEDOUT, "waiting for rtnetlink's answer");
+    ssize_t n = recv(sock.fd, buf.data(), buf.size(), MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno == EAGAIN ? ETIMEDOUT : errno;
-      close(fd);
-      return Outcome::Fail(err, "reading from rtnetlink");
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return Outcome::Fail(errno, "reading from rtnetlink");
+      Outcome o = WaitReadable(sock.fd, -1, nullptr, deadline, dump);
+      if (!o.ok()) return Outcome::Fail(o.err, "waiting for rtnetlink's answer");
+      continue;
     }
+    // MSG_TRUNC makes recv say the datagram's real length: longer than the buffer is a message cut short.
+    if (static_cast<size_t>(n) > buf.size()) return Outcome::Fail(EMSGSIZE, "reading from rtnetlink");
     int len = static_cast<int>(n);
     for (const nlmsghdr* h = reinterpret_cast<const nlmsghdr*>(buf.data()); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_seq != 1) continue;
-      if (h->nlmsg_type == NLMSG_DONE) {
-        close(fd);
-        return Outcome::Ok();
-      }
+      if (h->nlmsg_type == NLMSG_DONE) return Outcome::Ok();
       if (h->nlmsg_type == NLMSG_ERROR) {
         int error = 0;
-        if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) memcpy(&error, NLMSG_DATA(h), sizeof(error));
-        close(fd);
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int))) return Outcome::Fail(EPROTO, "reading from rtnetlink");
+        memcpy(&error, NLMSG_DATA(h), sizeof(error));
         return error ? Outcome::Fail(-error, "kernel") : Outcome::Ok();
       }
       onData(h);
@@ -92,21 +108,21 @@ int PutLifetimes(nl_msg* msg, uint32_t preferred, uint32_t valid) {
 
 }  // namespace
 
-Outcome GetLink(const std::string& ifname, LinkState* out) {
+Outcome GetLink(const std::string& ifname, LinkState* out, RtnlDeadline deadline) {
   Outcome o = IndexOf(ifname, &out->index);
   if (!o.ok()) return o;
   ifinfomsg ifi = {};
   ifi.ifi_index = out->index;
   nl_msg* msg = RouteRequest(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifi);
   if (!msg) return Outcome::Fail(ENOMEM, "building a link request");
-  return Exchange(msg, [&](const nlmsghdr* h) {
+  return Exchange(msg, deadline, [&](const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
     const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
     if (info->ifi_index == out->index) out->up = (info->ifi_flags & IFF_UP) != 0;
   });
 }
 
-Outcome SetLinkUp(const std::string& ifname, bool up) {
+Outcome SetLinkUp(const std::string& ifname, bool up, RtnlDeadline deadline) {
   ifinfomsg ifi = {};
   Outcome o = IndexOf(ifname, &ifi.ifi_index);
   if (!o.ok()) return o;
@@ -114,10 +130,10 @@ Outcome SetLinkUp(const std::string& ifname, bool up) {
   ifi.ifi_change = IFF_UP;
   nl_msg* msg = RouteRequest(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, ifi);
   if (!msg) return Outcome::Fail(ENOMEM, "building a link request");
-  return Exchange(msg, [](const nlmsghdr*) {});
+  return Exchange(msg, deadline, [](const nlmsghdr*) {});
 }
 
-Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddress& a) {
+Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddress& a, RtnlDeadline deadline) {
   int index = 0;
   Outcome o = IndexOf(ifname, &index);
   if (!o.ok()) return o;
@@ -136,17 +152,17 @@ Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddres
     if (msg) nlmsg_free(msg);
     return Outcome::Fail(ENOMEM, "building an address request");
   }
-  return Exchange(msg, [](const nlmsghdr*) {});
+  return Exchange(msg, deadline, [](const nlmsghdr*) {});
 }
 
-Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* out) {
+Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* out, RtnlDeadline deadline) {
   int index = 0;
   Outcome o = IndexOf(ifname, &index);
   if (!o.ok()) return o;
   ifaddrmsg ifa = {};
   nl_msg* msg = RouteRequest(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, ifa);
   if (!msg) return Outcome::Fail(ENOMEM, "building an address request");
-  return Exchange(msg, [&](const nlmsghdr* h) {
+  return Exchange(msg, deadline, [&](const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWADDR || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) return;
     const auto* info = static_cast<const ifaddrmsg*>(NLMSG_DATA(h));
     if (static_cast<int>(info->ifa_index) != index) return;
@@ -169,7 +185,7 @@ Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* 
   });
 }
 
-Outcome ChangeRoute(bool add, const Route& r) {
+Outcome ChangeRoute(bool add, const Route& r, RtnlDeadline deadline) {
   rtmsg rtm = {};
   rtm.rtm_family = static_cast<uint8_t>(r.family);
   rtm.rtm_dst_len = static_cast<uint8_t>(r.prefix);
@@ -197,16 +213,16 @@ Outcome ChangeRoute(bool add, const Route& r) {
     nlmsg_free(msg);
     return Outcome::Fail(ENOMEM, "building a route request");
   }
-  return Exchange(msg, [](const nlmsghdr*) {});
+  return Exchange(msg, deadline, [](const nlmsghdr*) {});
 }
 
-Outcome ListDefaultRoutes(uint16_t family, std::vector<Route>* out) {
+Outcome ListDefaultRoutes(uint16_t family, std::vector<Route>* out, RtnlDeadline deadline) {
   rtmsg rtm = {};
   rtm.rtm_family = static_cast<uint8_t>(family);
   nl_msg* msg = RouteRequest(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, rtm);
   if (!msg) return Outcome::Fail(ENOMEM, "building a route request");
   size_t want = AddressLength(family);
-  return Exchange(msg, [&](const nlmsghdr* h) {
+  return Exchange(msg, deadline, [&](const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWROUTE || h->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return;
     const auto* info = static_cast<const rtmsg*>(NLMSG_DATA(h));
     if (info->rtm_family != family || info->rtm_dst_len != 0 || info->rtm_type != RTN_UNICAST) return;

@@ -1,12 +1,15 @@
 // rtnetlink for the host helpers: interface addresses and link state, in the
 // calling thread's network namespace (the N-API edge runs these on a helper
-// thread that joined the wanted namespace). The kernel's errno is kept.
+// thread that joined the wanted namespace). The kernel's errno is kept. Every
+// call ends by its deadline (the caller's, from when the JS call was made):
+// the same receive discipline as the IPVS Channel (nl_wait.h).
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "ipvs_types.h"
+#include "nl_wait.h"
 #include "outcome.h"
 
 namespace ipvs {
@@ -35,14 +38,16 @@ struct Route {
   std::string ifname;  // empty: let the kernel pick by the gateway
 };
 
-Outcome GetLink(const std::string& ifname, LinkState* out);
-Outcome SetLinkUp(const std::string& ifname, bool up);
+using RtnlDeadline = SteadyClock::time_point;
+
+Outcome GetLink(const std::string& ifname, LinkState* out, RtnlDeadline deadline);
+Outcome SetLinkUp(const std::string& ifname, bool up, RtnlDeadline deadline);
 // add: RTM_NEWADDR with NLM_F_EXCL (EEXIST if present); else RTM_DELADDR.
-Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddress& addr);
-Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* out);
+Outcome ChangeAddress(bool add, const std::string& ifname, const InterfaceAddress& addr, RtnlDeadline deadline);
+Outcome ListAddresses(const std::string& ifname, std::vector<InterfaceAddress>* out, RtnlDeadline deadline);
 // add: RTM_NEWROUTE with NLM_F_EXCL (EEXIST if present); else RTM_DELROUTE.
-Outcome ChangeRoute(bool add, const Route& route);
+Outcome ChangeRoute(bool add, const Route& route, RtnlDeadline deadline);
 // The default routes of the main table for a family.
-Outcome ListDefaultRoutes(uint16_t family, std::vector<Route>* out);
+Outcome ListDefaultRoutes(uint16_t family, std::vector<Route>* out, RtnlDeadline deadline);
 
 }  // namespace ipvs

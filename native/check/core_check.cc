@@ -3,7 +3,8 @@
 // test/unit/native-sanitizers.test.ts. It round-trips every request kind
 // through the encoder and decoder, fuzzes the decoder, and with "kernel"
 // drives a real Channel: batches, dumps, a deadline, a cancel; and the
-// rtnetlink calls of the host helpers on a given (down, address-less) interface.
+// rtnetlink calls of the host helpers on a given (down, address-less) interface,
+// their deadlines included; and GetTable (the table in one worker run).
 // The connection-file reader (proc_net_read.cc): its refusals always, its
 // reads (here and through a namespace thread, and a past deadline) with "kernel".
 #include <arpa/inet.h>
@@ -25,6 +26,7 @@
 #include "../ipvs_message.h"
 #include "../netns.h"
 #include "../nl_channel.h"
+#include "../nl_wait.h"
 #include "../proc_net_read.h"
 #include "../rtnl.h"
 
@@ -153,6 +155,43 @@ static void KernelChecks() {
   records.clear();
   CHECK(ch->Query(dump, 120000, &records).ok() && records.size() == 2999);
 
+  // The table in one run: every service once, with its destinations; with
+  // withStats false nothing carries counters (they are not even decoded).
+  std::vector<Request> dests;
+  for (uint16_t port : {1, 2}) {
+    for (const char* addr : {"198.51.100.1", "198.51.100.2"}) {
+      Request r;
+      r.cmd = IPVS_CMD_NEW_DEST;
+      r.hasService = r.hasDestination = true;
+      r.service = MakeService(port);
+      ParseAddress(AF_INET, addr, &r.destination.address);
+      r.destination.port = 8080;
+      r.destination.weight = 3;
+      dests.push_back(r);
+    }
+  }
+  CHECK(ch->Execute(dests, 5000, &status).ok() && status[0] == 0 && status[3] == 0);
+  for (bool withStats : {true, false}) {
+    std::vector<TableEntry> table;
+    CHECK(ch->GetTable(Channel::Clock::now() + std::chrono::seconds(120), withStats, &table).ok());
+    CHECK(table.size() == 2999);
+    size_t withDests = 0, counted = 0;
+    for (const TableEntry& e : table) {
+      if (e.service.hasStats) counted++;
+      if (e.destinations.empty()) continue;
+      withDests++;
+      CHECK(e.destinations.size() == 2 && e.destinations[0].weight == 3 && e.destinations[1].port == 8080);
+      CHECK(e.service.key.port == 1 || e.service.key.port == 2);
+      for (const Destination& d : e.destinations) counted += d.hasStats;
+    }
+    CHECK(withDests == 2);
+    CHECK(withStats ? counted == 2999 + 4 : counted == 0);
+  }
+  std::vector<TableEntry> table;
+  CHECK(ch->GetTable(Channel::Clock::now() - std::chrono::milliseconds(1), false, &table).err == ETIMEDOUT);
+  table.clear();
+  CHECK(ch->GetTable(Channel::Clock::now() + std::chrono::seconds(120), false, &table).ok() && table.size() == 2999);
+
   Request missing;
   missing.cmd = IPVS_CMD_GET_SERVICE;
   missing.hasService = true;
@@ -194,21 +233,23 @@ static Route DefaultVia(uint16_t family, const char* gateway) {
 
 // Every rtnetlink call, its success and its error paths, leaving ifname as it was.
 static void RtnlChecks(const std::string& ifname) {
+  // Each call's deadline; `later` is far enough for the sandbox kernel.
+  const auto later = SteadyClock::now() + std::chrono::seconds(60);
   LinkState link;
-  CHECK(GetLink(ifname, &link).ok() && !link.up);
-  CHECK(GetLink("nosuch0", &link).err == ENODEV);
-  CHECK(SetLinkUp(ifname, true).ok());
-  CHECK(GetLink(ifname, &link).ok() && link.up);
+  CHECK(GetLink(ifname, &link, later).ok() && !link.up);
+  CHECK(GetLink("nosuch0", &link, later).err == ENODEV);
+  CHECK(SetLinkUp(ifname, true, later).ok());
+  CHECK(GetLink(ifname, &link, later).ok() && link.up);
 
   InterfaceAddress v4 = MakeAddress(AF_INET, "192.0.2.99", 24);
   InterfaceAddress v6 = MakeAddress(AF_INET6, "2001:db8::99", 64);
   v6.noDad = true;
   v6.deprecated = true;
-  CHECK(ChangeAddress(true, ifname, v4).ok());
-  CHECK(ChangeAddress(true, ifname, v4).err == EEXIST);
-  CHECK(ChangeAddress(true, ifname, v6).ok());
+  CHECK(ChangeAddress(true, ifname, v4, later).ok());
+  CHECK(ChangeAddress(true, ifname, v4, later).err == EEXIST);
+  CHECK(ChangeAddress(true, ifname, v6, later).ok());
   std::vector<InterfaceAddress> list;
-  CHECK(ListAddresses(ifname, &list).ok());
+  CHECK(ListAddresses(ifname, &list, later).ok());
   int found = 0;
   for (const auto& a : list) found += (a.prefix == 24 && a.address.family == AF_INET) + (a.prefix == 64 && a.address.family == AF_INET6);
   CHECK(found >= 2);
@@ -216,24 +257,31 @@ static void RtnlChecks(const std::string& ifname) {
   for (int round = 0; round < 20; round++) {
     Route r4 = DefaultVia(AF_INET, "192.0.2.1");
     Route r6 = DefaultVia(AF_INET6, "2001:db8::1");
-    CHECK(ChangeRoute(true, r4).ok());
-    CHECK(ChangeRoute(true, r6).ok());
+    CHECK(ChangeRoute(true, r4, later).ok());
+    CHECK(ChangeRoute(true, r6, later).ok());
     std::vector<Route> routes;
-    CHECK(ListDefaultRoutes(AF_INET, &routes).ok() && routes.size() == 1 && routes[0].ifname == ifname);
+    CHECK(ListDefaultRoutes(AF_INET, &routes, later).ok() && routes.size() == 1 && routes[0].ifname == ifname);
     routes.clear();
-    CHECK(ListDefaultRoutes(AF_INET6, &routes).ok() && routes.size() == 1 && routes[0].hasGateway);
-    CHECK(ChangeRoute(false, r4).ok());
-    CHECK(ChangeRoute(false, r6).ok());
+    CHECK(ListDefaultRoutes(AF_INET6, &routes, later).ok() && routes.size() == 1 && routes[0].hasGateway);
+    CHECK(ChangeRoute(false, r4, later).ok());
+    CHECK(ChangeRoute(false, r6, later).ok());
   }
-  CHECK(ChangeRoute(true, DefaultVia(AF_INET, "198.51.100.1")).err == ENETUNREACH);
+  CHECK(ChangeRoute(true, DefaultVia(AF_INET, "198.51.100.1"), later).err == ENETUNREACH);
   Route named = DefaultVia(AF_INET, "192.0.2.1");
   named.ifname = "nosuch0";
-  CHECK(ChangeRoute(true, named).err == ENODEV);
+  CHECK(ChangeRoute(true, named, later).err == ENODEV);
 
-  CHECK(ChangeAddress(false, ifname, v4).ok());
-  CHECK(ChangeAddress(false, ifname, v6).ok());
-  CHECK(ChangeAddress(false, ifname, v4).err == EADDRNOTAVAIL);
-  CHECK(SetLinkUp(ifname, false).ok());
+  CHECK(ChangeAddress(false, ifname, v4, later).ok());
+  CHECK(ChangeAddress(false, ifname, v6, later).ok());
+  CHECK(ChangeAddress(false, ifname, v4, later).err == EADDRNOTAVAIL);
+  CHECK(SetLinkUp(ifname, false, later).ok());
+
+  // Deadlines: a call whose deadline has passed sends nothing (the link stays down).
+  const auto past = SteadyClock::now() - std::chrono::milliseconds(1);
+  std::vector<Route> routes;
+  CHECK(ListDefaultRoutes(AF_INET, &routes, past).err == ETIMEDOUT && routes.empty());
+  CHECK(SetLinkUp(ifname, true, past).err == ETIMEDOUT);
+  CHECK(GetLink(ifname, &link, later).ok() && !link.up);
 }
 
 // Namespace files from user input: anything but a network namespace is EINVAL

@@ -3,18 +3,21 @@
  * records every request and answers from a script. Everything else of the
  * binding (canonicalAddress, the codec) stays the real addon.
  */
-import type { NativeClient, NativeRecord, NativeRequest } from '../../lib/binding';
+import type { NativeClient, NativeRecord, NativeRequest, NativeTableEntry } from '../../lib/binding';
 
-export const calls: { method: 'execute' | 'query'; requests: NativeRequest[] }[] = [];
+export const calls: { method: 'execute' | 'query' | 'getTable'; requests: NativeRequest[] }[] = [];
 /** The timeout each call was given, in call order (the deadline tests read it). */
 export const timeouts: number[] = [];
 export const answers: {
   query: NativeRecord[][];
+  /** What getTable() answers. */
+  table: NativeTableEntry[];
   execute: (reqs: NativeRequest[]) => Int32Array;
   /** Milliseconds the next calls take before answering, taken in order (none: at once). */
   delays: number[];
 } = {
   query: [],
+  table: [],
   execute: (reqs) => new Int32Array(reqs.length),
   delays: [],
 };
@@ -39,11 +42,11 @@ export class FakeClient implements NativeClient {
     await pause();
     return answers.query.shift() ?? [];
   }
-  async queryEach(requests: NativeRequest[], timeoutMs: number): Promise<NativeRecord[][]> {
-    calls.push({ method: 'query', requests });
+  async getTable(timeoutMs: number): Promise<NativeTableEntry[]> {
+    calls.push({ method: 'getTable', requests: [] });
     timeouts.push(timeoutMs);
     await pause();
-    return requests.map(() => answers.query.shift() ?? []);
+    return answers.table;
   }
   close(): void {
     this.closed = true;

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/proc_net_read.cc'];
+const SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/nl_wait.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/proc_net_read.cc'];
 
 export interface ChildResult { status: number; stdout: string; stderr: string }
 
@@ -30,7 +30,7 @@ async function run(cmd: string, args: string[]): Promise<string> {
  */
 export async function buildCoreCheck(name: string, flags: string[]): Promise<string> {
   const out = join(root, 'build', name);
-  const newest = Math.max(...SOURCES.map((s) => statSync(join(root, s)).mtimeMs), statSync(join(root, 'native/nl_channel.h')).mtimeMs, statSync(join(root, 'native/rtnl.h')).mtimeMs);
+  const newest = Math.max(...SOURCES.map((s) => statSync(join(root, s)).mtimeMs), statSync(join(root, 'native/nl_channel.h')).mtimeMs, statSync(join(root, 'native/rtnl.h')).mtimeMs, statSync(join(root, 'native/nl_wait.h')).mtimeMs, statSync(join(root, 'native/ipvs_types.h')).mtimeMs, statSync(join(root, 'native/ipvs_message.h')).mtimeMs);
   if (existsSync(out) && statSync(out).mtimeMs > newest) return out;
   mkdirSync(join(root, 'build'), { recursive: true });
   const cflags = (await run('pkg-config', ['--cflags', 'libnl-genl-3.0'])).trim().split(/\s+/);
