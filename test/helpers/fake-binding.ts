@@ -6,6 +6,8 @@
 import type { NativeClient, NativeRecord, NativeRequest, NativeTableEntry } from '../../lib/binding';
 
 export const calls: { method: 'execute' | 'query' | 'getTable'; requests: NativeRequest[] }[] = [];
+/** The withStats each getTable() call was given. */
+export const tableStats: boolean[] = [];
 /** The timeout each call was given, in call order (the deadline tests read it). */
 export const timeouts: number[] = [];
 export const answers: {
@@ -42,8 +44,9 @@ export class FakeClient implements NativeClient {
     await pause();
     return answers.query.shift() ?? [];
   }
-  async getTable(timeoutMs: number): Promise<NativeTableEntry[]> {
+  async getTable(timeoutMs: number, withStats: boolean): Promise<NativeTableEntry[]> {
     calls.push({ method: 'getTable', requests: [] });
+    tableStats.push(withStats);
     timeouts.push(timeoutMs);
     await pause();
     return answers.table;

@@ -19,6 +19,15 @@ describe('native client misuse', () => {
     c.close();
     expect(() => c.open(null, 1000)).toThrow('the IPVS client is closed');
     expect(() => c.execute([{ cmd: 1 }], 1000)).toThrow('the IPVS client is closed');
+    expect(() => c.getTable(1000, true)).toThrow('the IPVS client is closed');
+  });
+
+  it('rtnetlink calls need a deadline: a missing or bad timeout is a TypeError, nothing is sent', () => {
+    const hostNet = native().hostNet as unknown as (...args: unknown[]) => Promise<unknown>;
+    const link = { op: 'link', interface: 'lo' };
+    for (const timeout of [undefined, 0, -5, 'soon', NaN, Infinity, 2 ** 31]) {
+      expect(() => hostNet(null, link, timeout)).toThrow(/hostNet: timeout must be/);
+    }
   });
 
   it('an open of a path that is not a namespace rejects with EINVAL', async () => {
