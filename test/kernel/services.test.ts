@@ -5,7 +5,7 @@
  * `ipvsadm -R` in another, and the two tables must be the same.
  */
 import { describe, expect, it } from 'vitest';
-import type { ServiceKey, ServiceOptions } from '../../lib';
+import type { BatchOperation, ServiceKey, ServiceOptions } from '../../lib';
 import { plain, useNamespacePair } from '../helpers/kernel';
 
 const ctx = useNamespacePair('svc');
@@ -95,5 +95,31 @@ describe('service lifecycle', () => {
     const ports = new Set(listed.map((s) => ('port' in s.key ? s.key.port : -1)));
     expect(ports.size).toBe(600);
     expect(ctx.mine.saved().length).toBe(600);
+  });
+
+  it('getTable() = listServices() with each listDestinations(): every family and kind of service, dumped keys used as they came', async () => {
+    const services = [
+      { protocol: 'tcp', address: '192.0.2.9', port: 80 },
+      { protocol: 'udp', address: '2001:db8::9', port: 53 },
+      { protocol: 'sctp', address: '192.0.2.9', port: 0 },
+      { fwmark: 7 },
+      { fwmark: 7, family: 'ipv6' },
+      { fwmark: 3000000000 },
+    ] as const;
+    const ops: BatchOperation[] = [];
+    services.forEach((service, i) => {
+      ops.push({ op: 'addService', service, options: { scheduler: 'rr', ...(i === 2 ? { persistence: 60 } : {}) } });
+      const v6 = 'family' in service || ('address' in service && service.address.includes(':'));
+      for (let d = 1; d <= 1 + i * 40; d++) {
+        const address = v6 ? `2001:db8:1::${d.toString(16)}` : `198.51.100.${d % 250 + 1}`;
+        ops.push({ op: 'addDestination', service, destination: { address, port: v6 ? 80 : 1000 + d }, options: { forwarding: 'masq', weight: i } });
+      }
+    });
+    expect((await ctx.ipvs.batch(ops)).every((r) => r.ok)).toBe(true);
+    const table = await ctx.ipvs.getTable();
+    const listed = await ctx.ipvs.listServices();
+    expect(table.map(({ destinations, ...svc }) => svc)).toEqual(listed);
+    for (const entry of table) expect(entry.destinations).toEqual(await ctx.ipvs.listDestinations(entry.key));
+    expect(table.map((e) => e.destinations.length).sort((a, b) => a - b)).toEqual([1, 41, 81, 121, 161, 201]);
   });
 });

@@ -90,6 +90,11 @@ describe('stats with traffic', () => {
     // Connections just closed linger as inactive (TIME_WAIT) entries.
     expect(dest.connections.active + dest.connections.inactive).toBeGreaterThan(0);
 
+    // The table, read in one native call, carries the same counters; the addon leaves them out for save().
+    const [entry] = await ipvs.getTable();
+    expect(entry.stats).toEqual(svc.stats);
+    expect(entry.destinations.map((d) => d.stats)).toEqual([dest.stats]);
+
     await ipvs.zero(VIP);
     const [zeroed] = await ipvs.listServices();
     expect(zeroed.stats.conns).toBe(0n);
