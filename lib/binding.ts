@@ -121,7 +121,8 @@ export interface NativeBinding {
   Client: new () => NativeClient;
   constants: Record<string, number>;
   encodeRequest(request: NativeRequest, familyId: number, seq: number): Buffer;
-  decodeRecord(message: Buffer): NativeRecord;
+  /** withStats false: the counters are skipped, as getTable(…, false) skips them (for tests). */
+  decodeRecord(message: Buffer, withStats?: boolean): NativeRecord;
   canonicalAddress(text: string): string | null;
   /** Opens a /proc/sys file as seen from network namespace nsPath; resolves with its descriptor. */
   openInNetns(nsPath: string, path: string, writable: boolean): Promise<number>;

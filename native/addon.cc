@@ -80,8 +80,8 @@ Napi::Value EncodeRequestJs(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// decodeRecord(buffer) => Record, for one netlink message; throws on a
-// malformed one exactly where a kernel reply would fail with EPROTO.
+// decodeRecord(buffer, withStats = true) => Record, for one netlink message;
+// throws on a malformed one exactly where a kernel reply would fail with EPROTO.
 Napi::Value DecodeRecordJs(const Napi::CallbackInfo& info) {
   if (!info[0].IsBuffer()) throw Napi::TypeError::New(info.Env(), "expected a Buffer");
   Napi::Buffer<uint8_t> buf = info[0].As<Napi::Buffer<uint8_t>>();
@@ -92,7 +92,8 @@ Napi::Value DecodeRecordJs(const Napi::CallbackInfo& info) {
   if (buf.Length() < sizeof(nlmsghdr) || nlh->nlmsg_len > buf.Length() || nlh->nlmsg_len < sizeof(nlmsghdr))
     throw Napi::Error::New(info.Env(), "malformed netlink message");
   ipvs::Record record;
-  if (ipvs::DecodeRecord(nlh, &record) != 0) throw Napi::Error::New(info.Env(), "malformed IPVS message");
+  bool withStats = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
+  if (ipvs::DecodeRecord(nlh, &record, withStats) != 0) throw Napi::Error::New(info.Env(), "malformed IPVS message");
   return ipvs::RecordToJs(info.Env(), record);
 }
 

@@ -121,6 +121,20 @@ describe('decoding', () => {
     });
   });
 
+  it('without stats (save, getTable(…, false)) the counters are skipped, not decoded: a bad stats nest is not even read', () => {
+    const badStats = nest(12, nla(1, u16(1))); // conns as 2 bytes where 8 belong
+    const svc = genlMessage({ type: FAMILY, flags: 2, seq: 1, cmd: CMD.NEW_SERVICE },
+      nest(1, ...serviceKeyAttrs(), nla(6, str('rr')), badStats));
+    expect(() => decodeRecord(svc)).toThrow(/malformed/);
+    expect(decodeRecord(svc, false).service).toMatchObject({ address: '192.0.2.1', port: 80, scheduler: 'rr' });
+    expect(decodeRecord(svc, false).service!.stats).toBeUndefined();
+    const dest = genlMessage({ type: FAMILY, flags: 2, seq: 1, cmd: CMD.NEW_DEST },
+      nest(2, nla(1, ipv4('198.51.100.7')), nla(2, be16(8080)), nla(11, u16(2)), nest(12, stats64(5n))));
+    expect(decodeRecord(dest).destination!.stats).toMatchObject({ conns: 5n });
+    expect(decodeRecord(dest, false).destination).toMatchObject({ address: '198.51.100.7', port: 8080 });
+    expect(decodeRecord(dest, false).destination!.stats).toBeUndefined();
+  });
+
   it('falls back to the 32-bit stats nest (bytes are 64-bit there too)', () => {
     const msg = genlMessage({ type: FAMILY, flags: 2, seq: 1, cmd: CMD.NEW_DEST },
       nest(2, nla(1, ipv4('198.51.100.7')), nla(2, be16(8080)), nla(3, u32(3)), nla(4, u32(2)), nla(5, u32(0)), nla(6, u32(0)),
