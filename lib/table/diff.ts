@@ -49,7 +49,7 @@ function scopeOf(options: unknown): Scope {
   return { removable, drain: drain === undefined ? true : boolean(drain, 'options.drain') };
 }
 
-/** Steps by kind, in the order they are sent. */
+/** Steps by kind, in the order they are sent; each kind sorted as ipvsadm lists its objects. */
 class Steps {
   readonly addServices: PlanStep[] = [];
   readonly updateServices: PlanStep[] = [];
@@ -58,49 +58,58 @@ class Steps {
   readonly removeServices: PlanStep[] = [];
 
   all(): PlanStep[] {
-    return [...this.addServices, ...this.updateServices, ...this.addDestinations, ...this.leaveDestinations, ...this.removeServices];
+    return [this.addServices, this.updateServices, this.addDestinations, this.leaveDestinations, this.removeServices].flatMap(ordered);
   }
+}
+
+/** Sorted by service, then destination (both sorts are stable). Only steps are sorted, never whole tables: a no-op diff sorts nothing. */
+function ordered(steps: PlanStep[]): PlanStep[] {
+  if (steps.length < 2) return steps;
+  const byDestination = steps[0].destination
+    ? sortDestinations(steps.map((step) => ({ key: step.destination!, step }))).map((x) => x.step)
+    : steps;
+  return sortServices(byDestination.map((step) => ({ key: step.service, step }))).map((x) => x.step);
 }
 
 export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
   const scope = scopeOf(options);
   const steps = new Steps();
-  for (const want of sortServices(entries(desired.byId))) {
-    const service = publicServiceKey(want.s.key);
-    const have = current.byId.get(want.id);
+  for (const [id, want] of desired.byId) {
+    const have = current.byId.get(id);
+    if (have && have.config === want.config && have.destinations === want.destinations) continue;
+    const service = publicServiceKey(want.key);
     if (!have) {
       steps.addServices.push({
-        action: 'add-service', service, changes: serviceFields(want.s.config),
-        operation: { op: 'addService', service, options: serviceOptionsOf(want.s.config) },
+        action: 'add-service', service, changes: serviceFields(want.config),
+        operation: { op: 'addService', service, options: serviceOptionsOf(want.config) },
       });
-    } else {
-      const changes = serviceChanges(have.config, want.s.config);
+    } else if (have.config !== want.config) {
+      const changes = serviceChanges(have.config, want.config);
       if (changes.length)
         steps.updateServices.push({
           action: 'update-service', service, changes,
-          operation: { op: 'updateService', service, options: serviceOptionsOf(want.s.config) },
+          operation: { op: 'updateService', service, options: serviceOptionsOf(want.config) },
         });
     }
-    destinationSteps(service, have, want.s, scope.drain, steps);
+    destinationSteps(service, have, want, scope.drain, steps);
   }
-  for (const have of sortServices(entries(current.byId))) {
-    if (desired.byId.has(have.id) || !scope.removable.has(have.id)) continue;
-    const service = publicServiceKey(have.s.key);
+  for (const [id, have] of current.byId) {
+    if (desired.byId.has(id) || !scope.removable.has(id)) continue;
+    const service = publicServiceKey(have.key);
     steps.removeServices.push({ action: 'remove-service', service, changes: [], operation: { op: 'deleteService', service } });
   }
   return { steps: steps.all() };
 }
 
-/** Services with their id, keyed for sortServices. */
-function entries(map: ReadonlyMap<string, TableService>): { key: ServiceKey; id: string; s: TableService }[] {
-  return [...map].map(([id, s]) => ({ key: publicServiceKey(s.key), id: id, s }));
+function publicDestination(d: TableDestination): DestinationKey {
+  return { address: d.key.address, port: d.key.port };
 }
 
 function destinationSteps(service: ServiceKey, have: TableService | undefined, want: TableService, drain: boolean, steps: Steps): void {
-  const sorted = (m: ReadonlyMap<string, TableDestination>) =>
-    sortDestinations([...m].map(([id, d]) => ({ key: { address: d.key.address, port: d.key.port } as DestinationKey, id, d })));
-  for (const { key: destination, id, d } of sorted(want.destinations)) {
+  for (const [id, d] of want.destinations) {
     const old = have?.destinations.get(id);
+    if (old && old.config === d.config) continue;
+    const destination = publicDestination(d);
     if (!old) {
       steps.addDestinations.push({
         action: 'add-destination', service, destination, changes: destinationFields(d.config),
@@ -116,8 +125,9 @@ function destinationSteps(service: ServiceKey, have: TableService | undefined, w
       });
   }
   if (!have) return;
-  for (const { key: destination, id, d } of sorted(have.destinations)) {
+  for (const [id, d] of have.destinations) {
     if (want.destinations.has(id)) continue;
+    const destination = publicDestination(d);
     if (drain) {
       // Already at weight 0: the drain is under way (or was asked for before a restart); nothing to send again.
       const changes = d.config.weight === 0 ? [] : [{ field: 'weight', from: d.config.weight, to: 0 }];
