@@ -157,15 +157,8 @@ export class Table {
 
   /** Whether both hold the same services, destinations and configs. */
   equals(other: Table): boolean {
-    if (other.size !== this.size) return false;
-    return this.toRules() === other.toRules() && sameForwarding(this, other);
+    return other.size === this.size && JSON.stringify(this.services()) === JSON.stringify(other.services());
   }
-}
-
-/** Rules text writes local and bypass as -g: compare forwarding methods themselves. */
-function sameForwarding(a: Table, b: Table): boolean {
-  const methods = (t: Table) => t.services().map((s) => s.destinations.map((d) => d.config.forwarding).join()).join('|');
-  return methods(a) === methods(b);
 }
 
 function entryOf(s: TableService): TableEntry {
