@@ -4,8 +4,8 @@
  * Table.apply on its own copy); a Table is then made of its services and never changed again.
  *
  * Services untouched by the fold are shared with the table it started from; a service the fold
- * changes is copied once (copy on first write), so folding n operations into a large table costs
- * O(n) plus the size of the services it changes, not O(n × table).
+ * changes is copied once (copy on first write), so a fold of n operations costs one copy of the
+ * service map plus one copy of each service it changes, not n copies of the table.
  */
 import { endpointId, serviceId } from '../keys';
 import type { ValidatedOp } from '../plan';

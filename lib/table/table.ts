@@ -6,7 +6,7 @@
  * Built from the kernel's listing, from ipvsadm rules text, or from plain objects; see
  * from-objects.ts for the last, and diff.ts for comparing two tables.
  */
-import { IpvsRulesError } from '../errors';
+import { IpvsRulesError, IpvsValidationError } from '../errors';
 import { endpointId, serviceId } from '../keys';
 import { validateOp, type ValidatedOp } from '../plan';
 import { parseRules } from '../rules/parse';
@@ -17,6 +17,7 @@ import type {
   BatchOperation, DestinationConfig, DestinationKey, FormatOptions, ParsedRule, RulesService, ServiceConfig, ServiceKey,
 } from '../types';
 import { destinationKey } from '../validate/destination';
+import { own, plainObject } from '../validate/primitives';
 import { publicServiceKey, serviceKey } from '../validate/service';
 import { copyDestinationConfig, copyServiceConfig, destinationOptionsOf, serviceOptionsOf } from './config';
 import { desiredState } from './from-objects';
@@ -81,12 +82,14 @@ export class Table {
    */
   static fromRules(rules: string | readonly ParsedRule[]): Table {
     const parsed = typeof rules === 'string' ? parseRules(rules) : rules;
+    if (!Array.isArray(parsed)) throw new IpvsValidationError('rules', rules, 'rules text or an array of parsed rules');
     const state = new TableState();
     for (let i = 0; i < parsed.length; i++) {
-      const rule = parsed[i];
-      if (isSettingOperation(rule.operation)) continue;
-      const outcome = state.apply(validateOp(rule.operation, `rules[${i}].operation`));
-      if (!outcome.ok) throw new IpvsRulesError([{ line: rule.line, text: rule.text, reason: reasonOf(outcome.code, rule.operation.op) }]);
+      const rule = plainObject(parsed[i], `rules[${i}]`) as unknown as ParsedRule;
+      const operation = own(rule as never, 'operation');
+      if (isSettingOperation(operation)) continue;
+      const outcome = state.apply(validateOp(operation, `rules[${i}].operation`));
+      if (!outcome.ok) throw new IpvsRulesError([{ line: rule.line, text: rule.text, reason: reasonOf(outcome.code, (operation as BatchOperation).op) }]);
     }
     return Table.of(state);
   }

@@ -112,6 +112,12 @@ describe('Table.fromRules', () => {
     expect((thrown(() => Table.fromRules('-A -t 192.0.2.1:80\n-A -t 192.0.2.1:80 -s rr\n')) as IpvsRulesError).reason).toContain('EEXIST');
   });
 
+  it('refuses what is neither rules text nor an array of parsed rules', () => {
+    expect(validationError(() => Table.fromRules(42 as never)).field).toBe('rules');
+    expect(validationError(() => Table.fromRules([null] as never)).field).toBe('rules[0]');
+    expect(validationError(() => Table.fromRules([{ line: 1, text: '', operation: { op: 'addService' } }] as never)).field).toBe('rules[0].operation.service');
+  });
+
   it('writes back as rules text', () => {
     const text = '-A -t 192.0.2.1:80 -s wlc\n-a -t 192.0.2.1:80 -r 198.51.100.7:80 -g -w 1\n';
     expect(Table.fromRules(text).toRules()).toBe(text);
