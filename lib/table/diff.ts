@@ -19,7 +19,7 @@ import {
   destinationChanges, destinationFields, destinationOptionsOf, serviceChanges, serviceFields, serviceOptionsOf,
 } from './config';
 import type { TableDestination, TableService } from './state';
-import type { Table } from './table';
+import { Table } from './table';
 import type { DiffOptions, Plan, PlanStep } from './types';
 
 interface Scope {
@@ -72,6 +72,8 @@ function ordered(steps: PlanStep[]): PlanStep[] {
 }
 
 export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
+  if (!(current instanceof Table)) throw new IpvsValidationError('current', current, 'a Table');
+  if (!(desired instanceof Table)) throw new IpvsValidationError('desired', desired, 'a Table');
   const scope = scopeOf(options);
   const steps = new Steps();
   for (const [id, want] of desired.byId) {

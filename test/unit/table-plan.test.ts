@@ -108,6 +108,7 @@ describe('diff', () => {
     expect(field({ prune: [S, { protocol: 'tcp', address: 'x', port: 1 }] })).toBe('options.prune[1].address');
     expect(field({ manage: {} })).toBe('options.manage');
     expect(field({ dryRun: true })).toBe('options.dryRun');
+    expect(() => diff(current, desired.toObjects() as never)).toThrow(IpvsValidationError);
   });
 });
 
