@@ -1,5 +1,8 @@
 /** What the kernel's dumps need before they are trusted. */
 import type { NativeRecord } from './binding';
+import { AF, PROTOCOLS, nameOf } from './constants';
+import { addressServiceId, endpointId, fwmarkServiceId } from './keys';
+import type { Protocol } from './types';
 
 /**
  * Dumps resume by position in the kernel's hash table, which holds the services of
@@ -19,9 +22,11 @@ function uniqueBy(records: NativeRecord[], idOf: (r: NativeRecord) => string | n
 
 export function uniqueServices(records: NativeRecord[]): NativeRecord[] {
   return uniqueBy(records, ({ service: s }) =>
-    !s ? null : s.fwmark ? `f${s.family}/${s.fwmark}` : `${s.protocol}/${s.address}/${s.port}`);
+    !s ? null : s.fwmark
+      ? fwmarkServiceId(s.family === AF.ipv6 ? 'ipv6' : 'ipv4', s.fwmark)
+      : addressServiceId((nameOf(PROTOCOLS, s.protocol) ?? `proto-${s.protocol}`) as Protocol, s.address!, s.port!));
 }
 
 export function uniqueDestinations(records: NativeRecord[]): NativeRecord[] {
-  return uniqueBy(records, ({ destination: d }) => (d ? `${d.address}/${d.port}` : null));
+  return uniqueBy(records, ({ destination: d }) => (d ? endpointId(d) : null));
 }

@@ -8,6 +8,10 @@ export type { RuleProblem, PartialResult, IpvsErrorCode } from './errors';
 export { isFwmarkService, isAddressService } from './guards';
 export { parseRules } from './rules/parse';
 export { formatRules } from './rules/format';
+export { Table, diff, formatPlan } from './table';
+export type {
+  TableEntry, FoldOutcome, DesiredTable, DesiredService, DesiredDestination, Plan, PlanStep, PlanAction, FieldChange, DiffOptions,
+} from './table';
 export type { Operation } from './errors';
 export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';

@@ -8,6 +8,7 @@
  * lists them all, each with its number).
  */
 import { IpvsRulesError, IpvsValidationError, type RuleProblem } from '../errors';
+import { addressServiceId, fwmarkServiceId } from '../keys';
 import { validateOp, type ValidatedOp } from '../plan';
 import type {
   BatchOperation, DaemonOptions, DaemonState, DestinationKey, DestinationOptions, ForwardingMethod, ParsedRule, RuleOperation,
@@ -152,18 +153,21 @@ function readLine(words: string[]): Line {
 }
 
 /**
- * Service keys already read, by how the line spelled them: a table's destination lines repeat
- * their service's, and one frozen key shared by all of them is parsed, checked and kept once.
+ * Service keys already read, by identity (keys.ts; addresses come back canonical from parseEndpoint):
+ * a table's destination lines repeat their service's, and one frozen key shared by all of them is
+ * checked and kept once.
  */
 type ServiceKeys = Map<string, ServiceKey>;
 
 function sharedServiceOf(opts: Map<string, ParsedOption>, known: ServiceKeys): ServiceKey {
-  const spelled = `${opts.get('tcp-service')?.value}|${opts.get('udp-service')?.value}|${opts.get('sctp-service')?.value}|` +
-    `${opts.get('fwmark-service')?.value}|${opts.has('ipv6')}`;
-  let key = known.get(spelled);
+  const read = serviceOf(opts);
+  const id = 'fwmark' in read
+    ? fwmarkServiceId(read.family ?? 'ipv4', read.fwmark)
+    : addressServiceId(read.protocol, read.address, read.port);
+  let key = known.get(id);
   if (!key) {
-    key = Object.freeze(serviceOf(opts));
-    known.set(spelled, key);
+    key = Object.freeze(read);
+    known.set(id, key);
   }
   return key;
 }

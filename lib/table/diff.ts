@@ -1,0 +1,146 @@
+/**
+ * diff(current, desired): the steps that make `current` hold `desired` for the services in scope,
+ * ordered so that capacity is added before any is taken away: new services, service updates,
+ * new and changed destinations, then drains and removals of destinations, services last.
+ * Pure: no kernel, no I/O.
+ *
+ * Every add and update gives every option, so the kernel ends up holding exactly the desired
+ * config whatever it held. A key the kernel cannot change in place (a service's key, a
+ * destination's address, port or family) is another object: it leaves and arrives as two steps,
+ * and the order above makes that add-before-remove.
+ */
+import { IpvsValidationError } from '../errors';
+import { serviceId } from '../keys';
+import { sortDestinations, sortServices } from '../rules/order';
+import type { DestinationKey, ServiceKey } from '../types';
+import { boolean, onlyKeys, own, plainObject } from '../validate/primitives';
+import { publicServiceKey, serviceKey } from '../validate/service';
+import {
+  destinationChanges, destinationFields, destinationOptionsOf, serviceChanges, serviceFields, serviceOptionsOf,
+} from './config';
+import type { TableDestination, TableService } from './state';
+import { Table } from './table';
+import type { DiffOptions, Plan, PlanStep } from './types';
+
+interface Scope {
+  /**
+   * Services of `current` removed when not desired: `manage` and `prune` together. Desired services
+   * are always in scope (declaring a service is asking for it); any other service is never touched.
+   */
+  removable: Set<string>;
+  drain: boolean;
+}
+
+function keyIds(value: unknown, field: string): Set<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) throw new IpvsValidationError(field, value, 'an array of service keys');
+  const ids = new Set<string>();
+  for (let i = 0; i < value.length; i++) ids.add(serviceId(serviceKey(value[i], `${field}[${i}]`)));
+  return ids;
+}
+
+function scopeOf(options: unknown): Scope {
+  const obj = options === undefined ? {} : plainObject(options, 'options');
+  onlyKeys(obj, ['manage', 'prune', 'drain'], 'options');
+  const manage = own(obj, 'manage');
+  const prune = keyIds(own(obj, 'prune'), 'options.prune');
+  const drain = own(obj, 'drain');
+  const removable = new Set([...keyIds(manage, 'options.manage'), ...prune]);
+  return { removable, drain: drain === undefined ? true : boolean(drain, 'options.drain') };
+}
+
+/** Steps by kind, in the order they are sent; each kind sorted as ipvsadm lists its objects. */
+class Steps {
+  readonly addServices: PlanStep[] = [];
+  readonly updateServices: PlanStep[] = [];
+  readonly addDestinations: PlanStep[] = [];
+  readonly leaveDestinations: PlanStep[] = [];
+  readonly removeServices: PlanStep[] = [];
+
+  all(): PlanStep[] {
+    return [this.addServices, this.updateServices, this.addDestinations, this.leaveDestinations, this.removeServices].flatMap(ordered);
+  }
+}
+
+/** Sorted by service, then destination (both sorts are stable). Only steps are sorted, never whole tables: a no-op diff sorts nothing. */
+function ordered(steps: PlanStep[]): PlanStep[] {
+  if (steps.length < 2) return steps;
+  const byDestination = steps[0].destination
+    ? sortDestinations(steps.map((step) => ({ key: step.destination!, step }))).map((x) => x.step)
+    : steps;
+  return sortServices(byDestination.map((step) => ({ key: step.service, step }))).map((x) => x.step);
+}
+
+export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
+  if (!(current instanceof Table)) throw new IpvsValidationError('current', current, 'a Table');
+  if (!(desired instanceof Table)) throw new IpvsValidationError('desired', desired, 'a Table');
+  const scope = scopeOf(options);
+  const steps = new Steps();
+  for (const [id, want] of desired.byId) {
+    const have = current.byId.get(id);
+    if (have && have.config === want.config && have.destinations === want.destinations) continue;
+    const service = publicServiceKey(want.key);
+    if (!have) {
+      steps.addServices.push({
+        action: 'add-service', service, changes: serviceFields(want.config),
+        operation: { op: 'addService', service, options: serviceOptionsOf(want.config) },
+      });
+    } else if (have.config !== want.config) {
+      const changes = serviceChanges(have.config, want.config);
+      if (changes.length)
+        steps.updateServices.push({
+          action: 'update-service', service, changes,
+          operation: { op: 'updateService', service, options: serviceOptionsOf(want.config) },
+        });
+    }
+    destinationSteps(service, have, want, scope.drain, steps);
+  }
+  for (const [id, have] of current.byId) {
+    if (desired.byId.has(id) || !scope.removable.has(id)) continue;
+    const service = publicServiceKey(have.key);
+    steps.removeServices.push({ action: 'remove-service', service, changes: [], operation: { op: 'deleteService', service } });
+  }
+  return { steps: steps.all() };
+}
+
+function publicDestination(d: TableDestination): DestinationKey {
+  return { address: d.key.address, port: d.key.port };
+}
+
+function destinationSteps(service: ServiceKey, have: TableService | undefined, want: TableService, drain: boolean, steps: Steps): void {
+  for (const [id, d] of want.destinations) {
+    const old = have?.destinations.get(id);
+    if (old && old.config === d.config) continue;
+    const destination = publicDestination(d);
+    if (!old) {
+      steps.addDestinations.push({
+        action: 'add-destination', service, destination, changes: destinationFields(d.config),
+        operation: { op: 'addDestination', service, destination, options: destinationOptionsOf(d.config) },
+      });
+      continue;
+    }
+    const changes = destinationChanges(old.config, d.config);
+    if (changes.length)
+      steps.addDestinations.push({
+        action: 'update-destination', service, destination, changes,
+        operation: { op: 'updateDestination', service, destination, options: destinationOptionsOf(d.config) },
+      });
+  }
+  if (!have) return;
+  for (const [id, d] of have.destinations) {
+    if (want.destinations.has(id)) continue;
+    const destination = publicDestination(d);
+    if (drain) {
+      // Already at weight 0: the drain is under way (or was asked for before a restart); nothing to send again.
+      const changes = d.config.weight === 0 ? [] : [{ field: 'weight', from: d.config.weight, to: 0 }];
+      steps.leaveDestinations.push({
+        action: 'drain-destination', service, destination, changes,
+        operation: { op: 'updateDestination', service, destination, options: { weight: 0 } },
+      });
+    } else {
+      steps.leaveDestinations.push({
+        action: 'remove-destination', service, destination, changes: [], operation: { op: 'deleteDestination', service, destination },
+      });
+    }
+  }
+}
