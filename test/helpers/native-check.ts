@@ -1,20 +1,15 @@
 /** Builds native/check/core_check.cc (the native core without N-API) for sanitizer and valgrind runs. */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnAsync } from './child';
 
 const root = join(__dirname, '..', '..');
 const SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/nl_wait.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/proc_net_read.cc'];
 
-export interface ChildResult { status: number; stdout: string; stderr: string }
-
-/** Runs a child without blocking this worker's event loop (vitest talks to it meanwhile). */
-export function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: env ?? process.env }, (err, stdout, stderr) => {
-      resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+/** Runs a child without blocking this worker's event loop (vitest talks to it meanwhile); a signal counts as status 1. */
+export async function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  const r = await spawnAsync(cmd, args, { env });
+  return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function run(cmd: string, args: string[]): Promise<string> {

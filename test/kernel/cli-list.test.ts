@@ -2,7 +2,7 @@
  * `node-ipvs list` as ipvsadm users type it: one service (-t/-u/-f/--sctp-service), -n,
  * --sort/--nosort, --json in the text's order, and `| head` on a big table.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../helpers/child';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ipvs } from '../../lib';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
@@ -13,7 +13,7 @@ let ns: TestNamespace;
 let ipvs: Ipvs;
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args, '--netns', ns.name], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return spawnAsync(process.execPath, [CLI, ...args, '--netns', ns.name]);
 }
 
 // Added out of order, so the kernel's order (hash buckets) is not ipvsadm's sorted one.
@@ -68,8 +68,8 @@ describe('node-ipvs list SERVICE', () => {
     [['-t', '192.0.2.30:80', '--nosort'], ['-t', '192.0.2.30:80', '--nosort']],
   ];
   for (const [mine, theirs] of cases) {
-    it(`list ${mine.join(' ')} is ipvsadm -L -n ${theirs.join(' ')}, byte for byte`, () => {
-      const r = cli('list', '-n', ...mine);
+    it(`list ${mine.join(' ')} is ipvsadm -L -n ${theirs.join(' ')}, byte for byte`, async () => {
+      const r = await cli('list', '-n', ...mine);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const reference = ns.ipvsadm('-L', '-n', ...theirs);
@@ -78,18 +78,18 @@ describe('node-ipvs list SERVICE', () => {
     });
   }
 
-  it('a service that does not exist is one line and status 1', () => {
-    const r = cli('list', '-t', '192.0.2.99:80');
+  it('a service that does not exist is one line and status 1', async () => {
+    const r = await cli('list', '-t', '192.0.2.99:80');
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('node-ipvs: service tcp 192.0.2.99:80 does not exist (ESRCH)\n');
   });
 });
 
 describe('node-ipvs list: order', () => {
-  it('-n, --sort and --nosort print what ipvsadm -L -n prints with the same flags', () => {
-    expect(cli('list', '-n').stdout).toBe(ns.ipvsadm('-L', '-n'));
-    expect(cli('list', '--sort').stdout).toBe(ns.ipvsadm('-L', '-n'));
-    expect(cli('list', '--nosort').stdout).toBe(ns.ipvsadm('-L', '-n', '--nosort'));
+  it('-n, --sort and --nosort print what ipvsadm -L -n prints with the same flags', async () => {
+    expect((await cli('list', '-n')).stdout).toBe(ns.ipvsadm('-L', '-n'));
+    expect((await cli('list', '--sort')).stdout).toBe(ns.ipvsadm('-L', '-n'));
+    expect((await cli('list', '--nosort')).stdout).toBe(ns.ipvsadm('-L', '-n', '--nosort'));
   });
 
   /** "TCP  192.0.2.30:80" and "  -> 198.51.100.9:80" names, from text or from JSON. */
@@ -103,13 +103,14 @@ describe('node-ipvs list: order', () => {
     ]);
   };
 
-  it('--json lists services and destinations in the order the text does', () => {
-    const text = cli('list').stdout;
-    const json = cli('list', '--json').stdout;
+  it('--json lists services and destinations in the order the text does', async () => {
+    const text = (await cli('list')).stdout;
+    const json = (await cli('list', '--json')).stdout;
     expect(jsonOrder(json)).toEqual(textOrder(text));
     // The kernel's own order differs (else this test would prove nothing), and --nosort keeps it in both.
-    expect(jsonOrder(cli('list', '--json', '--nosort').stdout)).not.toEqual(textOrder(text));
-    expect(jsonOrder(cli('list', '--json', '--nosort').stdout)).toEqual(textOrder(cli('list', '--nosort').stdout));
+    const kernelOrder = jsonOrder((await cli('list', '--json', '--nosort')).stdout);
+    expect(kernelOrder).not.toEqual(textOrder(text));
+    expect(kernelOrder).toEqual(textOrder((await cli('list', '--nosort')).stdout));
   });
 });
 
@@ -123,7 +124,7 @@ describe('node-ipvs list | head', () => {
     } finally {
       big.close();
     }
-    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" list --netns ${ns.name} | head -2; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    const r = await spawnAsync('bash', ['-c', `"${process.execPath}" "${CLI}" list --netns ${ns.name} | head -2; echo "status \${PIPESTATUS[0]}" >&2`]);
     expect(r.stdout.split('\n')).toHaveLength(3);
     expect(r.stderr).toBe('status 141\n');
   });

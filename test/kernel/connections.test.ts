@@ -4,7 +4,8 @@
  * (NAT to a real server in a second namespace). listConnections() must report each one
  * exactly; `node-ipvs list -c` must print what `ipvsadm -Lnc` prints.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnAsync } from '../helpers/child';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ const RIP4 = { address: '198.51.100.2', port: 8080 };
 const RIP6 = { address: '2001:db8:2::2', port: 8080 };
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return spawnAsync(process.execPath, [CLI, ...args]);
 }
 
 /** Opens connections from the director's namespace and keeps them until its stdin closes. */
@@ -185,9 +186,9 @@ describe('node-ipvs list -c', () => {
     expect(readFileSync(join(tmp, 'mine-pc'), 'utf8')).toBe(readFileSync(join(tmp, 'theirs-pc'), 'utf8'));
   });
 
-  it('live, in another namespace: the same lines as ipvsadm -Lnc read just before, expiries no later', () => {
+  it('live, in another namespace: the same lines as ipvsadm -Lnc read just before, expiries no later', async () => {
     const theirs = director.ipvsadm('-Lnc');
-    const mine = cli('list', '-c', '--netns', director.name);
+    const mine = await cli('list', '-c', '--netns', director.name);
     expect(mine.stderr).toBe('');
     expect(mine.status).toBe(0);
     expect(masked(mine.stdout)).toEqual(masked(theirs));
@@ -201,7 +202,7 @@ describe('node-ipvs list -c', () => {
   });
 
   it('--json prints the entries listConnections() returns', async () => {
-    const r = cli('list', '-c', '--json', '--netns', director.name);
+    const r = await cli('list', '-c', '--json', '--netns', director.name);
     expect(r.status).toBe(0);
     const printed = JSON.parse(r.stdout) as ConnectionEntry[];
     const strip = (e: ConnectionEntry) => ({ ...e, expires: 0 });

@@ -1,5 +1,5 @@
 /** Kernel error paths: the errno kept exactly, the operation and object named. */
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../helpers/child';
 import { describe, expect, it } from 'vitest';
 import { Ipvs, IpvsError, IpvsValidationError, type BatchOperation } from '../../lib';
 import { native } from '../../lib/binding';
@@ -106,14 +106,14 @@ describe('kernel errors keep their errno', () => {
     }
   });
 
-  it('EPERM without CAP_NET_ADMIN', () => {
+  it('EPERM without CAP_NET_ADMIN', async () => {
     const script = `
       const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
       Ipvs.open({ netns: ${JSON.stringify(ctx.ns.name)} })
         .then((c) => c.listServices().finally(() => c.close()))
         .then(() => console.log('NO ERROR'), (e) => console.log(JSON.stringify({ code: e.code, errno: e.errno, message: e.message })));
     `;
-    const r = spawnSync('setpriv', ['--inh-caps=-net_admin', '--bounding-set=-net_admin', process.execPath, '-e', script], { encoding: 'utf8' });
+    const r = await spawnAsync('setpriv', ['--inh-caps=-net_admin', '--bounding-set=-net_admin', process.execPath, '-e', script]);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout.trim());
     expect(out).toMatchObject({ code: 'EPERM', errno: 1 });

@@ -4,11 +4,11 @@
  * fresh namespace; the kernel then holds what the example says it made, and
  * the output lines its comments announce are printed.
  */
-import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnAsync } from '../helpers/child';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 import { docExamples, userProject } from '../helpers/doc-examples';
 
@@ -27,7 +27,7 @@ describe('README example', () => {
       const code = example.code.replace("netns: 'lb'", `netns: '${ns.name}'`);
       const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
       writeFileSync(join(dir, 'example.mjs'), js);
-      const r = spawnSync('node', ['example.mjs'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      const r = await spawnAsync('node', ['example.mjs'], { cwd: dir, timeout: 30_000 });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
 

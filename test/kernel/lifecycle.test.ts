@@ -1,5 +1,5 @@
 /** The client's life: concurrency, deadlines, closing, namespaces going away, a clean process exit. */
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../helpers/child';
 import { describe, expect, it } from 'vitest';
 import { Ipvs, IpvsError } from '../../lib';
 import { TestNamespace, useNamespace } from '../helpers/kernel';
@@ -92,13 +92,13 @@ describe('lifecycle', () => {
     }
   });
 
-  it('a process with an open idle client exits by itself', () => {
+  it('a process with an open idle client exits by itself', async () => {
     const script = `
       const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
       Ipvs.open({ netns: ${JSON.stringify(ctx.ns.name)} }).then(async (c) => { await c.info(); console.log('idle'); });
     `;
     const started = Date.now();
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const r = await spawnAsync(process.execPath, ['-e', script], { timeout: 30_000 });
     expect(r.signal).toBeNull();
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe('idle');

@@ -4,14 +4,12 @@
  * namespace and by `ipvsadm -R` in another give identical tables; save()
  * round-trips through both tools; the CLI's listings equal ipvsadm's.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatRules, IpvsPartialError, IpvsValidationError, parseRules } from '../../lib';
 import type { ParsedRule, RestoreLineResult } from '../../lib';
+import { spawnAsync } from '../helpers/child';
 import { settleDaemon, TestNamespace, useNamespacePair } from '../helpers/kernel';
 
-const run = promisify(execFile);
 const CLI = require.resolve('../../dist/cli/main.js');
 
 /** A small deterministic PRNG, so a failing table can be reproduced from its seed. */
@@ -93,14 +91,9 @@ function randomRules(seed: number, services: number): string {
 
 const ctx = useNamespacePair('rules');
 
-async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
+async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const { stdout, stderr, status } = await spawnAsync(process.execPath, [CLI, ...args]);
+  return { stdout, stderr, code: status };
 }
 
 describe('restore and save against ipvsadm', () => {
@@ -313,17 +306,16 @@ describe('node-ipvs command line', () => {
     ctx.mine.restore(randomRules(11, 30));
     const saved = await cli('save', '--netns', ctx.mine.name);
     expect(saved.code).toBe(0);
-    const { spawnSync } = await import('node:child_process');
-    const restored = spawnSync(process.execPath, [CLI, 'restore', '--netns', ctx.theirs.name], { input: saved.stdout, encoding: 'utf8' });
+    const restored = await spawnAsync(process.execPath, [CLI, 'restore', '--netns', ctx.theirs.name], { input: saved.stdout });
     expect([restored.status, restored.stderr]).toEqual([0, '']);
     expect(ctx.theirs.ipvsadm('-S', '-n')).toBe(ctx.mine.ipvsadm('-S', '-n'));
     // Restoring the same again: every line fails with EEXIST, each reported, exit 1.
-    const again = spawnSync(process.execPath, [CLI, 'restore', '--netns', ctx.theirs.name], { input: saved.stdout, encoding: 'utf8' });
+    const again = await spawnAsync(process.execPath, [CLI, 'restore', '--netns', ctx.theirs.name], { input: saved.stdout });
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/line 1: .*already exists/);
     expect(again.stderr).toMatch(/0 applied, \d+ failed/);
     // A bad text: nothing applied, the bad line named.
-    const bad = spawnSync(process.execPath, [CLI, 'restore', '--netns', ctx.theirs.name], { input: '-C\n-A -t 192.0.2.1:80 -s\n', encoding: 'utf8' });
+    const bad = await spawnAsync(process.execPath, [CLI, 'restore', '--netns', ctx.theirs.name], { input: '-C\n-A -t 192.0.2.1:80 -s\n' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/line 2: option -s needs a value/);
     expect(ctx.theirs.ipvsadm('-S', '-n')).toBe(ctx.mine.ipvsadm('-S', '-n'));
@@ -379,11 +371,10 @@ describe('node-ipvs command line', () => {
   });
 
   it('restore whose lines all fail alike prints the reason once with the count (item 19)', async () => {
-    const { spawnSync } = await import('node:child_process');
     const down = new TestNamespace('lodown', { loUp: false });
     try {
       const dests = Array.from({ length: 2000 }, (_, i) => `-a -t 192.0.2.1:80 -r 198.51.100.1:${i + 1} -m`).join('\n');
-      const r = spawnSync(process.execPath, [CLI, 'restore', '--netns', down.name], { input: `-A -t 192.0.2.1:80 -s rr\n${dests}\n`, encoding: 'utf8' });
+      const r = await spawnAsync(process.execPath, [CLI, 'restore', '--netns', down.name], { input: `-A -t 192.0.2.1:80 -s rr\n${dests}\n` });
       expect(r.status).toBe(1);
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines.length, r.stderr).toBeLessThanOrEqual(6);
