@@ -3,11 +3,13 @@
  * @packageDocumentation
  */
 export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
-export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError, IpvsPartialError } from './errors';
-export type { RuleProblem, PartialResult, IpvsErrorCode } from './errors';
+export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError, IpvsPartialError, IpvsConfigError, formatConfigProblem } from './errors';
+export type { RuleProblem, PartialResult, IpvsErrorCode, ConfigProblem } from './errors';
 export { isFwmarkService, isAddressService } from './guards';
 export { parseRules } from './rules/parse';
 export { formatRules } from './rules/format';
+export { parseConfig, readConfig } from './config';
+export type { ConfigFile, ConfigFormat, DesiredDestination, DesiredService, DesiredTable, ParseConfigOptions } from './config/desired';
 export type { Operation } from './errors';
 export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';
