@@ -285,7 +285,9 @@ export class DocumentReader {
     const value = this.value(field, path);
     if (value === BAD) return BAD;
     if (typeof value !== 'string') {
-      this.problems.add(this.placeOfField(field), path, `expected an address (or a mapping), got ${show(value)}`);
+      // `server: [2001:db8::1]:80` unquoted is a YAML list: say how to write it.
+      const hint = Array.isArray(value) ? " (quote an IPv6 address with a port: '[2001:db8::1]:80')" : '';
+      this.problems.add(this.placeOfField(field), path, `expected an address (or a mapping), got ${show(value)}${hint}`);
       return BAD;
     }
     try {
