@@ -35,7 +35,10 @@ const KEEPALIVED = new Map<string, string>([
 export function unknownFieldMessage(name: string, allowed: readonly string[]): string {
   const known = `known: ${allowed.join(', ')}`;
   if (name === '<<') return `merge keys (<<) are not accepted: write the fields out (${known})`;
-  const meant = KEEPALIVED.get(name) ?? nearest(name, allowed);
+  // keepalived's word only where its field belongs (persistence_timeout in a service, not in a tunnel).
+  const keepalived = KEEPALIVED.get(name);
+  const fits = keepalived !== undefined && allowed.includes(keepalived.split(/[.:]/)[0]);
+  const meant = fits ? keepalived : nearest(name, allowed);
   return meant ? `no such field (did you mean ${meant}?; ${known})` : `no such field ${JSON.stringify(clip(name))} (${known})`;
 }
 
