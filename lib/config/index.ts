@@ -25,14 +25,14 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Con
   if (typeof text !== 'string') throw new IpvsValidationError('text', text, 'the config text (a string)');
 
   const problems = new Problems();
-  const limit = checkLimits(text);
+  // A byte order mark is not part of the text (editors on some systems write one).
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const format = given ?? formatOf(body, path);
+  const limit = checkLimits(body, format !== 'rules');
   if (limit) {
     problems.add(limit, '', limit.message);
     problems.throwIfAny(path);
   }
-  // A byte order mark is not part of the text (editors on some systems write one).
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const format = given ?? formatOf(body, path);
   let table: DesiredTable | null = null;
   try {
     table = format === 'rules' ? readRules(body, problems) : readDocument(body, format === 'json', problems);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IpvsConfigError, IpvsValidationError, formatConfigProblem, parseConfig, type ConfigProblem } from '../../lib';
-import { MAX_CONFIG_BYTES } from '../../lib/config/limits';
+import { MAX_CONFIG_BYTES, MAX_CONFIG_ITEMS } from '../../lib/config/limits';
 import { MAX_PROBLEMS } from '../../lib/config/problems';
 
 function problemsOf(text: string, path?: string): ConfigProblem[] {
@@ -299,6 +299,26 @@ describe('parseConfig: sizes and nesting', () => {
     expect(p.message).toMatch(/deeper than/);
     expect(Date.now() - started).toBeLessThan(2000);
   });
+
+  it(`a YAML or JSON text of more than ${MAX_CONFIG_ITEMS} values is refused before it is parsed (about 1.2 KB of memory each)`, () => {
+    for (const text of [`services: [${'1,'.repeat(MAX_CONFIG_ITEMS)}1]`, `services:\n${'- 1\n'.repeat(MAX_CONFIG_ITEMS)}`]) {
+      const started = Date.now();
+      const [p] = problemsOf(text);
+      expect(p.message).toBe(`the file holds more than ${MAX_CONFIG_ITEMS} values (write a table this large as rules text)`);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
+
+  it('rules text has no such bound: 10,000 services with 4 destinations each', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      lines.push(`-A -t 10.${i >> 8}.${i & 255}.1:80 -s wrr`);
+      for (let j = 1; j <= 4; j++) lines.push(`-a -t 10.${i >> 8}.${i & 255}.1:80 -r 10.200.${i & 255}.${j}:80 -m -w ${j}`);
+    }
+    const table = parseConfig(lines.join('\n')).table;
+    expect(table.services).toHaveLength(10_000);
+    expect(table.services[9_999].destinations?.[3].destination).toEqual({ address: '10.200.15.4', port: 80 });
+  }, 30_000);
 
   it('a table of 10,000 services with 4 destinations each reads within bounds', () => {
     const lines = ['services:'];
