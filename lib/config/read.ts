@@ -256,9 +256,14 @@ export class DocumentReader {
     return out;
   }
 
-  /** A value for a validator; BAD when it holds an alias. */
+  /** A value for a validator; BAD when it holds an alias. A list's items get their places (schedulerFlags[1]). */
   private value(field: Field, path: string): unknown {
-    return hasAlias(field.value, this.source, this.problems, path) ? BAD : plainOf(field.value);
+    if (hasAlias(field.value, this.source, this.problems, path)) return BAD;
+    if (field.value && isSeq(field.value))
+      field.value.items.forEach((item, i) => {
+        if (item) this.places.set(`${path}[${i}]`, this.source.placeOf(item as YamlNode));
+      });
+    return plainOf(field.value);
   }
 
   /**

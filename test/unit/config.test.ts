@@ -3,7 +3,9 @@
  * keepalived's forwarding words, the three formats (YAML, JSON, rules text) and how one is chosen.
  */
 import { describe, expect, it } from 'vitest';
-import { IpvsConfigError, parseConfig, type DesiredService, type DestinationOptions, type ServiceOptions } from '../../lib';
+import { IpvsConfigError, IpvsValidationError, parseConfig, type DesiredService, type DestinationOptions, type ServiceOptions } from '../../lib';
+import { destinationConfig, destinationKey } from '../../lib/validate/destination';
+import { serviceConfig, serviceKey } from '../../lib/validate/service';
 
 const SERVICE_DEFAULTS: ServiceOptions = { scheduler: 'wlc', schedulerFlags: [], onePacket: false, persistence: null, persistenceEngine: null };
 const DEST_DEFAULTS: DestinationOptions = { forwarding: 'route', weight: 1, upperThreshold: 0, lowerThreshold: 0, tunnel: null };
@@ -224,5 +226,50 @@ describe('parseConfig: formats', () => {
       }
     })();
     expect(err?.problems[0]).toMatchObject({ line: 1, column: 11 });
+  });
+});
+
+describe('parseConfig: the library\'s validators decide', () => {
+  // Values of every kind, good and bad, given in JSON so that their types are exactly these.
+  const SERVICE_CASES: [string, unknown[]][] = [
+    ['scheduler', ['rr', 'mh', 'a/b', '', 'x'.repeat(16), 'constructor', 5, null]],
+    ['schedulerFlags', [[], ['flag-1'], ['flag-1', 'flag-1'], ['sh-port'], 'flag-1', [5], null]],
+    ['onePacket', [true, false, 'true', 1, null]],
+    ['persistence', [0, 1, 2678400, 2678401, '300', true, false, null, {}, { timeout: 5, netmask: '255.255.0.0' }, { netmask: 33 }, [300]]],
+    ['persistenceEngine', ['sip', null, '', 'a.b', 7]],
+  ];
+  const DEST_CASES: [string, unknown[]][] = [
+    ['weight', [-1, 0, 1, 2 ** 31 - 1, 2 ** 31, 1.5, '1', true, null]],
+    ['upperThreshold', [0, 2 ** 32 - 1, 2 ** 32, -1, '5']],
+    ['lowerThreshold', [0, 5, -1]],
+    ['tunnel', [null, {}, { type: 'gre' }, 5]],
+  ];
+  const SERVICE = { protocol: 'udp', address: '192.0.2.10', port: 53 } as const;
+  const DEST = { address: '198.51.100.11', port: 5353 } as const;
+
+  function accepted(run: () => unknown): boolean {
+    try {
+      run();
+      return true;
+    } catch (err) {
+      if (!(err instanceof IpvsConfigError) && !(err instanceof IpvsValidationError)) throw err;
+      return false;
+    }
+  }
+
+  it.each(SERVICE_CASES)('service %s: accepted exactly when serviceConfig accepts it', (name, values) => {
+    for (const value of values) {
+      const file = JSON.stringify({ services: [{ service: SERVICE, [name]: value }] });
+      const library = accepted(() => serviceConfig({ [name]: value }, serviceKey(SERVICE), null));
+      expect([value, accepted(() => parseConfig(file))]).toEqual([value, library]);
+    }
+  });
+
+  it.each(DEST_CASES)('destination %s: accepted exactly when destinationConfig accepts it', (name, values) => {
+    for (const value of values) {
+      const file = JSON.stringify({ services: [{ service: SERVICE, destinations: [{ server: DEST, forwarding: 'masq', [name]: value }] }] });
+      const library = accepted(() => destinationConfig({ forwarding: 'masq', [name]: value }, serviceKey(SERVICE), destinationKey(DEST), null));
+      expect([value, accepted(() => parseConfig(file))]).toEqual([value, library]);
+    }
   });
 });
