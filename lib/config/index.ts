@@ -56,13 +56,17 @@ function readDocument(text: string, json: boolean, problems: Problems): DesiredT
  */
 export async function readConfig(path: string, options: Omit<ParseConfigOptions, 'path'> = {}): Promise<ConfigFile> {
   if (typeof path !== 'string' || path === '' || path.includes('\0')) throw new IpvsValidationError('path', path, 'a file name');
+  if (typeof options !== 'object' || options === null) throw new IpvsValidationError('options', options, 'an object');
+  const format = Object.hasOwn(options, 'format') ? options.format : undefined;
   // Non-blocking, so that a FIFO given by mistake is refused (not a regular file) without waiting for a writer.
   const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const fail = (message: string): never => {
       throw new IpvsConfigError([{ line: 1, column: 1, field: '', message }], path);
     };
-    if (!(await file.stat()).isFile()) fail('not a regular file');
+    const stat = await file.stat();
+    if (!stat.isFile()) fail('not a regular file');
+    if (stat.size > MAX_CONFIG_BYTES) fail(`the file is larger than ${MAX_CONFIG_BYTES} bytes`);
     // Read to the end, not to the size stat gave: the file may be growing; past the bound it is refused.
     const chunks: Buffer[] = [];
     let length = 0;
@@ -80,7 +84,7 @@ export async function readConfig(path: string, options: Omit<ParseConfigOptions,
     } catch {
       return fail('not UTF-8 text');
     }
-    return parseConfig(text, { ...options, path });
+    return parseConfig(text, { path, format });
   } finally {
     await file.close();
   }
