@@ -15,8 +15,10 @@ export class Problems {
   /** Problems past MAX_PROBLEMS: counted, not kept. */
   private dropped = 0;
 
-  add(place: Place, field: string, message: string): void {
-    if (this.list.length < MAX_PROBLEMS) this.list.push({ line: place.line, column: place.column, field, message });
+  /** message may be a function: made only when the problem is kept (a did-you-mean costs time, and a file may have a million). */
+  add(place: Place, field: string, message: string | (() => string)): void {
+    if (this.list.length < MAX_PROBLEMS)
+      this.list.push({ line: place.line, column: place.column, field, message: typeof message === 'string' ? message : message() });
     else this.dropped++;
   }
 

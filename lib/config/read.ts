@@ -235,6 +235,7 @@ export class DocumentReader {
     // Known fields go on being read after an unknown one, so that their problems are reported too
     // (the table is not used: the unknown field is a problem).
     const out = new Map<string, Field>();
+    const names = new Set<string>();
     for (const pair of node.items) {
       const keyNode = pair.key as YamlNode | null;
       const name = scalarOf(keyNode);
@@ -245,8 +246,13 @@ export class DocumentReader {
         continue;
       }
       const field = path ? `${path}.${name}` : name;
+      if (names.has(name)) {
+        this.problems.add(keyPlace, field, 'given twice in one mapping');
+        continue;
+      }
+      names.add(name);
       if (!allowed.includes(name)) {
-        this.problems.add(keyPlace, field, unknownFieldMessage(name, allowed));
+        this.problems.add(keyPlace, field, () => unknownFieldMessage(name, allowed));
         continue;
       }
       const value = pair.value as YamlNode | null;
