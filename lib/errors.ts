@@ -305,3 +305,42 @@ export class IpvsPartialError<R extends PartialResult = PartialResult> extends I
     this.cause = cause;
   }
 }
+
+// ---- the desired-state config file ----
+
+/** One problem of a config file, where it is: 1-based line and column, and the field's path in the file. */
+export interface ConfigProblem {
+  line: number;
+  column: number;
+  /** e.g. "services[1].destinations[0].weight"; '' for the file as a whole or a line of rules text. */
+  field: string;
+  /** What is wrong, e.g. "expected an integer from 0 to 2147483647, got -1". */
+  message: string;
+}
+
+/**
+ * A config file (YAML, JSON or ipvsadm rules text) that does not give a valid desired table; nothing
+ * of it is used. Lists every problem found, each with its line, column and field path. The message says
+ * the first as `FILE:LINE:COLUMN: FIELD: MESSAGE` and how many more there are.
+ */
+export class IpvsConfigError extends SyntaxError {
+  override readonly name = 'IpvsConfigError';
+  readonly code = 'ERR_IPVS_CONFIG';
+  /** The file's name as the caller gave it, or undefined for text without one. */
+  readonly file: string | undefined;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[], file?: string) {
+    const [first] = problems;
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    super(`${formatConfigProblem(first, file)}${more}`);
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** A problem as compilers print one: `FILE:LINE:COLUMN: FIELD: MESSAGE` (`<config>` for text without a file name). */
+export function formatConfigProblem(problem: ConfigProblem, file?: string): string {
+  const field = problem.field ? `${clip(problem.field, 128)}: ` : '';
+  return `${clip(file ?? '<config>', 256)}:${problem.line}:${problem.column}: ${field}${clip(problem.message, REASON_MAX_CHARS)}`;
+}

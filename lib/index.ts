@@ -3,8 +3,8 @@
  * @packageDocumentation
  */
 export { Ipvs, DEFAULT_TIMEOUT_MS } from './ipvs';
-export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError, IpvsPartialError } from './errors';
-export type { RuleProblem, PartialResult, IpvsErrorCode } from './errors';
+export { IpvsError, IpvsValidationError, IpvsRulesError, IpvsHostError, IpvsPartialError, IpvsConfigError, formatConfigProblem } from './errors';
+export type { RuleProblem, PartialResult, IpvsErrorCode, ConfigProblem } from './errors';
 export { isFwmarkService, isAddressService } from './guards';
 export { parseRules } from './rules/parse';
 export { formatRules } from './rules/format';
@@ -12,6 +12,8 @@ export { Table, diff, formatPlan } from './table';
 export type {
   TableEntry, FoldOutcome, DesiredTable, DesiredService, DesiredDestination, Plan, PlanStep, PlanAction, FieldChange, DiffOptions,
 } from './table';
+export { parseConfig, readConfig } from './config';
+export type { ConfigFile, ConfigFormat, ParseConfigOptions } from './config/desired';
 export type { Operation } from './errors';
 export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';

@@ -1,4 +1,5 @@
 /** "did you mean list?": the nearest subcommand to a mistyped one, or to an ipvsadm option. */
+import { distance } from '../distance';
 
 /** ipvsadm's commands, for hands that type `node-ipvs -L`. */
 const IPVSADM = new Map<string, string>([
@@ -10,20 +11,6 @@ const IPVSADM = new Map<string, string>([
   ['-C', 'flush'], ['--clear', 'flush'], ['-Z', 'zero'], ['--zero', 'zero'], ['--set', 'timeouts'],
   ['--start-daemon', 'daemon start'], ['--stop-daemon', 'daemon stop'],
 ]);
-
-/** Edit distance (insert, delete, substitute, swap of neighbours). */
-export function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
 
 /** The command meant, or null when nothing is close (at most a third of the word wrong, and no tie). */
 export function suggestCommand(typed: string, commands: readonly string[]): string | null {

@@ -1,0 +1,27 @@
+/** What reading a config file gives: a desired table (lib/table/types.ts) and how the file was written. */
+import type { DesiredTable } from '../table/types';
+
+export type { DesiredDestination, DesiredService, DesiredTable } from '../table/types';
+
+/** How a config text is written. */
+export type ConfigFormat = 'yaml' | 'json' | 'rules';
+
+/**
+ * A config file read: its desired table, and how it was written. Settings of the file beyond the
+ * table (those the director agent will read) join this object as they are defined.
+ */
+export interface ConfigFile {
+  format: ConfigFormat;
+  /**
+   * Services in file order, keys canonical (IPv6 compressed), every option filled in (the
+   * library's defaults for what the file leaves out), destinations in file order.
+   */
+  table: DesiredTable;
+}
+
+export interface ParseConfigOptions {
+  /** The file's name: used to pick the format by extension and in every problem's location. */
+  path?: string;
+  /** The format; by default from the extension (.yaml, .yml, .json), else sniffed from the text. */
+  format?: ConfigFormat;
+}
