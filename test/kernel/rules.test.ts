@@ -9,20 +9,9 @@ import { formatRules, IpvsPartialError, IpvsValidationError, parseRules } from '
 import type { ParsedRule, RestoreLineResult } from '../../lib';
 import { spawnAsync } from '../helpers/child';
 import { settleDaemon, TestNamespace, useNamespacePair } from '../helpers/kernel';
+import { seeded as prng } from '../helpers/random';
 
 const CLI = require.resolve('../../dist/cli/main.js');
-
-/** A small deterministic PRNG, so a failing table can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh'];
 

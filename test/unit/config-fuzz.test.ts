@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IpvsConfigError, parseConfig, readConfig } from '../../lib';
 import { destinationConfig, destinationKey } from '../../lib/validate/destination';
 import { serviceConfig, serviceKey } from '../../lib/validate/service';
+import { seeded as random } from '../helpers/random';
 
 const EXAMPLES = join(__dirname, '../../docs/examples');
 
@@ -44,18 +45,6 @@ const SEEDS: [string, string][] = [
   ['every-field.yaml', EVERY_FIELD],
   ...readdirSync(EXAMPLES).map((name): [string, string] => [name, readFileSync(join(EXAMPLES, name), 'utf8')]),
 ];
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Bytes a config file is made of, and some it should never hold: mutations draw from both. */
 const INTERESTING = Buffer.from(' \n\t:-[]{},"\'#&*!|>?%@`0123456789.abcdefxyz\\\0\u00ff', 'latin1');

@@ -9,6 +9,7 @@ import { connectionOptions, connectionsFrom } from '../../lib/connections';
 import { CONN_HEADER, SYNC_HEADER, formatIpv6, parseConnectionFile } from '../../lib/connections-parse';
 import { IpvsError, IpvsValidationError } from '../../lib/errors';
 import { expireText, formatConnections } from '../../lib/cli/connections';
+import { seeded as random } from '../helpers/random';
 
 const V4 = 'TCP C6336401 A2C4 C0000201 0050 C6336409 0050 ESTABLISHED     899';
 const V4_TIME_WAIT = 'TCP C6336402 A2C6 C0000201 0050 C633640A 0050 TIME_WAIT       119';
@@ -131,17 +132,6 @@ describe('parseConnectionFile', () => {
     expect(err.message.length).toBeLessThan(400);
   });
 });
-
-/** A small deterministic generator (mulberry32): the same cases on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the connection file parser under abuse', () => {
   it('20,000 mutated files parse or throw IpvsError EPROTO, nothing else', () => {
