@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Ipvs } from '../../lib';
 
@@ -33,8 +34,16 @@ export class TestNamespace {
     return sh('ip', ['netns', 'exec', this.name, cmd, ...args]);
   }
 
+  /** ipvsadm in this namespace; a save (-S) is read until two readings agree (see settled()). */
   ipvsadm(...args: string[]): string {
-    return this.exec('ipvsadm', ...args);
+    if (args[0] !== '-S') return this.exec('ipvsadm', ...args);
+    let last = this.exec('ipvsadm', ...args);
+    for (let i = 0; i < SETTLE_READS; i++) {
+      const next = this.exec('ipvsadm', ...args);
+      if (next === last) return next;
+      last = next;
+    }
+    throw new Error(`ipvsadm ${args.join(' ')}: no two readings agreed in ${SETTLE_READS + 1}`);
   }
 
   /** ipvsadm -Sn, sorted (ipvsadm orders by hash bucket, the library by kernel dump). */
@@ -53,6 +62,25 @@ export class TestNamespace {
   delete(): void {
     ip('netns', 'delete', this.name);
   }
+}
+
+/**
+ * Big listings in tests are read until two readings agree. A dump that spans several
+ * reads resumes by position in the service hash table that every namespace shares, so
+ * services another test file adds or deletes in its own namespace meanwhile make the
+ * dump skip or repeat entries, silently (kernel-facts.md: "Torn dumps are real").
+ * Test files run two at a time, so a single listing of thousands can miss one.
+ */
+const SETTLE_READS = 10;
+
+export async function settled<T>(read: () => Promise<T>): Promise<T> {
+  let last = await read();
+  for (let i = 0; i < SETTLE_READS; i++) {
+    const next = await read();
+    if (isDeepStrictEqual(next, last)) return next;
+    last = next;
+  }
+  throw new Error(`no two readings agreed in ${SETTLE_READS + 1}`);
 }
 
 /** Fails (does not skip) when this process cannot reach a kernel with IPVS. */

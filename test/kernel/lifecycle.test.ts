@@ -2,7 +2,7 @@
 import { spawnAsync } from '../helpers/child';
 import { describe, expect, it } from 'vitest';
 import { Ipvs, IpvsError } from '../../lib';
-import { TestNamespace, useNamespace } from '../helpers/kernel';
+import { settled, TestNamespace, useNamespace } from '../helpers/kernel';
 
 const ctx = useNamespace('life');
 
@@ -52,7 +52,7 @@ describe('lifecycle', () => {
     // A 3000-service dump cannot finish in 1 ms in this kernel.
     await expect(ctx.ipvs.listServices({ timeout: 1 })).rejects.toMatchObject({ code: 'ETIMEDOUT', operation: 'listServices' });
     // The socket was replaced: no stale dump, no EBUSY, a complete answer.
-    const all = await ctx.ipvs.listServices();
+    const all = await settled(() => ctx.ipvs.listServices());
     expect(all.length).toBe(3000);
     expect(new Set(all.map((s) => ('port' in s.key ? s.key.port : 0))).size).toBe(3000);
     expect((await ctx.ipvs.info()).version).toBe('1.2.1');
@@ -60,7 +60,7 @@ describe('lifecycle', () => {
     const hasty = await ctx.ns.open(1);
     try {
       await expect(hasty.listServices()).rejects.toMatchObject({ code: 'ETIMEDOUT' });
-      expect((await hasty.listServices({ timeout: 30_000 })).length).toBe(3000);
+      expect((await settled(() => hasty.listServices({ timeout: 30_000 }))).length).toBe(3000);
     } finally {
       hasty.close();
     }

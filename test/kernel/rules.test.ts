@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRules, IpvsPartialError, IpvsValidationError, parseRules } from '../../lib';
 import type { ParsedRule, RestoreLineResult } from '../../lib';
 import { spawnAsync } from '../helpers/child';
-import { settleDaemon, TestNamespace, useNamespacePair } from '../helpers/kernel';
+import { settled, settleDaemon, TestNamespace, useNamespacePair } from '../helpers/kernel';
 import { seeded as prng } from '../helpers/random';
 
 const CLI = require.resolve('../../dist/cli/main.js');
@@ -356,7 +356,7 @@ describe('node-ipvs command line', () => {
     expect(applied).toBeGreaterThan(0);
     expect(applied).toBeLessThan(total);
     expect(Number(m![2])).toBe(applied + 1);
-    expect((await ctx.ipvs.listServices()).length).toBe(applied);
+    expect((await settled(() => ctx.ipvs.listServices())).length).toBe(applied);
   });
 
   it('restore whose lines all fail alike prints the reason once with the count (item 19)', async () => {
