@@ -6,7 +6,9 @@ import {
 import type {
   DaemonInfo, DestinationConfig, DestinationInfo, Family, Protocol, SchedulerFlag, ServiceConfig, ServiceEntry, ServiceInfo, Stats,
 } from './types';
+import { internService, serviceOf } from './intern';
 import type { NormalizedDestinationKey } from './validate/destination';
+import { kernelMaskToPrefix, maxPrefix, prefixToMask } from './validate/netmask';
 import type { NormalizedServiceKey } from './validate/service';
 import type { NormalizedDaemon } from './validate/settings';
 
@@ -14,28 +16,16 @@ export function familyName(af: number): Family {
   return af === AF.ipv6 ? 'ipv6' : 'ipv4';
 }
 
-export function prefixToMask(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-function maskToPrefix(mask: number): number {
-  let prefix = 0;
-  while (prefix < 32 && mask & (0x80000000 >>> prefix)) prefix++;
-  return prefix;
-}
-
-/** Per normalized key (never changed once made; the parser shares one among a service's lines), read-only. */
-const nativeKeys = new WeakMap<NormalizedServiceKey, NativeService>();
-
+/** The addon's form of a service key: made once per interned service (intern.ts), frozen and shared. */
 export function nativeServiceKey(key: NormalizedServiceKey): Readonly<NativeService> {
-  let native = nativeKeys.get(key);
-  if (!native) {
-    native = key.kind === 'fwmark'
-      ? { family: AF[key.family], protocol: 0, fwmark: key.fwmark }
-      : { family: AF[key.family], protocol: PROTOCOLS[key.protocol], address: key.address, port: key.port, fwmark: 0 };
-    nativeKeys.set(key, native);
-  }
-  return native;
+  const record = serviceOf(key) ?? internService(key);
+  record.native ??= Object.freeze(record.key.kind === 'fwmark'
+    ? { family: AF[record.key.family], protocol: 0, fwmark: record.key.fwmark }
+    : {
+      family: AF[record.key.family], protocol: PROTOCOLS[record.key.protocol],
+      address: record.key.address, port: record.key.port, fwmark: 0,
+    });
+  return record.native;
 }
 
 export function nativeService(key: NormalizedServiceKey, config: ServiceConfig): NativeService {
@@ -44,7 +34,7 @@ export function nativeService(key: NormalizedServiceKey, config: ServiceConfig):
   if (config.onePacket) flags |= SVC_FLAGS.ONEPACKET;
   for (const f of config.schedulerFlags) flags |= SCHEDULER_FLAGS[f].bit;
   // Without persistence ipvsadm sends a host mask; keep the kernel state identical to its.
-  const prefix = config.persistence?.netmask ?? (key.family === 'ipv6' ? 128 : 32);
+  const prefix = config.persistence?.netmask ?? maxPrefix(key.family);
   return {
     ...nativeServiceKey(key),
     scheduler: config.scheduler,
@@ -114,7 +104,7 @@ function serviceInfoOf(s: NonNullable<NativeRecord['service']>): ServiceInfo {
       schedulerFlags: schedulerFlags(s.flags, s.scheduler),
       onePacket: (s.flags & SVC_FLAGS.ONEPACKET) !== 0,
       persistence: persistent
-        ? { timeout: s.timeout, netmask: family === 'ipv6' ? s.netmask : maskToPrefix(s.netmask) }
+        ? { timeout: s.timeout, netmask: family === 'ipv6' ? s.netmask : kernelMaskToPrefix(s.netmask) }
         : null,
       persistenceEngine: s.persistenceEngine || null,
     },

@@ -4,7 +4,7 @@
  * column for column, in ipvsadm's order.
  */
 import { hostPort } from '../describe';
-import { netmaskText } from '../rules/format';
+import { netmaskText } from '../validate/netmask';
 import { sortDestinations, sortServices } from '../rules/order';
 import type { DestinationInfo, Info, ServiceEntry, ServiceInfo } from '../types';
 
@@ -49,7 +49,7 @@ function serviceSettings(s: ServiceInfo): string {
   if (c.schedulerFlags.length) out += ` (${c.schedulerFlags.join(',')})`;
   if (c.persistence) {
     out += ` persistent ${c.persistence.timeout}`;
-    const mask = netmaskText(s.family === 'ipv6', c.persistence.netmask);
+    const mask = netmaskText(s.family, c.persistence.netmask);
     if (mask) out += ` mask ${mask}`;
   }
   if (c.persistenceEngine) out += ` pe ${c.persistenceEngine}`;

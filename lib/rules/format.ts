@@ -3,9 +3,9 @@
  * order, plus what ipvsadm loses and can still read back (-x/-y thresholds,
  * fwmarks >= 2^31 written unsigned). `ipvsadm -R` accepts all of it.
  */
-import { prefixToMask } from '../convert';
 import { hostPort } from '../describe';
-import type { DestinationConfig, DestinationKey, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
+import { netmaskText } from '../validate/netmask';
+import type { DestinationConfig, DestinationKey, Family, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
 import { sortDestinations, sortServices } from './order';
 import { ownOrRefuse } from './own';
 
@@ -18,26 +18,15 @@ export function serviceSwitch(key: ServiceKey): string {
   return `${opt} ${hostPort(key.address, key.port)}`;
 }
 
-function isIpv6(key: ServiceKey): boolean {
-  return 'fwmark' in key ? key.family === 'ipv6' : key.address.includes(':');
-}
-
-/**
- * The persistence netmask as ipvsadm writes it (dotted for IPv4, a prefix length for
- * IPv6), or null for a host mask, which ipvsadm leaves out.
- */
-export function netmaskText(ipv6: boolean, prefix: number): string | null {
-  if (prefix === (ipv6 ? 128 : 32)) return null;
-  if (ipv6) return String(prefix);
-  const bits = prefixToMask(prefix);
-  return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
+function familyOf(key: ServiceKey): Family {
+  return 'fwmark' in key ? key.family ?? 'ipv4' : key.address.includes(':') ? 'ipv6' : 'ipv4';
 }
 
 export function serviceLine(key: ServiceKey, c: ServiceConfig): string {
   let line = `-A ${serviceSwitch(key)} -s ${c.scheduler}`;
   if (c.persistence) {
     line += ` -p ${c.persistence.timeout}`;
-    const mask = netmaskText(isIpv6(key), c.persistence.netmask);
+    const mask = netmaskText(familyOf(key), c.persistence.netmask);
     if (mask) line += ` -M ${mask}`;
   }
   if (c.persistenceEngine) line += ` --pe ${c.persistenceEngine}`;

@@ -8,6 +8,7 @@
  * lists them all, each with its number).
  */
 import { IpvsRulesError, IpvsValidationError, type RuleProblem } from '../errors';
+import { knownService, rememberValidated, validatedOf } from '../intern';
 import { addressServiceId, fwmarkServiceId } from '../keys';
 import { validateOp, type ValidatedOp } from '../plan';
 import type {
@@ -15,7 +16,7 @@ import type {
   SchedulerFlag, ServiceKey, ServiceOptions, Timeouts, TunnelChecksum, TunnelType,
 } from '../types';
 import { destinationConfig } from '../validate/destination';
-import { serviceConfig } from '../validate/service';
+import { serviceConfig, serviceRecord } from '../validate/service';
 import { MAX_TIMEOUT_SECONDS } from '../validate/settings';
 import { ArgvError, optionTable, parseArgv, splitWords, type OptionSpec, type ParsedOption } from './argv';
 import { EndpointError, parseEndpoint } from './endpoint';
@@ -153,23 +154,16 @@ function readLine(words: string[]): Line {
 }
 
 /**
- * Service keys already read, by identity (keys.ts; addresses come back canonical from parseEndpoint):
+ * The line's service key, interned (intern.ts; addresses come back canonical from parseEndpoint):
  * a table's destination lines repeat their service's, and one frozen key shared by all of them is
- * checked and kept once.
+ * checked once, and found by identity (keys.ts) on every later line.
  */
-type ServiceKeys = Map<string, ServiceKey>;
-
-function sharedServiceOf(opts: Map<string, ParsedOption>, known: ServiceKeys): ServiceKey {
+function sharedServiceOf(opts: Map<string, ParsedOption>): ServiceKey {
   const read = serviceOf(opts);
   const id = 'fwmark' in read
     ? fwmarkServiceId(read.family ?? 'ipv4', read.fwmark)
     : addressServiceId(read.protocol, read.address, read.port);
-  let key = known.get(id);
-  if (!key) {
-    key = Object.freeze(read);
-    known.set(id, key);
-  }
-  return key;
+  return (knownService(id) ?? serviceRecord(read, 'service', id)).publicKey;
 }
 
 function serviceOf(opts: Map<string, ParsedOption>): ServiceKey {
@@ -290,16 +284,16 @@ function daemonOf(line: Line): DaemonOptions {
   return d;
 }
 
-function operationOf(line: Line, known: ServiceKeys): RuleOperation {
+function operationOf(line: Line): RuleOperation {
   const { command, opts } = line;
   if (command === 'setTimeouts') return { op: command, timeouts: timeoutsOf(line) };
   if (command === 'startDaemon') return { op: command, daemon: daemonOf(line) };
   if (command === 'stopDaemon') return { op: command, state: daemonStateOf(line) };
   if (command === 'flush') return { op: 'flush' };
-  if (command === 'zero') return opts.size ? { op: 'zero', service: sharedServiceOf(opts, known) } : { op: 'zero' };
+  if (command === 'zero') return opts.size ? { op: 'zero', service: sharedServiceOf(opts) } : { op: 'zero' };
   if (opts.has('ipv6') && !opts.has('fwmark-service') && SERVICE_OPTS.slice(0, 3).every((n) => !opts.has(n)))
     throw new LineError('-6 without a service');
-  const service = sharedServiceOf(opts, known);
+  const service = sharedServiceOf(opts);
   switch (command) {
     case 'addService':
       return { op: command, service, options: serviceOptions(opts, false) };
@@ -364,7 +358,7 @@ export function parseRules(text: string): readonly ParsedRule[] {
   // Frozen, array and all, because restore() trusts the validation made here: a rule changed
   // afterwards would otherwise be applied as it was parsed, not as it reads.
   for (const rule of rules) deepFreeze(rule);
-  validated.set(Object.freeze(rules), ops);
+  rememberValidated(Object.freeze(rules), ops);
   return rules;
 }
 
@@ -372,9 +366,6 @@ function deepFreeze(value: object): void {
   for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v);
   Object.freeze(value);
 }
-
-/** Validated operations of the (frozen) arrays parseRules returned, so that restoring them does not check twice. */
-const validated = new WeakMap<readonly ParsedRule[], ValidatedRule[]>();
 
 /** Lines parsed between two returns to the event loop in the async forms. */
 const SLICE_LINES = 128;
@@ -384,7 +375,7 @@ const SLICE_LINES = 128;
  * again), or any array of ParsedRule (each operation validated). Text is parsed in
  * slices with the event loop running between them. @internal
  */
-export async function rulesToApply(input: string | readonly ParsedRule[]): Promise<{ rules: readonly ParsedRule[]; ops: ValidatedRule[] }> {
+export async function rulesToApply(input: string | readonly ParsedRule[]): Promise<{ rules: readonly ParsedRule[]; ops: readonly ValidatedRule[] }> {
   if (typeof input === 'string') {
     const parser = new Parser(input);
     while (!parser.done) {
@@ -394,7 +385,8 @@ export async function rulesToApply(input: string | readonly ParsedRule[]): Promi
     return parser.result();
   }
   if (!Array.isArray(input)) throw new IpvsValidationError('rules', input, 'rules text or an array of parsed rules');
-  const known = validated.get(input);
+  // What parseRules returned was validated there and cannot have changed since (frozen, see intern.ts).
+  const known = validatedOf<ValidatedRule>(input);
   if (known && known.length === input.length) return { rules: input, ops: known };
   // A plain loop, not map(): map() skips the holes of a sparse array, which would reach the planner unchecked.
   const ops: ValidatedRule[] = [];
@@ -417,7 +409,6 @@ class Parser {
   readonly rules: ParsedRule[] = [];
   readonly ops: ValidatedRule[] = [];
   readonly problems: RuleProblem[] = [];
-  private readonly serviceKeys: ServiceKeys = new Map();
   private readonly text: string;
   /** Where the next line starts; past the end when every line is read. */
   private offset = 0;
@@ -453,7 +444,7 @@ class Parser {
     try {
       const words = splitWords(trimmed);
       if (words[0] === 'ipvsadm') words.shift();
-      const operation = operationOf(readLine(words), this.serviceKeys);
+      const operation = operationOf(readLine(words));
       this.ops.push(isSettingOperation(operation)
         ? validateSetting(operation, 'operation')
         : checkReplacement(validateOp(operation, 'operation')));

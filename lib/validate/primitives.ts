@@ -2,7 +2,7 @@
 import { native } from '../binding';
 import { NAME_MAX_BYTES } from '../constants';
 import { IpvsValidationError } from '../errors';
-import type { Family } from '../types';
+import { internAddress, knownAddress, type CheckedAddress } from '../intern';
 
 export function plainObject(value: unknown, field: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
@@ -44,32 +44,18 @@ export function boolean(value: unknown, field: string): boolean {
   return value;
 }
 
-export interface CheckedAddress {
-  family: Family;
-  /** As inet_ntop prints it: what ipvsadm -n shows and what the kernel returns. */
-  address: string;
-}
-
-/**
- * Addresses already seen, text -> canonical form: bulk input repeats the same few
- * addresses (a service's address on each of its destination lines), and each
- * miss costs a call into the addon. Bounded: cleared when full.
- */
-const seen = new Map<string, CheckedAddress>();
-const SEEN_MAX = 65536;
+export type { CheckedAddress };
 
 export function address(value: unknown, field: string): CheckedAddress {
   if (typeof value !== 'string') throw new IpvsValidationError(field, value, 'an IPv4 or IPv6 address string');
-  const hit = seen.get(value);
+  // Interned (intern.ts): bulk input repeats a few addresses, and each miss is a call into the addon.
+  const hit = knownAddress(value);
   if (hit) return hit;
   if (value.includes('%'))
     throw new IpvsValidationError(field, value, 'an address without a zone (IPVS has no scoped addresses)');
   const canonical = native().canonicalAddress(value);
   if (canonical === null) throw new IpvsValidationError(field, value, 'an IPv4 or IPv6 address');
-  const checked: CheckedAddress = { family: canonical.includes(':') ? 'ipv6' : 'ipv4', address: canonical };
-  if (seen.size >= SEEN_MAX) seen.clear();
-  seen.set(value, checked);
-  return checked;
+  return internAddress(value, { family: canonical.includes(':') ? 'ipv6' : 'ipv4', address: canonical });
 }
 
 /**

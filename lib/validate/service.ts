@@ -1,7 +1,9 @@
 /** Validation of service keys and settings, into their normalized forms. */
 import { SCHEDULER_FLAGS } from '../constants';
 import { IpvsValidationError } from '../errors';
+import { internService, serviceOf, type InternedService } from '../intern';
 import type { Family, Persistence, Protocol, SchedulerFlag, ServiceConfig, ServiceKey, ServiceOptions } from '../types';
+import { maxPrefix, netmaskPrefix } from './netmask';
 import { address, boolean, integer, moduleName, onlyKeys, oneOf, own, plainObject } from './primitives';
 
 /** A service key with every field filled and the address canonical. */
@@ -16,15 +18,18 @@ export const MAX_PERSISTENCE_TIMEOUT = 31 * 86400;
 export const DEFAULT_PERSISTENCE_TIMEOUT = 360;
 export const DEFAULT_SCHEDULER = 'wlc';
 
-/** Normalized forms of frozen keys, which cannot change: bulk input shares one key among many lines. */
-const normalizedFrozen = new WeakMap<object, NormalizedServiceKey>();
+/**
+ * A service key, validated, as its interned record (intern.ts): a key object that already is one
+ * (parseRules' keys, the normalized keys returned here) is not checked again.
+ */
+export function serviceRecord(value: unknown, field = 'service', id?: string): InternedService {
+  const known = typeof value === 'object' && value !== null ? serviceOf(value) : undefined;
+  return known ?? internService(normalizeServiceKey(value, field), id);
+}
 
+/** A service key, validated and normalized; frozen, one object per service (interned). */
 export function serviceKey(value: unknown, field = 'service'): NormalizedServiceKey {
-  const known = typeof value === 'object' && value !== null ? normalizedFrozen.get(value) : undefined;
-  if (known) return known;
-  const key = normalizeServiceKey(value, field);
-  if (Object.isFrozen(value)) normalizedFrozen.set(value as object, key);
-  return key;
+  return serviceRecord(value, field).key;
 }
 
 function normalizeServiceKey(value: unknown, field: string): NormalizedServiceKey {
@@ -50,31 +55,17 @@ export function publicServiceKey(key: NormalizedServiceKey): ServiceKey {
     : { protocol: key.protocol, address: key.address, port: key.port };
 }
 
-function maskToPrefix(mask: string, field: string): number {
-  const parts = mask.split('.');
-  const octets = parts.map(Number);
-  if (parts.length !== 4 || octets.some((o, i) => !/^\d{1,3}$/.test(parts[i]) || o > 255))
-    throw new IpvsValidationError(field, mask, 'a prefix length or a dotted IPv4 mask');
-  const bits = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const prefix = 32 - Math.log2(2 ** 32 - bits);
-  if (!Number.isInteger(prefix)) throw new IpvsValidationError(field, mask, 'a contiguous IPv4 mask');
-  return prefix;
-}
-
 function persistence(value: ServiceOptions['persistence'], family: Family, field: string): Persistence | null {
   if (value === false || value === null) return null;
-  const maxPrefix = family === 'ipv6' ? 128 : 32;
   if (typeof value === 'number') {
-    return { timeout: integer(value, field, 1, MAX_PERSISTENCE_TIMEOUT), netmask: maxPrefix };
+    return { timeout: integer(value, field, 1, MAX_PERSISTENCE_TIMEOUT), netmask: maxPrefix(family) };
   }
   const obj = plainObject(value, field);
   onlyKeys(obj, ['timeout', 'netmask'], field);
   const given = own(obj, 'timeout');
   const timeout = given === undefined ? DEFAULT_PERSISTENCE_TIMEOUT : integer(given, `${field}.timeout`, 1, MAX_PERSISTENCE_TIMEOUT);
   const mask = own(obj, 'netmask');
-  let netmask = maxPrefix;
-  if (typeof mask === 'string' && family === 'ipv4') netmask = maskToPrefix(mask, `${field}.netmask`);
-  else if (mask !== undefined) netmask = integer(mask, `${field}.netmask`, family === 'ipv6' ? 1 : 0, maxPrefix);
+  const netmask = mask === undefined ? maxPrefix(family) : netmaskPrefix(mask, family, `${field}.netmask`);
   return { timeout, netmask };
 }
 

@@ -1,0 +1,130 @@
+/**
+ * The one interning layer for bulk work (a 10,000-service restore or save, a 50,000-line rules
+ * text): parse, validate and convert share what it holds instead of each keeping a cache.
+ *
+ * What it buys: bulk input repeats itself. A service's address appears on its -A line and on
+ * every -a line; its key is normalized, and turned into the addon's form, once per operation.
+ * Interned, each address reaches the addon's inet_pton once, each service has one frozen public
+ * key, one normalized key and one native key, shared by all its lines and operations: less work,
+ * and far fewer objects (every object is memory, and in the sandbox, page faults).
+ *
+ * Two stores, each with a stated bound and lifetime:
+ * - by text: address text -> its canonical form, and service identity (keys.ts) -> its interned
+ *   keys. Process-wide, at most INTERN_LIMIT entries in all; when full it is emptied (one clear,
+ *   not an eviction per entry: bulk work refills what it uses within a few lines). Emptying only
+ *   costs work again: nothing depends on two lookups returning one object.
+ * - by frozen object: what was derived from an object that cannot change (a key's interned
+ *   record, the validated operations of the rules parseRules returned). A WeakMap: an entry lives
+ *   exactly as long as its object. Only frozen objects are entered, so a fact cannot go stale: a
+ *   changed copy is another object, found in neither store, and is validated again.
+ */
+import type { NativeService } from './binding';
+import { serviceId } from './keys';
+import type { Family, ServiceKey } from './types';
+import type { NormalizedServiceKey } from './validate/service';
+
+/** Entries of the text store, addresses and services together. */
+export const INTERN_LIMIT = 65536;
+
+/** An address as validated: its family, and its text as inet_ntop prints it. Frozen. */
+export interface CheckedAddress {
+  readonly family: Family;
+  readonly address: string;
+}
+
+/** One service's keys, shared by every line and operation that names it. */
+export class InternedService {
+  /** The addon's form, made on first use (convert.ts); frozen. */
+  native: Readonly<NativeService> | undefined;
+
+  constructor(
+    /** Every field filled, the address canonical; frozen. */
+    readonly key: Readonly<NormalizedServiceKey>,
+    /** As the public API and parseRules spell it; frozen. */
+    readonly publicKey: Readonly<ServiceKey>,
+  ) {}
+}
+
+const addresses = new Map<string, CheckedAddress>();
+const services = new Map<string, InternedService>();
+
+function makeRoom(): void {
+  if (addresses.size + services.size < INTERN_LIMIT) return;
+  addresses.clear();
+  services.clear();
+}
+
+/** The checked form of an address text seen before, or undefined. */
+export function knownAddress(text: string): CheckedAddress | undefined {
+  return addresses.get(text);
+}
+
+/** Records the checked form of an address text (validate/primitives address() alone calls this). */
+export function internAddress(text: string, checked: CheckedAddress): CheckedAddress {
+  makeRoom();
+  const frozen = Object.freeze({ family: checked.family, address: checked.address });
+  addresses.set(text, frozen);
+  return frozen;
+}
+
+/** The service with this identity (keys.ts), if interned. */
+export function knownService(id: string): InternedService | undefined {
+  return services.get(id);
+}
+
+/**
+ * The interned keys of a normalized (validated) service key: the record already held for its
+ * identity, or a new one. Two spellings of one address, once canonical, give one record. `id` is
+ * the key's identity (keys.ts serviceId) when the caller has it already.
+ */
+export function internService(key: NormalizedServiceKey, id = serviceId(key)): InternedService {
+  const known = services.get(id);
+  if (known) return known;
+  makeRoom();
+  // A copy: the caller's object stays the caller's, and may be neither frozen nor plain.
+  const normalized: NormalizedServiceKey = key.kind === 'fwmark'
+    ? { kind: 'fwmark', family: key.family, fwmark: key.fwmark }
+    : { kind: 'address', family: key.family, protocol: key.protocol, address: key.address, port: key.port };
+  const publicKey: ServiceKey = key.kind === 'fwmark'
+    ? { fwmark: key.fwmark, family: key.family }
+    : { protocol: key.protocol, address: key.address, port: key.port };
+  const record = new InternedService(Object.freeze(normalized), Object.freeze(publicKey));
+  derived.set(record.key, record);
+  derived.set(record.publicKey, record);
+  services.set(id, record);
+  return record;
+}
+
+/** Validated rules, as what parseRules returned (the frozen array) was checked into. */
+class Validated {
+  constructor(readonly ops: readonly unknown[]) {}
+}
+
+/** Facts about frozen objects; see the file's comment. */
+const derived = new WeakMap<object, InternedService | Validated>();
+
+/** The interned record of a service key object (public or normalized) that is one, else undefined. */
+export function serviceOf(value: object): InternedService | undefined {
+  const fact = derived.get(value);
+  return fact instanceof InternedService ? fact : undefined;
+}
+
+/**
+ * Remembers that `frozen` (deeply frozen: nothing in it can change) was validated into `ops`.
+ * Refuses an object that is not frozen: what it holds could change after the check.
+ */
+export function rememberValidated<T>(frozen: object, ops: readonly T[]): void {
+  if (!Object.isFrozen(frozen)) throw new TypeError('only a frozen object can be remembered as validated');
+  derived.set(frozen, new Validated(ops));
+}
+
+/** The operations `value` was validated into, if it is an object rememberValidated was given. */
+export function validatedOf<T>(value: object): readonly T[] | undefined {
+  const fact = derived.get(value);
+  return fact instanceof Validated ? (fact.ops as readonly T[]) : undefined;
+}
+
+/** Entries in the text store (for tests and the bench). */
+export function internedCount(): number {
+  return addresses.size + services.size;
+}
