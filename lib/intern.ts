@@ -80,14 +80,15 @@ export function knownService(id: string): InternedService | undefined {
 /**
  * The interned keys of a normalized (validated) service key: the record already held for its
  * identity, or a new one. Two spellings of one address, once canonical, give one record. `id` is
- * the key's identity (keys.ts serviceId) when the caller has it already.
+ * the key's identity (keys.ts serviceId) when the caller has it already. `fresh`: the key was just
+ * made by the validator and nobody else holds it, so it is frozen as it is, not copied.
  */
-export function internService(key: NormalizedServiceKey, id = serviceId(key)): InternedService {
+export function internService(key: NormalizedServiceKey, id = serviceId(key), fresh = false): InternedService {
   const known = services.get(id);
   if (known) return known;
   makeRoom();
-  // A copy: the caller's object stays the caller's, and may be neither frozen nor plain.
-  const normalized: NormalizedServiceKey = key.kind === 'fwmark'
+  // Otherwise a copy: the caller's object stays the caller's, and may be neither frozen nor plain.
+  const normalized: NormalizedServiceKey = fresh ? key : key.kind === 'fwmark'
     ? { kind: 'fwmark', family: key.family, fwmark: key.fwmark }
     : { kind: 'address', family: key.family, protocol: key.protocol, address: key.address, port: key.port };
   const publicKey: ServiceKey = key.kind === 'fwmark'

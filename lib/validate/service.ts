@@ -24,7 +24,7 @@ export const DEFAULT_SCHEDULER = 'wlc';
  */
 export function serviceRecord(value: unknown, field = 'service', id?: string): InternedService {
   const known = typeof value === 'object' && value !== null ? serviceOf(value) : undefined;
-  return known ?? internService(normalizeServiceKey(value, field), id);
+  return known ?? internService(normalizeServiceKey(value, field), id, true);
 }
 
 /** A service key, validated and normalized; frozen, one object per service (interned). */
