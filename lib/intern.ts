@@ -1,10 +1,10 @@
 /**
- * The one interning layer for bulk work (a 10,000-service restore or save, a 50,000-line rules
- * text): parse, validate and convert share what it holds instead of each keeping a cache.
+ * The one interning layer for bulk work (a 10,000-service restore, a 50,000-line rules text):
+ * parse, validate and convert share what it holds instead of each keeping a cache.
  *
  * What it buys: bulk input repeats itself. A service's address appears on its -A line and on
- * every -a line; its key is normalized, and turned into the addon's form, once per operation.
- * Interned, each address reaches the addon's inet_pton once, each service has one frozen public
+ * every -a line, and without this its key would be checked, normalized and turned into the
+ * addon's form once per line and per operation. Interned, each address reaches the addon's inet_pton once, each service has one frozen public
  * key, one normalized key and one native key, shared by all its lines and operations: less work,
  * and far fewer objects (every object is memory, and in the sandbox, page faults).
  *
@@ -101,7 +101,7 @@ export function internService(key: NormalizedServiceKey, id = serviceId(key), fr
   return record;
 }
 
-/** Validated rules, as what parseRules returned (the frozen array) was checked into. */
+/** The validated operations of a frozen object (the rules array parseRules returned). */
 class Validated {
   constructor(readonly ops: readonly unknown[]) {}
 }

@@ -358,7 +358,7 @@ export function parseRules(text: string): readonly ParsedRule[] {
   // Frozen, array and all, because restore() trusts the validation made here: a rule changed
   // afterwards would otherwise be applied as it was parsed, not as it reads.
   for (const rule of rules) deepFreeze(rule);
-  rememberValidated(Object.freeze(rules), ops);
+  rememberValidated(Object.freeze(rules), Object.freeze(ops));
   return rules;
 }
 
