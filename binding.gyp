@@ -22,7 +22,10 @@
         "<!@(node scripts/libnl-flags.mjs --cflags-only-I)"
       ],
       "libraries": ["<!@(node scripts/libnl-flags.mjs --libs)"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      # SWALLOW_UNTHROWABLE: an error node-addon-api can no longer throw into JavaScript (a worker
+      # thread's environment being torn down mid-call) is dropped, not rethrown as a C++ exception
+      # that would escape into std::terminate (test/unit/native-teardown.test.ts).
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
