@@ -1,0 +1,69 @@
+/**
+ * Drains: a destination leaving the desired state is set to weight 0 (diff's drain step), kept
+ * while it has connections, and deleted once it has none or its drain timed out.
+ *
+ * Connections are the listing's counters: active + inactive. For UDP, IPVS never counts a
+ * connection as active; its entries are counted inactive until they expire (the udp timeout,
+ * 300 s by default), so a UDP destination drains until the entries of its recent clients expire.
+ */
+import { endpointId, serviceId } from '../keys';
+import type { PlanStep } from '../table/types';
+import type { ServiceEntry } from '../types';
+import { destinationKey } from '../validate/destination';
+import { serviceKey } from '../validate/service';
+import type { DrainRecord, DrainingDestination } from './types';
+
+export type Connections = ReadonlyMap<string, { active: number; inactive: number }>;
+
+export function drainId(step: { service: unknown; destination?: unknown }): string {
+  return `${serviceId(serviceKey(step.service))}>${endpointId(destinationKey(step.destination))}`;
+}
+
+/** The listing's connection counters by destination. */
+export function connectionsOf(entries: readonly ServiceEntry[]): Connections {
+  const out = new Map<string, { active: number; inactive: number }>();
+  for (const s of entries) {
+    const sid = serviceId(serviceKey(s.key));
+    for (const d of s.destinations) out.set(`${sid}>${endpointId(destinationKey(d.key))}`, d.connections);
+  }
+  return out;
+}
+
+export interface DrainPlan {
+  /** diff's steps with a drain step that has nothing to send left out, and a removal after each drain that is done. */
+  steps: PlanStep[];
+  /** Every step of the plan as a person reads it (drains kept, done or not). */
+  shown: PlanStep[];
+  draining: DrainingDestination[];
+  /** The drains under way after this pass, for the ownership record. */
+  records: DrainRecord[];
+}
+
+export function planDrains(steps: readonly PlanStep[], connections: Connections, started: readonly DrainRecord[], now: number, timeout: number): DrainPlan {
+  const since = new Map(started.map((d) => [drainId(d), d.since]));
+  const out: DrainPlan = { steps: [], shown: [], draining: [], records: [] };
+  for (const step of steps) {
+    if (step.action !== 'drain-destination') {
+      out.steps.push(step);
+      out.shown.push(step);
+      continue;
+    }
+    const id = drainId(step);
+    const began = since.get(id) ?? now;
+    const { active, inactive } = connections.get(id) ?? { active: 0, inactive: 0 };
+    if (step.changes.length) out.steps.push(step);
+    out.shown.push(step);
+    if (active + inactive === 0 || now - began >= timeout) {
+      const removal: PlanStep = {
+        action: 'remove-destination', service: step.service, destination: step.destination, changes: [],
+        operation: { op: 'deleteDestination', service: step.service, destination: step.destination! },
+      };
+      out.steps.push(removal);
+      out.shown.push(removal);
+    } else {
+      out.draining.push({ service: step.service, destination: step.destination!, since: began, active, inactive });
+      out.records.push({ service: step.service, destination: step.destination!, since: began });
+    }
+  }
+  return out;
+}
