@@ -14,6 +14,7 @@ import type { PlanStep } from '../table/types';
 import type { BatchResult } from '../types';
 import { serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
+import { consistentTable } from './consistent';
 import { connectionsOf, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
@@ -55,7 +56,7 @@ interface Pass {
 }
 
 async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
-  const entries = await client.getTable({ timeout: left(), consistent: o.consistent });
+  const entries = await readKernel(client, want, o, record, left);
   const current = Table.fromKernel(entries);
   const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const drains = planDrains(plan.steps, connectionsOf(entries), record.drains, Date.now(), o.drainTimeout);
@@ -100,6 +101,18 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   await save(saved);
   const changed = results.some((r) => r.outcome === 'applied' || r.outcome === 'unknown');
   return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
+}
+
+/**
+ * The kernel's table; with `consistent`, read until two readings agree on the services in scope
+ * (declared, and owned with prune): a listing can miss objects when anything changes meanwhile.
+ */
+function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
+  const read = () => client.getTable({ timeout: left() });
+  if (!o.consistent) return read();
+  const scope = new Set(want.byId.keys());
+  if (o.prune) for (const k of record.services) scope.add(serviceId(serviceKey(k)));
+  return consistentTable(read, (s) => scope.has(serviceId(serviceKey(s.key))));
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {

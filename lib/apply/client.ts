@@ -2,7 +2,7 @@
 import type { BatchOperation, BatchResult, DestinationInfo, ServiceEntry, ServiceInfo, ServiceKey } from '../types';
 
 export interface ApplyClient {
-  getTable(options?: { timeout?: number; consistent?: boolean }): Promise<ServiceEntry[]>;
+  getTable(options?: { timeout?: number }): Promise<ServiceEntry[]>;
   batch(operations: readonly BatchOperation[], options?: { timeout?: number }): Promise<BatchResult[]>;
   getService(service: ServiceKey, options?: { timeout?: number }): Promise<ServiceInfo>;
   listDestinations(service: ServiceKey, options?: { timeout?: number }): Promise<DestinationInfo[]>;

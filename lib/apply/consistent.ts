@@ -10,18 +10,20 @@ import type { ServiceEntry } from '../types';
 /** Readings taken before giving up: churn that outlasts this many is not going to stop for us. */
 export const CONSISTENT_READS = 5;
 
-function shape(entries: readonly ServiceEntry[]): string {
-  return JSON.stringify(entries.map((s) => [s.key, s.config, s.destinations.map((d) => [d.key, d.config])]));
+function shape(entries: readonly ServiceEntry[], inScope?: (s: ServiceEntry) => boolean): string {
+  return JSON.stringify((inScope ? entries.filter(inScope) : entries).map((s) => [s.key, s.config, s.destinations.map((d) => [d.key, d.config])]));
 }
 
-export async function consistentTable(read: () => Promise<ServiceEntry[]>): Promise<ServiceEntry[]> {
-  let before = await read();
-  let previous = shape(before);
+/**
+ * inScope: only these services must agree (apply's: the declared and owned ones), so that another
+ * tool changing its own services all the time does not keep the readings from agreeing.
+ */
+export async function consistentTable(read: () => Promise<ServiceEntry[]>, inScope?: (s: ServiceEntry) => boolean): Promise<ServiceEntry[]> {
+  let previous = shape(await read(), inScope);
   for (let i = 1; i < CONSISTENT_READS; i++) {
     const now = await read();
-    const current = shape(now);
+    const current = shape(now, inScope);
     if (current === previous) return now;
-    before = now;
     previous = current;
   }
   throw new IpvsError(os.errno.EAGAIN, { operation: 'getTable', object: `the IPVS table (${CONSISTENT_READS} readings, no two in a row alike)` });

@@ -41,7 +41,7 @@ export interface ApplyOptions {
   pollInterval?: number;
   /** The ownership record: a JSON file (written atomically) or a store of your own. Default: kept in memory by this client. */
   ownership?: { file: string } | OwnershipStore;
-  /** Read the kernel with getTable({ consistent: true }). Default true. */
+  /** Read the kernel until two readings agree on the services in scope (declared, and owned with prune). Default true. */
   consistent?: boolean;
   /** Milliseconds for the whole call (every read and write, and the polls of `wait`). Default: the client's timeout, plus drainTimeout with `wait`. */
   timeout?: number;

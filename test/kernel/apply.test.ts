@@ -215,3 +215,72 @@ describe('drain', () => {
     }
   });
 });
+
+describe('a changing kernel', () => {
+  it('an add meeting EEXIST for a service the listing missed reads it and updates it; nothing is reported failed', async () => {
+    await ipvs.apply({ services: [] }, {});
+    director.ipvsadm('-A', '-t', '203.0.113.7:80', '-s', 'wlc');
+    director.ipvsadm('-a', '-t', '203.0.113.7:80', '-r', '198.51.100.2:8080', '-m', '-w', '1');
+    const S7 = { protocol: 'tcp', address: '203.0.113.7', port: 80 } as const;
+    // A torn listing, as under churn: the real kernel's answer with that service missing.
+    const real = ipvs.getTable.bind(ipvs);
+    const spy = vi.spyOn(ipvs, 'getTable').mockImplementation(async (o) => (await real(o)).filter((s) => !('address' in s.key && s.key.address === S7.address)));
+    try {
+      const r = await ipvs.apply({ services: [{ service: S7, options: { scheduler: 'rr' }, destinations: [dest(A, 5), dest(B)] }] });
+      expect(r.results.map((x) => [x.step.action, x.step.destination?.address ?? null, x.outcome])).toEqual([
+        ['add-service', null, 'existed'],
+        ['add-destination', A.address, 'existed'],
+        ['add-destination', B.address, 'applied'],
+        ['update-service', null, 'applied'],
+        ['update-destination', A.address, 'applied'],
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(director.saved().filter((l) => l.includes('203.0.113.7'))).toEqual([
+      '-A -t 203.0.113.7:80 -s rr',
+      '-a -t 203.0.113.7:80 -r 198.51.100.2:8080 -m -w 5',
+      '-a -t 203.0.113.7:80 -r 198.51.100.3:8080 -m -w 1',
+    ]);
+    director.ipvsadm('-D', '-t', '203.0.113.7:80');
+  });
+
+  it('apply with prune while another client churns its own services: nothing of theirs deleted, nothing misreported', async () => {
+    const file = join(tmp, 'churn.json');
+    for (let p = 1; p <= 5; p++) director.ipvsadm('-A', '-u', `203.0.113.21:${p}`, '-s', 'rr');
+    const theirs = () => director.saved().filter((l) => l.includes('203.0.113.2'));
+    const other = await director.open();
+    let stop = false;
+    let churned = 0;
+    const churn = (async () => {
+      for (let i = 0; !stop; i++) {
+        const s = { protocol: 'udp', address: '203.0.113.20', port: 1000 + (i % 50) } as const;
+        await other.addService(s, { scheduler: 'rr' });
+        await other.deleteService(s);
+        churned++;
+      }
+    })();
+    try {
+      const services = Array.from({ length: 40 }, (_, i) => ({
+        service: { protocol: 'tcp', address: '192.0.2.30', port: 2000 + i } as const, options: { scheduler: 'rr' }, destinations: [dest(A)],
+      }));
+      for (let round = 0; round < 3; round++) {
+        const r = await ipvs.apply({ services: services.slice(round * 10) }, { ownership: { file }, prune: true });
+        expect(r.results.filter((x) => x.outcome === 'failed' || x.outcome === 'unknown')).toEqual([]);
+        expect(r.results.filter((x) => x.step.action === 'remove-service').every((x) => 'address' in x.step.service && x.step.service.address === '192.0.2.30')).toBe(true);
+      }
+    } finally {
+      stop = true;
+      await churn;
+      other.close();
+    }
+    expect(churned).toBeGreaterThan(0);
+    const mine = director.saved().filter((l) => l.startsWith('-A -t 192.0.2.30:'));
+    expect(mine).toHaveLength(20);
+    expect(theirs()).toEqual([1, 2, 3, 4, 5].map((p) => `-A -u 203.0.113.21:${p} -s rr`));
+    const r = await ipvs.apply({ services: [] }, { ownership: { file }, prune: true });
+    expect(r.results.map((x) => x.step.action)).toEqual(Array(20).fill('remove-service'));
+    expect(theirs()).toHaveLength(5);
+    for (let p = 1; p <= 5; p++) director.ipvsadm('-D', '-u', `203.0.113.21:${p}`);
+  }, 120_000);
+});

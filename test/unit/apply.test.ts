@@ -190,6 +190,12 @@ describe('consistentTable', () => {
     expect(await consistentTable(async () => readings[n++])).toHaveLength(2);
     expect(n).toBe(3);
   });
+  it('compares only the services in scope: churn elsewhere does not keep readings from agreeing', async () => {
+    let n = 0;
+    const r = await consistentTable(async () => [entry(1), entry(100 + ++n)], (s) => (s.key as { port: number }).port === 1);
+    expect(n).toBe(2);
+    expect(r[0]).toEqual(entry(1));
+  });
   it('gives up with EAGAIN', async () => {
     let n = 0;
     await expect(consistentTable(async () => [entry(++n)])).rejects.toMatchObject({ code: 'EAGAIN', operation: 'getTable' });
