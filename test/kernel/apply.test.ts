@@ -168,7 +168,9 @@ describe('drain', () => {
   }, 90_000);
 
   it('re-declaring a draining destination cancels the drain and restores its weight', async () => {
-    await ipvs.apply(table(dest(A, 4), dest(B)));
+    // A was deleted by the drain before: re-adding it (from the kernel's trash list) must work.
+    const readd = await ipvs.apply(table(dest(A, 4), dest(B)));
+    expect(readd.results.map((x) => [x.step.action, x.step.destination?.address, x.outcome])).toEqual([['add-destination', A.address, 'applied']]);
     const c = client();
     try {
       let to = await c.send('open');
