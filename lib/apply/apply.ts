@@ -15,7 +15,7 @@ import type { BatchResult } from '../types';
 import { serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
 import { consistentTable } from './consistent';
-import { connectionsOf, planDrains } from './drains';
+import { connectionsOf, drainingServices, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
 import { resolveExisting } from './resolve';
@@ -59,7 +59,8 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const entries = await readKernel(client, want, o, record, left);
   const current = Table.fromKernel(entries);
   const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
-  const drains = planDrains(plan.steps, connectionsOf(entries), record.drains, Date.now(), o.drainTimeout);
+  const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
+  const drains = planDrains(steps, connectionsOf(entries), record.drains, Date.now(), o.drainTimeout);
   if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
 
   // Written ahead: a service about to be created is owned before it exists, and a drain's start

@@ -7,6 +7,7 @@
  * 300 s by default), so a UDP destination drains until the entries of its recent clients expire.
  */
 import { endpointId, serviceId } from '../keys';
+import type { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
 import type { ServiceEntry } from '../types';
 import { destinationKey } from '../validate/destination';
@@ -29,6 +30,22 @@ export function connectionsOf(entries: readonly ServiceEntry[]): Connections {
   return out;
 }
 
+/**
+ * With drainServices: a service to remove is drained first. Its destinations get drain steps
+ * (before its remove-service step); planDrains then keeps the service until all of them are done.
+ */
+export function drainingServices(steps: readonly PlanStep[], current: Table): PlanStep[] {
+  return steps.flatMap((step): PlanStep[] => {
+    if (step.action !== 'remove-service') return [step];
+    const drains = (current.service(step.service)?.destinations ?? []).map((d): PlanStep => ({
+      action: 'drain-destination', service: step.service, destination: { ...d.key },
+      changes: d.config.weight === 0 ? [] : [{ field: 'weight', from: d.config.weight, to: 0 }],
+      operation: { op: 'updateDestination', service: step.service, destination: { ...d.key }, options: { weight: 0 } },
+    }));
+    return [...drains, step];
+  });
+}
+
 export interface DrainPlan {
   /** diff's steps with a drain step that has nothing to send left out, and a removal after each drain that is done. */
   steps: PlanStep[];
@@ -42,7 +59,12 @@ export interface DrainPlan {
 export function planDrains(steps: readonly PlanStep[], connections: Connections, started: readonly DrainRecord[], now: number, timeout: number): DrainPlan {
   const since = new Map(started.map((d) => [drainId(d), d.since]));
   const out: DrainPlan = { steps: [], shown: [], draining: [], records: [] };
+  const busy = new Set<string>();
   for (const step of steps) {
+    if (step.action === 'remove-service' && busy.has(serviceId(serviceKey(step.service)))) {
+      out.shown.push(step); // kept until its destinations have drained
+      continue;
+    }
     if (step.action !== 'drain-destination') {
       out.steps.push(step);
       out.shown.push(step);
@@ -61,6 +83,7 @@ export function planDrains(steps: readonly PlanStep[], connections: Connections,
       out.steps.push(removal);
       out.shown.push(removal);
     } else {
+      busy.add(serviceId(serviceKey(step.service)));
       out.draining.push({ service: step.service, destination: step.destination!, since: began, active, inactive });
       out.records.push({ service: step.service, destination: step.destination!, since: began });
     }

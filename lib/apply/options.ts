@@ -12,6 +12,7 @@ export interface CheckedApplyOptions {
   dryRun: boolean;
   prune: boolean;
   drain: boolean;
+  drainServices: boolean;
   drainTimeout: number;
   wait: boolean;
   pollInterval: number;
@@ -20,7 +21,7 @@ export interface CheckedApplyOptions {
   timeout: number;
 }
 
-const KEYS = ['dryRun', 'prune', 'drain', 'drainTimeout', 'wait', 'pollInterval', 'ownership', 'consistent', 'timeout'];
+const KEYS = ['dryRun', 'prune', 'drain', 'drainServices', 'drainTimeout', 'wait', 'pollInterval', 'ownership', 'consistent', 'timeout'];
 
 export function applyOptions(options: unknown, owner: object, clientTimeout: number): CheckedApplyOptions {
   const obj = options === undefined ? {} : plainObject(options, 'options');
@@ -42,6 +43,7 @@ export function applyOptions(options: unknown, owner: object, clientTimeout: num
     dryRun: flag('dryRun', false),
     prune,
     drain: flag('drain', true),
+    drainServices: flag('drainServices', false),
     drainTimeout,
     wait,
     pollInterval: ms('pollInterval', DEFAULT_POLL_INTERVAL_MS, 1),

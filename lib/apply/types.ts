@@ -33,6 +33,8 @@ export interface ApplyOptions {
   prune?: boolean;
   /** A leaving destination is drained (weight 0, deleted once idle or timed out) rather than deleted at once. Default true. */
   drain?: boolean;
+  /** A service to remove (prune) is drained first: its destinations at weight 0, the service deleted once all are done. Default false: removed at once. */
+  drainServices?: boolean;
   /** Milliseconds a drain may last before the destination is deleted anyway. Default 300,000. */
   drainTimeout?: number;
   /** Poll until every drain is done (or `timeout` passes) instead of returning them in `draining`. */

@@ -6,7 +6,7 @@ import { hostPort } from '../describe';
 import type { ApplyOptions, ApplyResult, DrainingDestination } from '../apply';
 import { intOption, parse, printJson, UsageError, withClient, type Command, type Values } from './common';
 
-const APPLY_HELP = `usage: node-ipvs apply FILE [--dry-run] [--prune] [--state FILE] [--drain-timeout SECONDS] [--wait] [--json] [--netns NAME]
+const APPLY_HELP = `usage: node-ipvs apply FILE [--dry-run] [--prune] [--state FILE] [--drain-services] [--drain-timeout SECONDS] [--wait] [--json] [--netns NAME]
 
 Makes the kernel hold the table of FILE (YAML, JSON, or ipvsadm rules text;
 see docs/config.md) for the services FILE declares, sending only what differs:
@@ -25,6 +25,8 @@ options:
   --state FILE             the ownership record (services applied, drains
                            under way), written atomically; keep the same one
                            between runs
+  --drain-services         with --prune, drain a service's real servers before
+                           deleting it (default: deleted at once)
   --drain-timeout SECONDS  delete a draining destination after this long even
                            with connections left (default 300)
   --wait                   wait for the drains to finish (up to the drain
@@ -49,7 +51,7 @@ Exit status: 0 when the kernel already holds FILE's table, 2 when it differs,
 
 const OPTIONS = {
   'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, state: { type: 'string' },
-  'drain-timeout': { type: 'string' }, wait: { type: 'boolean' }, json: { type: 'boolean' },
+  'drain-timeout': { type: 'string' }, 'drain-services': { type: 'boolean' }, wait: { type: 'boolean' }, json: { type: 'boolean' },
 } as const;
 
 function optionsFrom(values: Values, dryRun: boolean): ApplyOptions {
@@ -58,6 +60,7 @@ function optionsFrom(values: Values, dryRun: boolean): ApplyOptions {
     if (typeof values.state !== 'string') throw new UsageError('--prune needs --state FILE (where the services applied earlier are remembered)');
     options.prune = true;
   }
+  if (values['drain-services']) options.drainServices = true;
   if (typeof values.state === 'string') options.ownership = { file: values.state };
   const seconds = intOption(values, 'drain-timeout');
   if (seconds !== undefined) {

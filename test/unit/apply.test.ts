@@ -201,3 +201,26 @@ describe('consistentTable', () => {
     await expect(consistentTable(async () => [entry(++n)])).rejects.toMatchObject({ code: 'EAGAIN', operation: 'getTable' });
   });
 });
+
+describe('apply drainServices', () => {
+  it('drains a pruned service before deleting it', async () => {
+    let saved: unknown = { version: 1, services: [S, T], drains: [] };
+    const store = { load: async () => saved as never, save: async (r: unknown) => void (saved = r) };
+    const k = new FakeKernel('-A -t 192.0.2.2:443 -s rr\n-a -t 192.0.2.2:443 -r 198.51.100.7:443 -m -w 2\n-a -t 192.0.2.2:443 -r 198.51.100.8:443 -m -w 1');
+    k.connections.set('198.51.100.7', { active: 2, inactive: 0 });
+    const r = await apply(k, want(), { ownership: store, prune: true, drainServices: true });
+    expect(r.results.map((x) => [x.step.action, x.step.destination?.address ?? null])).toEqual([
+      ['add-service', null],
+      ['drain-destination', '198.51.100.7'],
+      ['drain-destination', '198.51.100.8'],
+      ['remove-destination', '198.51.100.8'],
+    ]);
+    expect(k.table.has(T)).toBe(true);
+    expect(r.draining).toMatchObject([{ service: T, destination: { address: '198.51.100.7' } }]);
+    k.connections.clear();
+    const done = await apply(k, want(), { ownership: store, prune: true, drainServices: true });
+    expect(done.results.map((x) => x.step.action)).toEqual(['remove-destination', 'remove-service']);
+    expect(k.table.has(T)).toBe(false);
+    expect(saved).toEqual({ version: 1, services: [S], drains: [] });
+  });
+});
