@@ -6,6 +6,7 @@
  */
 import { constants as os } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Deadline } from '../call';
 import { IpvsError, IpvsPartialError } from '../errors';
 import { serviceId } from '../keys';
 import { diff } from '../table/diff';
@@ -15,7 +16,7 @@ import type { BatchResult } from '../types';
 import { serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
 import { consistentTable } from './consistent';
-import { connectionsOf, drainingServices, planDrains } from './drains';
+import { connectionsOf, drainingServices, listedServiceId, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
 import { resolveExisting } from './resolve';
@@ -24,10 +25,10 @@ import type { ApplyResult, DrainingDestination, OwnershipRecord, StepResult } fr
 export async function applyTable(client: ApplyClient, desired: unknown, options: unknown, clientTimeout: number): Promise<ApplyResult> {
   const o = applyOptions(options, client, clientTimeout);
   const want = desired instanceof Table ? desired : Table.fromObjects(desired as never);
-  const end = Date.now() + o.timeout;
+  const deadline = new Deadline(o.timeout);
   const left = () => {
-    const ms = end - Date.now();
-    if (ms <= 0) throw new IpvsError(os.errno.ETIMEDOUT, { operation: 'batch', object: 'apply', timeoutMs: o.timeout });
+    const ms = deadline.left();
+    if (ms === 0) throw new IpvsError(os.errno.ETIMEDOUT, { operation: 'batch', object: 'apply', timeoutMs: o.timeout });
     return ms;
   };
   let record = await loadRecord(o.store);
@@ -36,8 +37,8 @@ export async function applyTable(client: ApplyClient, desired: unknown, options:
   let { draining, changed } = first;
   record = first.record;
   while (o.wait && !o.dryRun && draining.length) {
-    await sleep(Math.min(o.pollInterval, Math.max(0, end - Date.now())));
-    if (Date.now() >= end) break; // the caller's deadline: what is still draining is in the result
+    await sleep(Math.min(o.pollInterval, deadline.left()));
+    if (deadline.left() === 0) break; // the caller's deadline: what is still draining is in the result
     const next = await pass(client, want, o, record, left);
     results.push(...next.results);
     changed ||= next.changed;
@@ -60,7 +61,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const current = Table.fromKernel(entries);
   const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
-  const drains = planDrains(steps, connectionsOf(entries), record.drains, Date.now(), o.drainTimeout);
+  const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
   if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
 
   // Written ahead: a service about to be created is owned before it exists, and a drain's start
@@ -113,7 +114,7 @@ function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   if (!o.consistent) return read();
   const scope = new Set(want.byId.keys());
   if (o.prune) for (const k of record.services) scope.add(serviceId(serviceKey(k)));
-  return consistentTable(read, (s) => scope.has(serviceId(serviceKey(s.key))));
+  return consistentTable(read, (s) => scope.has(listedServiceId(s.key)));
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {

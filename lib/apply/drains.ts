@@ -6,10 +6,10 @@
  * connection as active; its entries are counted inactive until they expire (the udp timeout,
  * 300 s by default), so a UDP destination drains until the entries of its recent clients expire.
  */
-import { endpointId, serviceId } from '../keys';
+import { addressServiceId, endpointId, fwmarkServiceId, serviceId } from '../keys';
 import type { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
-import type { ServiceEntry } from '../types';
+import type { ServiceEntry, ServiceKey } from '../types';
 import { destinationKey } from '../validate/destination';
 import { serviceKey } from '../validate/service';
 import type { DrainRecord, DrainingDestination } from './types';
@@ -20,12 +20,23 @@ export function drainId(step: { service: unknown; destination?: unknown }): stri
   return `${serviceId(serviceKey(step.service))}>${endpointId(destinationKey(step.destination))}`;
 }
 
-/** The listing's connection counters by destination. */
-export function connectionsOf(entries: readonly ServiceEntry[]): Connections {
+/**
+ * The id of a service as the kernel lists it. Its keys are canonical already, so no validation:
+ * this runs for every service of every listing.
+ */
+export function listedServiceId(key: ServiceKey): string {
+  return 'fwmark' in key ? fwmarkServiceId(key.family ?? 'ipv4', key.fwmark) : addressServiceId(key.protocol, key.address, key.port);
+}
+
+/** The listing's connection counters of the destinations that drain steps name (none read without drains). */
+export function connectionsOf(entries: readonly ServiceEntry[], steps: readonly PlanStep[]): Connections {
   const out = new Map<string, { active: number; inactive: number }>();
+  const draining = new Set(steps.filter((s) => s.action === 'drain-destination').map((s) => serviceId(serviceKey(s.service))));
+  if (draining.size === 0) return out;
   for (const s of entries) {
-    const sid = serviceId(serviceKey(s.key));
-    for (const d of s.destinations) out.set(`${sid}>${endpointId(destinationKey(d.key))}`, d.connections);
+    const sid = listedServiceId(s.key);
+    if (!draining.has(sid)) continue;
+    for (const d of s.destinations) out.set(`${sid}>${endpointId(d.key)}`, d.connections);
   }
   return out;
 }
