@@ -218,6 +218,25 @@ describe('drain', () => {
   });
 });
 
+describe('drain of a UDP destination', () => {
+  it('waits for its entries (inactive: UDP is never active) to expire, not for active to reach 0', async () => {
+    const U = { protocol: 'udp', address: VIP, port: 53 } as const;
+    const udp = (...ds: ReturnType<typeof dest>[]): DesiredTable => ({ services: [{ service: U, options: { scheduler: 'rr' }, destinations: ds }] });
+    await ipvs.apply(udp(dest(A)));
+    // One datagram through the service: an entry for this client, counted inactive until the udp timeout.
+    director.exec(process.execPath, '-e', `const s = require('dgram').createSocket('udp4'); s.send('x', 53, '${VIP}', () => s.close());`);
+    const listed = (await ipvs.getTable()).find((e) => 'protocol' in e.key && e.key.protocol === 'udp')!.destinations[0];
+    expect(listed.connections).toMatchObject({ active: 0, inactive: 1 });
+    const r = await ipvs.apply(udp(dest(B)));
+    expect(r.draining).toMatchObject([{ service: U, destination: A, active: 0, inactive: 1 }]);
+    expect(r.results.map((x) => x.step.action)).toEqual(['add-destination', 'drain-destination']);
+    const gone = await ipvs.apply(udp(dest(B)), { drainTimeout: 0 });
+    expect(gone.results.map((x) => x.step.action)).toEqual(['remove-destination']);
+    await ipvs.apply({ services: [] }); // U is not declared: left as it is
+    await ipvs.deleteService(U);
+  });
+});
+
 describe('a changing kernel', () => {
   it('an add meeting EEXIST for a service the listing missed reads it and updates it; nothing is reported failed', async () => {
     await ipvs.apply({ services: [] }, {});
