@@ -230,7 +230,7 @@ export class Ipvs {
    * Every service with its destinations and stats, read in one pass on the worker thread: the
    * services dump, then every destination dump, keyed by the dumped services themselves.
    */
-  getTable(options?: TableOptions): Promise<ServiceEntry[]> {
+  async getTable(options?: TableOptions): Promise<ServiceEntry[]> {
     const obj = options === undefined ? {} : plainObject(options, 'options');
     onlyKeys(obj, ['timeout', 'consistent'], 'options');
     const consistent = own(obj, 'consistent');

@@ -132,6 +132,8 @@ describe('apply', () => {
   it('getTable({ consistent: true }) reads until two readings agree', async () => {
     const t = await ipvs.getTable({ consistent: true });
     expect(Table.fromKernel(t).equals(Table.fromRules(director.ipvsadm('-S', '-n')))).toBe(true);
+    await expect(ipvs.getTable({ consistent: 'yes' as never })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.consistent' });
+    await expect(ipvs.getTable({ consistnt: true } as never)).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.consistnt' });
   });
 });
 
