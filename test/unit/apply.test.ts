@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyTable, type ApplyClient } from '../../lib/apply';
 import { consistentTable } from '../../lib/apply/consistent';
-import { IpvsError, IpvsValidationError } from '../../lib/errors';
+import { IpvsError, IpvsPartialError, IpvsValidationError } from '../../lib/errors';
 import { Table, type DesiredTable } from '../../lib/index';
 import type { BatchOperation, BatchResult, ServiceEntry, ServiceKey } from '../../lib/types';
 
@@ -222,5 +222,39 @@ describe('apply drainServices', () => {
     expect(done.results.map((x) => x.step.action)).toEqual(['remove-destination', 'remove-service']);
     expect(k.table.has(T)).toBe(false);
     expect(saved).toEqual({ version: 1, services: [S], drains: [] });
+  });
+});
+
+describe('apply cut short', () => {
+  it('rejects with the batch IpvsPartialError after saving what took effect in the record', async () => {
+    let saved: unknown = { version: 1, services: [T], drains: [] };
+    const store = { load: async () => saved as never, save: async (r: unknown) => void (saved = r) };
+    const k = new FakeKernel('-A -t 192.0.2.2:443 -s rr');
+    const real = k.batch.bind(k);
+    // The kernel makes the first operation; the client is closed before the second is sent.
+    k.batch = async (ops) => {
+      const [first] = await real(ops.slice(0, 1));
+      const cause = new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'batch' });
+      const rest = ops.slice(1).map((operation) => ({ ok: false as const, operation, error: cause, applied: 'no' as const, sent: false as const }));
+      throw new IpvsPartialError('batch', cause, [first, ...rest], { applied: 1, unknown: 0, notSent: rest.length });
+    };
+    const err = await apply(k, { services: [] }, { ownership: store, prune: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    expect(err.results.map((r: BatchResult) => [r.operation.op, r.ok])).toEqual([['deleteService', true]]);
+    expect(saved).toEqual({ version: 1, services: [], drains: [] });
+
+    saved = { version: 1, services: [], drains: [] };
+    const k2 = new FakeKernel();
+    const real2 = k2.batch.bind(k2);
+    k2.batch = async (ops) => {
+      const [first] = await real2(ops.slice(0, 1));
+      const cause = new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'batch' });
+      const rest = ops.slice(1).map((operation) => ({ ok: false as const, operation, error: cause, applied: 'no' as const, sent: false as const }));
+      throw new IpvsPartialError('batch', cause, [first, ...rest], { applied: 1, unknown: 0, notSent: rest.length });
+    };
+    await expect(apply(k2, want(d(1)), { ownership: store })).rejects.toBeInstanceOf(IpvsPartialError);
+    // Owned before it was created: a later prune can remove it even though this run was cut short.
+    expect(saved).toEqual({ version: 1, services: [S], drains: [] });
+    expect(k2.table.has(S)).toBe(true);
   });
 });
