@@ -101,14 +101,22 @@ describe('apply', () => {
     const first = await ipvs.apply(desired);
     expect(first.changed).toBe(true);
     expect(Table.fromRules(director.ipvsadm('-S', '-n')).equals(Table.fromObjects(desired))).toBe(true);
-    // apply writes only through batch(): no call of it is no netlink write.
-    const spy = vi.spyOn(ipvs, 'batch');
+    // apply is handed the client and can reach only its public methods: a spy on every one that
+    // writes counts every write it could make.
+    const WRITES = ['batch', 'restore', 'addService', 'updateService', 'deleteService', 'addDestination', 'updateDestination',
+      'deleteDestination', 'flush', 'zero', 'setTimeouts', 'startDaemon', 'stopDaemon'] as const;
+    const spies = WRITES.map((m) => vi.spyOn(ipvs, m));
     const before = director.saved();
     const second = await ipvs.apply(desired);
-    expect(spy).not.toHaveBeenCalled();
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    const counted = spies[0];
     expect(second).toEqual({ plan: { steps: [] }, results: [], draining: [], changed: false });
     expect(director.saved()).toEqual(before);
-    spy.mockRestore();
+    // The spies see writes: a third apply with a change is one batch.
+    await ipvs.apply(table(dest(A), dest(B, 3)));
+    expect(counted).toHaveBeenCalledTimes(1);
+    for (const spy of spies) spy.mockRestore();
+    await ipvs.apply(desired);
   });
 
   it("never touches services ipvsadm added beside the managed ones; prune removes only owned ones", async () => {
