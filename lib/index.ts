@@ -13,6 +13,10 @@ export type {
   TableEntry, FoldOutcome, DesiredTable, DesiredService, DesiredDestination, Plan, PlanStep, PlanAction, FieldChange, DiffOptions,
 } from './table';
 export { parseConfig, readConfig } from './config';
+export { DEFAULT_DRAIN_TIMEOUT_MS } from './apply';
+export type {
+  ApplyOptions, ApplyResult, StepResult, StepOutcome, DrainingDestination, DrainRecord, OwnershipRecord, OwnershipStore,
+} from './apply';
 export type { ConfigFile, ConfigFormat, ParseConfigOptions } from './config/desired';
 export type { Operation } from './errors';
 export type * from './types';

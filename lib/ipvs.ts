@@ -25,7 +25,10 @@ import { publicServiceKey, serviceKey, type NormalizedServiceKey } from './valid
 import { DAEMON_STATE_NAMES, daemonOptions, timeouts as checkTimeouts } from './validate/settings';
 import { resolveNetns } from './netns';
 import { connectionOptions, connectionsFrom, readConnectionFiles } from './connections';
-import type { ConnectionEntry, ConnectionOptions } from './types';
+import type { ConnectionEntry, ConnectionOptions, TableOptions } from './types';
+import { applyTable, type ApplyOptions, type ApplyResult } from './apply';
+import { consistentTable } from './apply/consistent';
+import type { DesiredTable, Table } from './table';
 
 export { DEFAULT_TIMEOUT_MS };
 
@@ -227,8 +230,21 @@ export class Ipvs {
    * Every service with its destinations and stats, read in one pass on the worker thread: the
    * services dump, then every destination dump, keyed by the dumped services themselves.
    */
-  getTable(options?: CallOptions): Promise<ServiceEntry[]> {
-    return this.#table(deadlineOf(options, this.#timeout), true);
+  async getTable(options?: TableOptions): Promise<ServiceEntry[]> {
+    const obj = options === undefined ? {} : plainObject(options, 'options');
+    onlyKeys(obj, ['timeout', 'consistent'], 'options');
+    const consistent = own(obj, 'consistent');
+    const deadline = deadlineOf(own(obj, 'timeout') === undefined ? undefined : { timeout: own(obj, 'timeout') as number }, this.#timeout);
+    if (consistent === undefined || !boolean(consistent, 'options.consistent')) return this.#table(deadline, true);
+    return consistentTable(() => this.#table(deadline, true));
+  }
+
+  /**
+   * Makes the kernel hold `desired` (a Table, or a DesiredTable as plain objects) for the services
+   * it declares, sending only the difference; see lib/apply/ and docs/api.md "apply".
+   */
+  apply(desired: Table | DesiredTable, options?: ApplyOptions): Promise<ApplyResult> {
+    return applyTable(this, desired, options, this.#timeout);
   }
 
   /** withStats false: counters neither decoded nor converted (left zero), for save(), which needs none. */

@@ -182,6 +182,16 @@ export interface CallOptions {
   timeout?: number;
 }
 
+/** getTable's options. */
+export interface TableOptions extends CallOptions {
+  /**
+   * Read until two consecutive readings agree on every key and config (at most 5 readings, else
+   * IpvsError EAGAIN): a listing taken while the table changes can miss objects. Costs at least
+   * two readings; the timeout covers them all.
+   */
+  consistent?: boolean;
+}
+
 export interface OpenOptions {
   /** A network namespace: a name under /run/netns, or a path to a namespace file (e.g. /proc/PID/ns/net). */
   netns?: string;

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native } from '../binding';
 import { IpvsError, IpvsHostError, IpvsRulesError, IpvsValidationError } from '../errors';
+import { applyCommand, diffCommand } from './apply';
 import { CommandFailure, fitHelp, UsageError, type Command } from './common';
 import { hostCommand } from './host';
 import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
@@ -17,6 +18,8 @@ const COMMANDS = new Map<string, Command>([
   ['list', listCommand],
   ['save', saveCommand],
   ['restore', restoreCommand],
+  ['apply', applyCommand],
+  ['diff', diffCommand],
   ['add-service', addServiceCommand],
   ['edit-service', editServiceCommand],
   ['delete-service', deleteServiceCommand],

@@ -1,0 +1,143 @@
+/**
+ * ipvs.apply(desired, options): make the kernel hold `desired` for the services in scope by
+ * sending only the difference. One pass: read the kernel, diff, plan the drains, send; with
+ * `wait`, passes repeat until every drain is done. Never flushes; never touches a service that
+ * is neither declared nor (with prune) in the ownership record.
+ */
+import { constants as os } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Deadline } from '../call';
+import { IpvsError, IpvsPartialError } from '../errors';
+import { serviceId } from '../keys';
+import { diff } from '../table/diff';
+import { Table } from '../table/table';
+import type { PlanStep } from '../table/types';
+import type { BatchResult } from '../types';
+import { serviceKey } from '../validate/service';
+import type { ApplyClient } from './client';
+import { consistentTable } from './consistent';
+import { connectionsOf, drainingServices, listedServiceId, planDrains } from './drains';
+import { applyOptions, type CheckedApplyOptions } from './options';
+import { loadRecord } from './ownership';
+import { resolveExisting } from './resolve';
+import type { ApplyResult, DrainingDestination, OwnershipRecord, StepResult } from './types';
+
+export async function applyTable(client: ApplyClient, desired: unknown, options: unknown, clientTimeout: number): Promise<ApplyResult> {
+  const o = applyOptions(options, client, clientTimeout);
+  const want = desired instanceof Table ? desired : Table.fromObjects(desired as never);
+  const deadline = new Deadline(o.timeout);
+  const left = () => {
+    const ms = deadline.left();
+    if (ms === 0) throw new IpvsError(os.errno.ETIMEDOUT, { operation: 'batch', object: 'apply', timeoutMs: o.timeout });
+    return ms;
+  };
+  let record = await loadRecord(o.store);
+  const first = await pass(client, want, o, record, left);
+  const results = [...first.results];
+  let { draining, changed } = first;
+  record = first.record;
+  while (o.wait && !o.dryRun && draining.length) {
+    await sleep(Math.min(o.pollInterval, deadline.left()));
+    if (deadline.left() === 0) break; // the caller's deadline: what is still draining is in the result
+    const next = await pass(client, want, o, record, left);
+    results.push(...next.results);
+    changed ||= next.changed;
+    draining = next.draining;
+    record = next.record;
+  }
+  return { plan: { steps: first.shown }, results, draining, changed };
+}
+
+interface Pass {
+  shown: PlanStep[];
+  results: StepResult[];
+  draining: DrainingDestination[];
+  changed: boolean;
+  record: OwnershipRecord;
+}
+
+async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
+  const entries = await readKernel(client, want, o, record, left);
+  const current = Table.fromKernel(entries);
+  const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
+  const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
+  const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
+  if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
+
+  // Written ahead: a service about to be created is owned before it exists, and a drain's start
+  // is kept before its weight 0 is sent, so a process killed mid-batch leaves nothing unaccounted.
+  const declared = new Set(want.byId.keys());
+  const owned = new Map(record.services.map((k) => [serviceId(serviceKey(k)), k]));
+  for (const s of want.services()) owned.set(serviceId(serviceKey(s.key)), s.key);
+  let last = record;
+  const save = async (r: OwnershipRecord) => {
+    if (JSON.stringify(last) !== JSON.stringify(r)) await o.store.save(r);
+    last = r;
+  };
+  await save(next(owned, drains.records));
+
+  const results: StepResult[] = [];
+  let sent: BatchResult[];
+  try {
+    sent = drains.steps.length ? await client.batch(drains.steps.map((s) => s.operation), { timeout: left() }) : [];
+  } catch (err) {
+    if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
+    throw err;
+  }
+  const existing: PlanStep[] = [];
+  drains.steps.forEach((step, i) => {
+    const r = sent[i];
+    const outcome = outcomeOf(step, r);
+    if (outcome === 'existed') existing.push(step);
+    results.push(r.ok || outcome !== 'failed' ? { step, outcome } : { step, outcome, error: r.error });
+  });
+  if (existing.length) {
+    const fixes = await resolveExisting(client, want, existing, left);
+    const fixed = fixes.length ? await client.batch(fixes.map((s) => s.operation), { timeout: left() }) : [];
+    fixes.forEach((step, i) => {
+      const r = fixed[i];
+      results.push(r.ok ? { step, outcome: 'applied' } : { step, outcome: r.applied === 'unknown' ? 'unknown' : 'failed', error: r.error });
+    });
+  }
+  const saved = next(afterRemovals(owned, drains.steps, sent, declared), drains.records);
+  await save(saved);
+  const changed = results.some((r) => r.outcome === 'applied' || r.outcome === 'unknown');
+  return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
+}
+
+/**
+ * The kernel's table; with `consistent`, read until two readings agree on the services in scope
+ * (declared, and owned with prune): a listing can miss objects when anything changes meanwhile.
+ */
+function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
+  const read = () => client.getTable({ timeout: left() });
+  if (!o.consistent) return read();
+  const scope = new Set(want.byId.keys());
+  if (o.prune) for (const k of record.services) scope.add(serviceId(serviceKey(k)));
+  return consistentTable(read, (s) => scope.has(listedServiceId(s.key)));
+}
+
+function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {
+  if (r.ok) return 'applied';
+  if (r.error.code === 'EEXIST' && step.action.startsWith('add-')) return 'existed';
+  // Someone else removed it meanwhile: what a removal or drain wanted is true.
+  if ((r.error.code === 'ESRCH' || r.error.code === 'ENOENT') && (step.action.startsWith('remove-') || step.action === 'drain-destination')) return 'gone';
+  if (r.applied === 'unknown') return 'unknown';
+  return r.sent === false ? 'not-sent' : 'failed';
+}
+
+/** Owned services minus those removed (or found gone); declared ones stay owned. */
+function afterRemovals(owned: Map<string, unknown>, steps: readonly PlanStep[], sent: readonly BatchResult[], declared: Set<string>) {
+  const out = new Map(owned);
+  steps.forEach((step, i) => {
+    if (step.action !== 'remove-service' || !sent[i]) return;
+    const outcome = outcomeOf(step, sent[i]);
+    const id = serviceId(serviceKey(step.service));
+    if ((outcome === 'applied' || outcome === 'gone') && !declared.has(id)) out.delete(id);
+  });
+  return out;
+}
+
+function next(owned: Map<string, unknown>, drains: OwnershipRecord['drains']): OwnershipRecord {
+  return { version: 1, services: [...owned.values()] as OwnershipRecord['services'], drains };
+}

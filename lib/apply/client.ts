@@ -1,0 +1,9 @@
+/** What apply needs of a client: the Ipvs methods it calls (a test may give a fake). */
+import type { BatchOperation, BatchResult, DestinationInfo, ServiceEntry, ServiceInfo, ServiceKey } from '../types';
+
+export interface ApplyClient {
+  getTable(options?: { timeout?: number }): Promise<ServiceEntry[]>;
+  batch(operations: readonly BatchOperation[], options?: { timeout?: number }): Promise<BatchResult[]>;
+  getService(service: ServiceKey, options?: { timeout?: number }): Promise<ServiceInfo>;
+  listDestinations(service: ServiceKey, options?: { timeout?: number }): Promise<DestinationInfo[]>;
+}
