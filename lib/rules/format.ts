@@ -5,9 +5,9 @@
  */
 import { hostPort } from '../describe';
 import { netmaskText } from '../validate/netmask';
+import { ownOrRefuse } from '../validate/primitives';
 import type { DestinationConfig, DestinationKey, Family, FormatOptions, RulesService, ServiceConfig, ServiceKey } from '../types';
 import { sortDestinations, sortServices } from './order';
-import { ownOrRefuse } from './own';
 
 /** ipvsadm writes local (and bypass) destinations as -g: rules text has no switch for them. */
 const FORWARD_SWITCH = { masq: '-m', route: '-g', tunnel: '-i', local: '-g', bypass: '-g' } as const;

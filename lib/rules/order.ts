@@ -10,7 +10,7 @@
  */
 import { AF, PROTOCOLS } from '../constants';
 import type { DestinationKey, ServiceKey } from '../types';
-import { ownOrRefuse } from './own';
+import { ownOrRefuse } from '../validate/primitives';
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 

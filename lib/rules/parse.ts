@@ -16,11 +16,11 @@ import type {
   SchedulerFlag, ServiceKey, ServiceOptions, Timeouts, TunnelChecksum, TunnelType,
 } from '../types';
 import { destinationConfig } from '../validate/destination';
+import { own } from '../validate/primitives';
 import { serviceConfig, serviceRecord } from '../validate/service';
 import { MAX_TIMEOUT_SECONDS } from '../validate/settings';
 import { ArgvError, optionTable, parseArgv, splitWords, type OptionSpec, type ParsedOption } from './argv';
 import { EndpointError, parseEndpoint } from './endpoint';
-import { own } from './own';
 import { isSettingOperation, validateSetting, type ValidatedSetting } from './settings';
 
 /** A line's operation, checked: the batch path's, or a setting's (sent on its own). */

@@ -14,8 +14,13 @@ export function plainObject(value: unknown, field: string): Record<string, unkno
  * obj[key] if obj has it as its own property. Options are read through this: an inherited value
  * (from a prototype, or a polluted Object.prototype) is not something the caller gave.
  */
-export function own(obj: Record<string, unknown>, key: string): unknown {
+export function own<V>(obj: Readonly<Record<string, V>>, key: string): V | undefined {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** The value under an own key of table; an IpvsValidationError naming the field when key is not one. */
+export function ownOrRefuse<V>(table: Readonly<Record<string, V>>, key: string, field: string): V {
+  return table[oneOf(key, field, Object.keys(table))];
 }
 
 /** Rejects keys outside `allowed`: a misspelled option must not be silently ignored. */

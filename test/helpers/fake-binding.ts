@@ -24,6 +24,17 @@ export const answers: {
   delays: [],
 };
 
+/** Back to no calls recorded and the default answers: every test file's beforeEach. */
+export function resetFake(): void {
+  calls.length = 0;
+  tableStats.length = 0;
+  timeouts.length = 0;
+  answers.query = [];
+  answers.table = [];
+  answers.execute = (reqs) => new Int32Array(reqs.length);
+  answers.delays = [];
+}
+
 const pause = () => {
   const ms = answers.delays.shift();
   return ms ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();

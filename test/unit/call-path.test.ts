@@ -6,7 +6,7 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ipvs, IpvsError } from '../../lib';
 import { CMD } from '../../lib/constants';
-import { answers, calls, tableStats, timeouts } from '../helpers/fake-binding';
+import { answers, calls, resetFake, tableStats, timeouts } from '../helpers/fake-binding';
 
 vi.mock('../../lib/binding', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../lib/binding')>();
@@ -23,14 +23,7 @@ let ipvs: Ipvs;
 beforeAll(async () => {
   ipvs = await Ipvs.open();
 });
-beforeEach(() => {
-  calls.length = 0;
-  timeouts.length = 0;
-  tableStats.length = 0;
-  answers.delays.length = 0;
-  answers.table = [];
-  answers.execute = (reqs) => new Int32Array(reqs.length);
-});
+beforeEach(resetFake);
 
 describe('settings take the batch path', () => {
   const writes: [string, (o: { timeout: number }) => Promise<void>][] = [

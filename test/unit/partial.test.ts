@@ -5,11 +5,11 @@
  * before send() returns; the kernel tests cover close().)
  */
 import { constants as os } from 'node:os';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Ipvs, IpvsError, IpvsPartialError, IpvsValidationError } from '../../lib';
 import type { BatchOperation, BatchResult, RestoreLineResult } from '../../lib';
 import { STATUS_NOT_SENT, STATUS_UNKNOWN, type NativeRequest } from '../../lib/binding';
-import { answers, calls } from '../helpers/fake-binding';
+import { answers, calls, resetFake } from '../helpers/fake-binding';
 
 vi.mock('../../lib/binding', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../lib/binding')>();
@@ -17,17 +17,11 @@ vi.mock('../../lib/binding', async (importOriginal) => {
   return { ...real, native: () => ({ ...real.native(), Client: Fake }) };
 });
 
-const normal = answers.execute;
 let ipvs: Ipvs;
 beforeAll(async () => {
   ipvs = await Ipvs.open();
 });
-beforeEach(() => {
-  calls.length = 0;
-});
-afterEach(() => {
-  answers.execute = normal;
-});
+beforeEach(resetFake);
 
 /** The native rejection of a call that stopped part-way: per-request statuses attached. */
 function nativeFailure(errno: number, status: number[]): Error {

@@ -3,7 +3,7 @@ import { Ipvs, IpvsError, IpvsPartialError, type BatchResult } from '../../lib';
 import { Deadline } from '../../lib/call';
 import { CMD } from '../../lib/constants';
 import { SerialQueue } from '../../lib/queue';
-import { answers, calls, timeouts } from '../helpers/fake-binding';
+import { answers, calls, resetFake, timeouts } from '../helpers/fake-binding';
 
 vi.mock('../../lib/binding', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../lib/binding')>();
@@ -91,11 +91,7 @@ describe('a call\'s deadline counts its wait in the client\'s queue (issue 8, it
   beforeAll(async () => {
     ipvs = await Ipvs.open();
   });
-  beforeEach(() => {
-    calls.length = 0;
-    timeouts.length = 0;
-    answers.delays.length = 0;
-  });
+  beforeEach(resetFake);
 
   it('getService({ timeout: 50 }) queued behind a 300 ms listing rejects at 50 ms, not sent', async () => {
     answers.delays.push(300);
