@@ -17,6 +17,7 @@ export { DEFAULT_DRAIN_TIMEOUT_MS } from './apply';
 export type {
   ApplyOptions, ApplyResult, StepResult, StepOutcome, DrainingDestination, DrainRecord, OwnershipRecord, OwnershipStore,
 } from './apply';
+export type { StatusOptions, TableStatus, ServiceStatus, DestinationStatus, DrainStatus } from './apply/status';
 export type { ConfigFile, ConfigFormat, ParseConfigOptions } from './config/desired';
 export type { Operation } from './errors';
 export type * from './types';

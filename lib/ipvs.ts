@@ -28,6 +28,7 @@ import { connectionOptions, connectionsFrom, readConnectionFiles } from './conne
 import type { ConnectionEntry, ConnectionOptions, TableOptions } from './types';
 import { applyTable, type ApplyOptions, type ApplyResult } from './apply';
 import { consistentTable } from './apply/consistent';
+import { tableStatus, type StatusOptions, type TableStatus } from './apply/status';
 import type { DesiredTable, Table } from './table';
 
 export { DEFAULT_TIMEOUT_MS };
@@ -245,6 +246,14 @@ export class Ipvs {
    */
   apply(desired: Table | DesiredTable, options?: ApplyOptions): Promise<ApplyResult> {
     return applyTable(this, desired, options, this.#timeout);
+  }
+
+  /**
+   * The table as the kernel has it, with apply's ownership record beside it: owned services,
+   * draining destinations. Reads only; see lib/apply/status.ts and docs/api.md "status".
+   */
+  status(options?: StatusOptions): Promise<TableStatus> {
+    return tableStatus(this, options, this.#timeout);
   }
 
   /** withStats false: counters neither decoded nor converted (left zero), for save(), which needs none. */

@@ -11,6 +11,7 @@ import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceComm
 import { listCommand } from './list';
 import { restoreCommand, saveCommand } from './rules';
 import { sandboxCommand } from './sandbox';
+import { statusCommand } from './status';
 import { daemonCommand, flushCommand, infoCommand, timeoutsCommand, zeroCommand } from './settings';
 import { suggestCommand } from './suggest';
 
@@ -20,6 +21,7 @@ const COMMANDS = new Map<string, Command>([
   ['restore', restoreCommand],
   ['apply', applyCommand],
   ['diff', diffCommand],
+  ['status', statusCommand],
   ['add-service', addServiceCommand],
   ['edit-service', editServiceCommand],
   ['delete-service', deleteServiceCommand],

@@ -1,0 +1,24 @@
+/** node-ipvs status without a kernel: listed, its help fits 80 columns, usage mistakes exit 2. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+describe('node-ipvs status', () => {
+  it('is listed, and its help screen fits 80 columns', () => {
+    expect(cli('--help').stdout).toMatch(/^ {2}status {10}/m);
+    const r = cli('status', '--help');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('usage: node-ipvs status [--state FILE]');
+    for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('refuses a bad --drain-timeout and stray arguments (exit 2)', () => {
+    expect(cli('status', '--drain-timeout', '1.5').stderr).toBe('node-ipvs: --drain-timeout: expected a whole number, got "1.5" (see node-ipvs status --help)\n');
+    expect(cli('status', '--drain-timeout', '2000001').status).toBe(2);
+    expect(cli('status', 'extra').status).toBe(2);
+  });
+
+});
