@@ -1,5 +1,5 @@
 /**
- * The code examples of README.md and docs/**.md, and a project directory in
+ * The code examples and config files of README.md and docs/**.md, and a project directory in
  * which `import … from 'node-ipvs'` resolves to this tree as a user's would
  * (through package.json's exports, to the built dist/).
  */
@@ -18,12 +18,15 @@ export interface DocExample {
 
 const LANGS: Record<string, 'ts' | 'js'> = { ts: 'ts', typescript: 'ts', js: 'js', javascript: 'js', mjs: 'js' };
 
+function docFiles(): string[] {
+  return ['README.md', ...readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.md')).sort().map((f) => join('docs', f))];
+}
+
 /** Every ```ts/```js block (and their long names) in README.md and docs/, in file order. */
 export function docExamples(): DocExample[] {
-  const files = ['README.md', ...readdirSync(join(ROOT, 'docs'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.md')).sort().map((f) => join('docs', f))];
   const examples: DocExample[] = [];
-  for (const file of files) {
+  for (const file of docFiles()) {
     const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
     for (let i = 0; i < lines.length; i++) {
       const lang = LANGS[/^```(\w+)\s*$/.exec(lines[i]!)?.[1] ?? ''];
@@ -35,6 +38,33 @@ export function docExamples(): DocExample[] {
     }
   }
   return examples;
+}
+
+export interface DocConfig {
+  /** Where it is, e.g. "docs/guides/nat.md:40" (the fence's line). */
+  where: string;
+  lang: 'yaml' | 'json';
+  text: string;
+  /** The file of docs/examples/ its first line names (`# docs/examples/nat.yaml`), if any. */
+  file: string | null;
+}
+
+/** Every ```yaml and ```json block of README.md and docs/: config files shown to a reader. */
+export function docConfigs(): DocConfig[] {
+  const out: DocConfig[] = [];
+  for (const file of docFiles()) {
+    const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const lang = /^```(yaml|json)\s*$/.exec(lines[i]!)?.[1] as DocConfig['lang'] | undefined;
+      if (!lang) continue;
+      const end = lines.indexOf('```', i + 1);
+      if (end < 0) throw new Error(`${file}:${i + 1}: code block never closed`);
+      const text = lines.slice(i + 1, end).join('\n') + '\n';
+      out.push({ where: `${file}:${i + 1}`, lang, text, file: /^# docs\/examples\/(\S+)$/.exec(lines[i + 1] ?? '')?.[1] ?? null });
+      i = end;
+    }
+  }
+  return out;
 }
 
 /** A fresh directory whose node_modules/node-ipvs is this tree. */

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, readConfig, type DesiredTable, type DestinationOptions, type ServiceOptions } from '../../lib';
+import { docConfigs } from '../helpers/doc-examples';
 
 const DIR = join(__dirname, '../../docs/examples');
 
@@ -53,6 +54,24 @@ const EXPECTED: Record<string, DesiredTable> = {
         { destination: { address: '198.51.100.11', port: 80 }, options: dest({ forwarding: 'tunnel', tunnel: IPIP }) },
         { destination: { address: '198.51.100.12', port: 80 }, options: dest({ forwarding: 'tunnel', tunnel: IPIP }) },
       ],
+    }],
+  },
+  'nat-lab.yaml': {
+    services: [{
+      service: { protocol: 'tcp', address: '203.0.113.10', port: 80 },
+      options: service({ scheduler: 'rr' }),
+      destinations: [
+        { destination: { address: '192.0.2.11', port: 8080 }, options: dest({ forwarding: 'masq' }) },
+        { destination: { address: '192.0.2.12', port: 8080 }, options: dest({ forwarding: 'masq' }) },
+      ],
+    }],
+  },
+  'tun-lab.yaml': {
+    services: [{
+      service: { protocol: 'tcp', address: '203.0.113.10', port: 80 },
+      options: service({ scheduler: 'rr' }),
+      destinations: ['203.0.113.11', '203.0.113.12', '198.51.100.11'].map((address) => (
+        { destination: { address, port: 80 }, options: dest({ forwarding: 'tunnel', tunnel: IPIP }) })),
     }],
   },
   'persistence-all-ports.yaml': {
@@ -119,5 +138,20 @@ describe('docs/examples', () => {
 
   it.each(Object.keys(EXPECTED))('%s reads the same from the file (readConfig)', async (name) => {
     expect((await readConfig(join(DIR, name))).table).toEqual(EXPECTED[name]);
+  });
+});
+
+describe('config files shown in the docs', () => {
+  const blocks = docConfigs();
+
+  it('the guides show theirs (a yaml block naming its file in docs/examples)', () => {
+    const named = blocks.map((b) => b.file).filter(Boolean);
+    for (const f of ['nat-lab.yaml', 'dr.yaml', 'tun-lab.yaml', 'nat.yaml']) expect(named).toContain(f);
+  });
+
+  it.each(blocks.map((b) => [b.where, b] as const))('%s parses', (_where, block) => {
+    const config = parseConfig(block.text, { format: block.lang });
+    // A block naming an example file declares the same table as the file (it may leave comments out).
+    if (block.file) expect(config.table).toEqual(EXPECTED[block.file]);
   });
 });
