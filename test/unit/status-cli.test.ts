@@ -5,6 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { statusCommand } from '../../lib/cli/status';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+/** Each spawn starts node and the CLI: seconds apiece on a loaded machine. */
+const SPAWNS_TIMEOUT = 30_000;
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
 describe('node-ipvs status', () => {
@@ -14,7 +16,7 @@ describe('node-ipvs status', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('usage: node-ipvs status [--state FILE]');
     for (const line of r.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
-  });
+  }, SPAWNS_TIMEOUT);
 
   it('its help lists only options it takes (run in this process: nothing reaches a kernel with --help)', async () => {
     /** The help printed, or the usage error thrown. */
@@ -40,6 +42,6 @@ describe('node-ipvs status', () => {
     expect(cli('status', '--drain-timeout', '1.5').stderr).toBe('node-ipvs: --drain-timeout: expected a whole number, got "1.5" (see node-ipvs status --help)\n');
     expect(cli('status', '--drain-timeout', '2000001').status).toBe(2);
     expect(cli('status', 'extra').status).toBe(2);
-  });
+  }, SPAWNS_TIMEOUT);
 
 });
