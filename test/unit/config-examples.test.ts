@@ -146,7 +146,7 @@ describe('config files shown in the docs', () => {
 
   it('the guides show theirs (a yaml block naming its file in docs/examples)', () => {
     const named = blocks.map((b) => b.file).filter(Boolean);
-    for (const f of ['nat-lab.yaml', 'dr.yaml', 'tun-lab.yaml', 'nat.yaml']) expect(named).toContain(f);
+    for (const f of ['nat-lab.yaml', 'dr.yaml', 'tun-lab.yaml', 'nat.yaml', 'fwmark-two-ports.yaml']) expect(named).toContain(f);
   });
 
   it.each(blocks.map((b) => [b.where, b] as const))('%s parses', (_where, block) => {
