@@ -3,7 +3,8 @@ import type { DestinationStatus, DrainStatus, ServiceStatus, StatusOptions, Tabl
 import { hostPort } from '../describe';
 import { serviceLabel } from '../table/format-plan';
 import { intOption, parse, printJson, UsageError, withClient, type Command } from './common';
-import { formatService, orderedTable } from './listing';
+import { sortDestinations, sortServices } from '../rules/order';
+import { formatService } from './listing';
 
 const HELP = `usage: node-ipvs status [--state FILE] [--drain-timeout SECONDS] [--consistent] [--json] [--netns NAME]
 
@@ -41,9 +42,16 @@ export function duration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
 function drainText(d: DrainStatus): string {
   const left = d.timeoutLeft === null ? '' : d.timeoutLeft === 0 ? ', timed out' : `, ${duration(d.timeoutLeft)} to the drain timeout`;
-  return `draining ${duration(d.elapsed)} (since ${new Date(d.since).toISOString()})${left}${d.due ? ': due, the next apply deletes it' : ''}`;
+  return `draining ${duration(d.elapsed)} (since ${iso(d.since)})${left}${d.due ? ': due, the next apply deletes it' : ''}`;
+}
+
+/** ipvsadm's order, as node-ipvs list prints it. */
+function ordered(services: readonly ServiceStatus[]): ServiceStatus[] {
+  return sortServices(services).map((s) => ({ ...s, destinations: sortDestinations(s.destinations) }));
 }
 
 /**
@@ -52,14 +60,14 @@ function drainText(d: DrainStatus): string {
  */
 export function formatStatus(status: TableStatus, withRecord: boolean): string {
   const lines: string[] = [];
-  const services = orderedTable(status.services as never) as unknown as ServiceStatus[];
+  const services = ordered(status.services);
   const draining = services.reduce((n, s) => n + s.destinations.filter((d) => d.drain).length, 0);
   lines.push(withRecord
     ? `${services.filter((s) => s.owned).length} of ${services.length} service(s) owned, ${draining} destination(s) draining`
     : 'no ownership record (--state FILE): ownership and drains not known');
   lines.push(...HEADER);
   for (const s of services) {
-    const [, , serviceLine, ...destLines] = formatService(s as never, 'default', false, false).slice(0, -1).split('\n');
+    const [, , serviceLine, ...destLines] = formatService(s, 'default', false, false).slice(0, -1).split('\n');
     lines.push(withRecord ? `${serviceLine}  ${s.owned ? 'owned' : 'not owned'}` : serviceLine);
     destLines.forEach((line, j) => {
       const d: DestinationStatus = s.destinations[j];
@@ -71,13 +79,11 @@ export function formatStatus(status: TableStatus, withRecord: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 export function statusJson(status: TableStatus, record: string | null) {
   return {
     at: iso(status.at),
     ownership: record,
-    services: (orderedTable(status.services as never) as unknown as ServiceStatus[]).map((s) => ({
+    services: ordered(status.services).map((s) => ({
       ...s,
       owned: record === null ? null : s.owned,
       destinations: s.destinations.map((d) => ({
