@@ -51,7 +51,7 @@ export interface TableStatus {
   at: number;
   /** Every service of the kernel, in the kernel's order. */
   services: ServiceStatus[];
-  /** Owned services the kernel does not have (removed by someone else, or an apply cut short): the next apply adds them. */
+  /** Owned services the kernel does not have (removed by someone else, or an apply cut short): an apply that declares them adds them again. */
   missing: ServiceKey[];
   /** Drains the record holds for destinations the kernel no longer has: done; the next apply forgets them. */
   drainsGone: DrainRecord[];

@@ -74,7 +74,7 @@ export function formatStatus(status: TableStatus, withRecord: boolean): string {
       lines.push(d.drain ? `${line.trimEnd()}  ${drainText(d.drain)}` : line);
     });
   }
-  for (const k of status.missing) lines.push(`missing ${serviceLabel(k)}: owned, not in the kernel (the next apply adds it)`);
+  for (const k of status.missing) lines.push(`missing ${serviceLabel(k)}: owned, not in the kernel (an apply that declares it adds it again)`);
   for (const d of status.drainsGone) lines.push(`drained ${serviceLabel(d.service)} -> ${hostPort(d.destination.address, d.destination.port)}: deleted (the next apply forgets it)`);
   return `${lines.join('\n')}\n`;
 }

@@ -165,7 +165,7 @@ describe('node-ipvs status output', () => {
       '  -> 198.51.100.2:80              Masq    0      2          1  draining 1m05s (since 2026-01-01T12:00:00.000Z), 3m55s to the drain timeout',
       'UDP  192.0.2.9:53 wlc  not owned',
       '  -> 198.51.100.7:80              Masq    1      0          4         ',
-      'missing tcp 192.0.2.5:443: owned, not in the kernel (the next apply adds it)',
+      'missing tcp 192.0.2.5:443: owned, not in the kernel (an apply that declares it adds it again)',
       'drained tcp 192.0.2.1:80 -> 198.51.100.4:80: deleted (the next apply forgets it)',
       '',
     ].join('\n'));
