@@ -1,6 +1,7 @@
 // The classic LVS clusters with real traffic. Each scenario builds its topology,
 // sets the hosts up with the library, sends requests from the client to the
 // VIP, checks what a person setting up LVS would check, and tears down.
+import { fwmarkTwoPorts } from './scenarios/apply-fwmark.mjs';
 import { persistenceAllPorts } from './scenarios/apply-persistence.mjs';
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
 import { nat } from './scenarios/nat.mjs';
@@ -18,6 +19,7 @@ export const SCENARIOS = {
   schedulers,
   'least-connection': leastConnection,
   'apply-persistence': persistenceAllPorts,
+  'apply-fwmark': fwmarkTwoPorts,
 };
 
 export const TITLES = {
@@ -31,4 +33,5 @@ export const TITLES = {
   schedulers: 'schedulers on a DR cluster of three: wrr weights, a live change to sh, persistence',
   'least-connection': 'wlc and lc with connections held open, and a live change from one to the other',
   'apply-persistence': 'node-ipvs apply docs/examples/persistence-all-ports.yaml: a port-0 persistent service; one client, every port, one real server',
+  'apply-fwmark': 'node-ipvs apply docs/examples/fwmark-two-ports.yaml: ports 80 and 443 marked in the mangle table, one persistent fwmark service',
 };
