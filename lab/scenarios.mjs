@@ -1,6 +1,7 @@
 // The classic LVS clusters with real traffic. Each scenario builds its topology,
 // sets the hosts up with the library, sends requests from the client to the
 // VIP, checks what a person setting up LVS would check, and tears down.
+import { drain } from './scenarios/apply-drain.mjs';
 import { fwmarkTwoPorts } from './scenarios/apply-fwmark.mjs';
 import { persistenceAllPorts } from './scenarios/apply-persistence.mjs';
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
@@ -20,6 +21,7 @@ export const SCENARIOS = {
   'least-connection': leastConnection,
   'apply-persistence': persistenceAllPorts,
   'apply-fwmark': fwmarkTwoPorts,
+  'apply-drain': drain,
 };
 
 export const TITLES = {
@@ -34,4 +36,5 @@ export const TITLES = {
   'least-connection': 'wlc and lc with connections held open, and a live change from one to the other',
   'apply-persistence': 'node-ipvs apply docs/examples/persistence-all-ports.yaml: a port-0 persistent service; one client, every port, one real server',
   'apply-fwmark': 'node-ipvs apply docs/examples/fwmark-two-ports.yaml: ports 80 and 443 marked in the mangle table, one persistent fwmark service',
+  'apply-drain': 'node-ipvs apply drains a real server taken out of the file: held connections keep working, new ones go elsewhere, deleted once they close',
 };
