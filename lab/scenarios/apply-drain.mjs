@@ -37,7 +37,7 @@ function withoutServer(text, address) {
 
 const step = (r, action, address) => r.json?.results.find((s) => s.action === action && s.destination?.address === address);
 const drainingOf = (r, address) => r.json?.draining.find((d) => d.destination.address === address);
-const described = (r) => `exit ${r.status}${r.json ? `, ${r.json.results.map((s) => `${s.action} ${s.destination?.address ?? ''} ${s.outcome}`).join('; ') || 'no steps'}` : ''}${r.stderr ? `: ${r.stderr.trim()}` : ''}`;
+const described = (r) => `exit ${r.status}${r.json ? `, ${r.json.results.map((s) => [s.action, s.destination?.address, s.outcome].filter(Boolean).join(' ')).join('; ') || 'no steps'}` : ''}${r.stderr ? `: ${r.stderr.trim()}` : ''}`;
 
 export function drain() {
   return withTopology('drain', async (t) => {
@@ -56,9 +56,10 @@ export function drain() {
         let release = held.release;
         try {
           const timeline = [];
+          const edited = withoutServer(readFileSync(file, 'utf8'), LEAVING);
+          writeFileSync(file, edited);
           const t0 = Date.now();
           const at = (what) => timeline.push(`t=${((Date.now() - t0) / 1000).toFixed(1).padStart(4)} s  ${what}`);
-          writeFileSync(file, withoutServer(readFileSync(file, 'utf8'), LEAVING));
           at(`file changed: rs3 (${LEAVING}) taken out`);
           const drained = await apply();
           const line = ipvsadmLine(ipvsadmList(dir), `${LEAVING}:80`);
