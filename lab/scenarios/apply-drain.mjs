@@ -63,7 +63,7 @@ export function drain() {
           at(`file changed: rs3 (${LEAVING}) taken out`);
           const drained = await apply();
           const line = ipvsadmLine(ipvsadmList(dir), `${LEAVING}:80`);
-          at(`node-ipvs apply: rs3 at weight 0, draining (ipvsadm -Ln: ${line || 'not listed'})`);
+          at(`node-ipvs apply (exit ${drained.status}): ipvsadm -Ln shows rs3 as ${line || 'nothing'}  (weight, active, inactive)`);
           const pinged = await held.ping();
           at(`held connections: ${pinged.filter((s, i) => s !== null && s === held.servers[i]).length} of ${HELD} answered by their own server, ${pinged.filter((s) => s === 'rs3').length} of them rs3`);
           const fresh = t.requests(client, url, NEW);
@@ -71,16 +71,16 @@ export function drain() {
           at(`${NEW} new connections: ${freshOn.rs3} to rs3 (${JSON.stringify(freshOn)})`);
           const later = await apply();
           const laterLine = ipvsadmLine(ipvsadmList(dir), `${LEAVING}:80`);
-          at(`node-ipvs apply again: rs3 kept, still draining (${drainingOf(later, LEAVING)?.active ?? '?'} active)`);
+          at(`node-ipvs apply again (exit ${later.status}): ${drainingOf(later, LEAVING) ? `rs3 still draining, ${drainingOf(later, LEAVING).active} active` : 'rs3 not draining'}, ${laterLine ? 'kept' : 'gone'}`);
           const pinged2 = await held.ping();
           at(`held connections: ${pinged2.filter((s, i) => s !== null && s === held.servers[i]).length} of ${HELD} still answered by their own server`);
           release = async () => {};
           await held.release();
           const closedLine = ipvsadmLine(ipvsadmList(dir), `${LEAVING}:80`);
-          at(`held connections closed (ipvsadm -Ln: ${closedLine || 'not listed'})`);
+          at(`held connections closed: ipvsadm -Ln shows rs3 as ${closedLine || 'nothing'}`);
           const done = await apply('--wait', '--drain-timeout', '30');
           const after = ipvsadmList(dir);
-          at(`node-ipvs apply --wait: rs3 deleted once its FIN_WAIT entries expired (tcpfin ${TCP_FIN} s)`);
+          at(`node-ipvs apply --wait returned (exit ${done.status}): rs3 ${ipvsadmLine(after, `${LEAVING}:80`) ? 'still listed' : 'deleted'} (its FIN_WAIT entries live tcpfin ${TCP_FIN} s)`);
 
           const fields = (l) => l.split(' '); // '->', ADDRESS:PORT, FORWARD, WEIGHT, ACTIVE, INACTIVE
           const sameServer = (answers) => answers.every((s, i) => s === held.servers[i]);
