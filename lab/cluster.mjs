@@ -63,11 +63,12 @@ export const bypassed = (stats) =>
   ['replies bypass the director', stats.outPackets === 0n && stats.inPackets > 0n, `in ${stats.inPackets}, out ${stats.outPackets}`];
 
 /**
- * Client, director and `count` real servers on one LAN, each serving HTTP on port 80.
+ * Client, director and `count` real servers on one LAN, each serving HTTP on port 80 (or on
+ * each of `ports`).
  * holdVip(ns, plan) sets a real server up to take packets for the VIP (DR: on lo; TUN: on
  * the tunnel device). The service has no destinations yet.
  */
-export async function lanCluster(t, plan, count, holdVip) {
+export async function lanCluster(t, plan, count, holdVip, ports = 80) {
   t.bridge('lan');
   const client = t.ns('client');
   const dir = t.ns('director');
@@ -80,7 +81,7 @@ export async function lanCluster(t, plan, count, holdVip) {
     await holdVip(rs[i], plan);
   }
   // Servers start side by side: a Node start-up is the slowest step of a scenario.
-  await Promise.all(rs.map((n, i) => t.server(n, `rs${i + 1}`, 80)));
+  await Promise.all(rs.map((n, i) => t.server(n, `rs${i + 1}`, ports)));
   const ipvs = await Ipvs.open({ netns: dir });
   // The director sees only the client's packets, so its TCP entries end in FIN_WAIT, not
   // TIME_WAIT; a client port reused within their 2 minutes would follow the old entry to its

@@ -1,6 +1,9 @@
 // The classic LVS clusters with real traffic. Each scenario builds its topology,
 // sets the hosts up with the library, sends requests from the client to the
 // VIP, checks what a person setting up LVS would check, and tears down.
+import { drain } from './scenarios/apply-drain.mjs';
+import { fwmarkTwoPorts } from './scenarios/apply-fwmark.mjs';
+import { persistenceAllPorts } from './scenarios/apply-persistence.mjs';
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
 import { nat } from './scenarios/nat.mjs';
 import { leastConnection, schedulers } from './scenarios/schedulers.mjs';
@@ -16,6 +19,9 @@ export const SCENARIOS = {
   tun6: () => tun('ipv6'),
   schedulers,
   'least-connection': leastConnection,
+  'apply-persistence': persistenceAllPorts,
+  'apply-fwmark': fwmarkTwoPorts,
+  'apply-drain': drain,
 };
 
 export const TITLES = {
@@ -28,4 +34,7 @@ export const TITLES = {
   tun6: 'LVS-TUN over IPv6: IPv6-in-IPv6 to real servers holding the VIP on ip6tnl0, one behind a router',
   schedulers: 'schedulers on a DR cluster of three: wrr weights, a live change to sh, persistence',
   'least-connection': 'wlc and lc with connections held open, and a live change from one to the other',
+  'apply-persistence': 'node-ipvs apply docs/examples/persistence-all-ports.yaml: a port-0 persistent service; one client, every port, one real server',
+  'apply-fwmark': 'node-ipvs apply docs/examples/fwmark-two-ports.yaml: ports 80 and 443 marked in the mangle table, one persistent fwmark service',
+  'apply-drain': 'node-ipvs apply drains a real server taken out of the file: held connections keep working, new ones go elsewhere, deleted once they close',
 };

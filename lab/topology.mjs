@@ -3,6 +3,7 @@
 // library offers (IPVS, VIPs, sysctls) is done with the library.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 
 export const sh = (...argv) => execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
 export const inNs = (ns, ...argv) => sh('ip', 'netns', 'exec', ns, ...argv);
@@ -46,28 +47,43 @@ export class Topology {
     return inNs(ns, 'cat', `/sys/class/net/${dev}/address`).trim();
   }
 
-  /** Starts the lab's HTTP server in ns and waits until it listens. */
+  /** Starts the lab's HTTP server in ns (on each port, if `port` is an array) and waits until it listens. */
   async server(ns, name, port) {
-    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('server.mjs', import.meta.url).pathname, name, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const ports = [port].flat().join(',');
+    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('server.mjs', import.meta.url).pathname, name, ports], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.processes.push(p);
     await once(p.stdout, 'data');
   }
 
-  /** COUNT requests from ns to url, one connection each; from client port `port` if given. */
+  /**
+   * COUNT requests from ns to url, one connection each; from client port `port` if given. `url`
+   * may be an array: COUNT requests to each, taking turns; each answer then ends with its url.
+   */
   requests(ns, url, count, port) {
-    const args = [url, String(count), ...(port ? [String(port)] : [])];
+    const args = [[url].flat().join(' '), String(count), ...(port ? [String(port)] : [])];
     return JSON.parse(inNs(ns, process.execPath, new URL('client.mjs', import.meta.url).pathname, ...args));
   }
 
-  /** COUNT connections from ns to url kept open: { servers, release() }. */
-  async hold(ns, url, count) {
-    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('hold.mjs', import.meta.url).pathname, url, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  /**
+   * COUNT connections from ns to url kept open: { servers, release() }. With `echo`, also
+   * ping(): sends a line through each and resolves the server that answered on each (null: none).
+   */
+  async hold(ns, url, count, { echo = false } = {}) {
+    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('hold.mjs', import.meta.url).pathname, url, String(count), ...(echo ? ['echo'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.processes.push(p);
-    const line = await new Promise((resolve, reject) => {
-      p.stdout.once('data', resolve);
-      p.once('exit', (code) => reject(new Error(`lab/hold.mjs exited with status ${code}`)));
-    });
-    return { servers: JSON.parse(String(line)), release: async () => { p.stdin.end(); await once(p, 'exit'); } };
+    const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
+    const next = async () => {
+      const { value, done } = await lines.next();
+      if (done) throw new Error(`lab/hold.mjs exited with status ${p.exitCode}`);
+      return JSON.parse(value);
+    };
+    const servers = await next();
+    const exited = p.exitCode !== null ? Promise.resolve() : once(p, 'exit');
+    return {
+      servers,
+      ping: async () => { p.stdin.write('ping\n'); return next(); },
+      release: async () => { p.stdin.end(); await exited; },
+    };
   }
 
   /** ns's neighbour entry for address ('' if none), as `ip neigh show` prints it. */

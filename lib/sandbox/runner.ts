@@ -19,6 +19,7 @@ export const DEFAULT_MODULES: readonly string[] = [
   'ip_vs', 'ip_vs_rr', 'ip_vs_wrr', 'ip_vs_lc', 'ip_vs_wlc', 'ip_vs_lblc', 'ip_vs_lblcr', 'ip_vs_dh', 'ip_vs_sh',
   'ip_vs_sed', 'ip_vs_nq', 'ip_vs_fo', 'ip_vs_ovf', 'ip_vs_mh', 'ip_vs_pe_sip', 'ip_vs_ftp',
   'veth', 'dummy', 'bridge', 'ipip', 'ip6_tunnel', 'ip_gre', 'fou', 'fou6', 'nf_conntrack',
+  'ip_tables', 'iptable_mangle', 'xt_mark', 'xt_multiport',
 ];
 
 export interface SandboxOptions {

@@ -43,6 +43,7 @@ const EXPECTED: Record<string, DesiredTable> = {
       destinations: [
         { destination: { address: '203.0.113.11', port: 80 }, options: dest() },
         { destination: { address: '203.0.113.12', port: 80 }, options: dest({ weight: 3 }) },
+        { destination: { address: '203.0.113.13', port: 80 }, options: dest() },
       ],
     }],
   },
