@@ -111,6 +111,7 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     const servers = new Map<string, Watched>();
     const services = new Map<string, WatchedService>();
     const fresh: Watched[] = [];
+    const reweigh: (() => void)[] = [];
     for (const [i, svc] of filled.services.entries()) {
       const key = serviceKey(svc.service);
       const sid = serviceId(key);
@@ -122,7 +123,7 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
         const specText = JSON.stringify(d.check);
         const old = this.#servers.get(id);
         if (old && old.specText === specText) {
-          old.state.reconfigure(d.weight, d.check.type === 'exec' && d.check.exec?.dynamicWeight === true);
+          reweigh.push(() => old.state.reconfigure(d.weight, d.check.type === 'exec' && d.check.exec?.dynamicWeight === true));
           servers.set(id, old);
           continue;
         }
@@ -144,6 +145,7 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
       services.set(sid, { service: svc.service, quorumSpec: svc.quorum, quorum, ids });
     }
     // Everything checked: now swap. Servers that left (or whose settings changed) stop.
+    for (const apply of reweigh) apply();
     for (const [id, old] of this.#servers) if (servers.get(id) !== old) this.#halt(old);
     this.#servers = servers;
     this.#services = services;
