@@ -175,6 +175,23 @@ describe('http', () => {
   });
 });
 
+describe('IPv6 targets', () => {
+  it('tcp and http reach [::1], and http sends the bracketed Host', async () => {
+    const v6 = createHttpServer((q, r) => r.end(`host=${q.headers.host}`));
+    await new Promise<void>((r) => v6.listen(0, '::1', r));
+    const port = (v6.address() as { port: number }).port;
+    const target: CheckTarget = { address: '::1', port, family: 'inet6' };
+    try {
+      expect(await checker({ type: 'tcp' }).check(target, 1000, never)).toEqual({ ok: true, reason: 'connected' });
+      const c = checker({ type: 'http', http: { body: `^host=\\[::1\\]:${port}$` } });
+      expect(await c.check(target, 1000, never)).toEqual({ ok: true, reason: 'status 200' });
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((r) => v6.close(r));
+    }
+  });
+});
+
 describe('https', () => {
   it('is up without verification by default (as SSL_GET)', async () => {
     expect(await checker({ type: 'https', http: { path: '/ok' } }).check(at(httpsPort), 1000, never)).toEqual({ ok: true, reason: 'status 200' });
