@@ -63,11 +63,12 @@ interface Watched {
   /** The spec as text: equal texts, equal settings (the spec is filled, so key order is fixed). */
   readonly specText: string;
   readonly checker: Checker | null;
+  /** A built-in checker: bounded by itself, so it runs without the guard custom checkers get. */
+  readonly builtin: boolean;
   readonly target: CheckTarget;
   readonly state: ServerState;
   timer: unknown;
-  /** The check running now, and how to cut it short. */
-  running: Promise<void> | null;
+  /** How to cut the running check short. */
   abort: AbortController | null;
   stopped: boolean;
 }
@@ -86,6 +87,8 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   #servers = new Map<string, Watched>();
   #services = new Map<string, WatchedService>();
   #running = false;
+  /** Checks in flight, of watched servers and of servers removed since (stop() awaits them all). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: HealthMonitorOptions = {}) {
     super();
@@ -131,17 +134,17 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
         const watched: Watched = {
           id, sid, service: svc.service, destination: d.destination, spec: d.check, specText,
           checker: this.#checkerFor(d.check, `${field}.check`),
+          builtin: (BUILTIN_CHECK_TYPES as readonly string[]).includes(d.check.type),
           target: checkTarget(d.destination, d.check, field),
           state: new ServerState(d.check, d.weight, now),
-          timer: undefined, running: null, abort: null, stopped: false,
+          timer: undefined, abort: null, stopped: false,
         };
         servers.set(id, watched);
         fresh.push(watched);
       }
       const oldSvc = this.#services.get(sid);
-      const weight = sumWeights(ids, servers);
-      const quorum = oldSvc ? oldSvc.quorum : new QuorumState(svc.quorum, weight);
-      quorum.spec = svc.quorum;
+      const quorum = oldSvc ? oldSvc.quorum : new QuorumState(svc.quorum, sumWeights(ids, servers));
+      if (oldSvc) reweigh.push(() => { quorum.spec = svc.quorum; });
       services.set(sid, { service: svc.service, quorumSpec: svc.quorum, quorum, ids });
     }
     // Everything checked: now swap. Servers that left (or whose settings changed) stop.
@@ -167,13 +170,8 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   /** Stop checking: timers cleared, attempts aborted; resolves when every check has settled. */
   async stop(): Promise<void> {
     this.#running = false;
-    const pending: Promise<void>[] = [];
-    for (const w of this.#servers.values()) {
-      const running = w.running;
-      this.#halt(w);
-      if (running) pending.push(running);
-    }
-    await Promise.all(pending);
+    for (const w of this.#servers.values()) this.#halt(w);
+    await Promise.all(this.#inFlight);
   }
 
   states(): ServerHealth[] {
@@ -227,9 +225,8 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     if (w.checker === null || w.stopped || !this.#running) return;
     w.timer = this.#clock.setTimeout(() => {
       w.timer = undefined;
-      w.running = this.#runCheck(w).finally(() => {
-        w.running = null;
-      });
+      const running = this.#runCheck(w).finally(() => this.#inFlight.delete(running));
+      this.#inFlight.add(running);
     }, delay);
   }
 
@@ -272,10 +269,14 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     this.#schedule(w, Math.max(0, started + w.spec.interval - this.#clock.now()));
   }
 
-  /** One attempt, cut off if the checker does not settle by its timeout (plus a grace) or it throws. */
+  /**
+   * One attempt. A custom checker's is cut off if it does not settle by its timeout (plus a grace),
+   * and a throw is a failed attempt; the built-in ones settle by themselves and never throw.
+   */
   #attempt(w: Watched, signal: AbortSignal): Promise<CheckOutcome> {
     const checker = w.checker as Checker;
     const timeoutMs = w.spec.timeout;
+    if (w.builtin) return checker.check(w.target, timeoutMs, signal);
     const inner = new AbortController();
     const onAbort = (): void => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
