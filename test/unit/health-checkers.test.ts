@@ -212,6 +212,11 @@ describe('https', () => {
     expect(wrong.ok).toBe(false);
     expect(wrong.reason).toMatch(/ALTNAME|hostname/i);
     expect(names[0]).toBe('health.test');
+    // Without sni, the Host header's name is the server name; an address never is.
+    names.length = 0;
+    expect((await checker({ type: 'https', http: { host: 'health.test', path: '/ok' } }).check(at(httpsPort), 1000, never)).ok).toBe(true);
+    expect((await checker({ type: 'https', http: { path: '/ok' } }).check(at(httpsPort), 1000, never)).ok).toBe(true);
+    expect(names).toEqual(['health.test', false]);
   });
   it('times out on a server that never completes the handshake', async () => {
     expect(await checker({ type: 'https' }).check(at(silentPort), 300, never)).toEqual({ ok: false, reason: 'timeout after 300 ms' });
