@@ -223,6 +223,8 @@ describe('https', () => {
   });
 });
 
+const questions: { name: string; type: number }[] = [];
+
 /** A DNS server for the test: answers per name (NOERROR with an A record, NODATA, NXDOMAIN, SERVFAIL, or nothing). */
 function dnsResponder(): UdpSocket {
   const sock = createSocket('udp4');
@@ -236,6 +238,7 @@ function dnsResponder(): UdpSocket {
     }
     const name = labels.join('.');
     const question = msg.subarray(12, i + 5);
+    questions.push({ name, type: msg.readUInt16BE(i + 1) });
     if (name === 'silent.example') return;
     const rcode = name === 'missing.example' ? 3 : name === 'broken.example' ? 2 : 0;
     const answer = name === 'ok.example'
@@ -263,6 +266,10 @@ describe('dns', () => {
   it('is up on NOERROR, with records or without', async () => {
     expect(await dns('ok.example').check(at(port), 1000, never)).toEqual({ ok: true, reason: 'A ok.example: 1 record(s)' });
     expect(await dns('empty.example').check(at(port), 1000, never)).toEqual({ ok: true, reason: 'A empty.example: no records' });
+  });
+  it("queries SOA for '.' by default", async () => {
+    expect(await checker({ type: 'dns' }).check(at(port), 1000, never)).toEqual({ ok: true, reason: 'SOA .: no records' });
+    expect(questions.at(-1)).toEqual({ name: '', type: 6 });
   });
   it('is down on an error rcode, naming it', async () => {
     expect(await dns('missing.example').check(at(port), 1000, never)).toEqual({ ok: false, reason: 'A missing.example: NXDOMAIN' });
