@@ -74,3 +74,36 @@ describe('HealthMonitor with the http checker', () => {
     expect(checks).toBe(after);
   });
 });
+
+describe('HealthMonitor with the exec checker and unchecked servers', () => {
+  it("applies exec's dynamic weight; a 'none' server is up without checks and counts for the quorum", async () => {
+    const m = new HealthMonitor();
+    const weightFile = `/tmp/health-live-${process.pid}`;
+    const { writeFileSync, rmSync } = await import('node:fs');
+    writeFileSync(weightFile, '7');
+    let checks = 0;
+    m.on('check', () => checks++);
+    m.update({ services: [{ service: SVC, quorum: { min: 2 }, destinations: [
+      { destination: { address: '192.0.2.1', port: 80 }, weight: 1,
+        check: { type: 'exec', interval: 100, warmup: 0, retries: 0, exec: { command: ['sh', '-c', 'exit $(cat "$1")', 'sh', weightFile], dynamicWeight: true } } },
+      { destination: { address: '192.0.2.2', port: 80 }, weight: 1, check: { type: 'none' } },
+    ] }] });
+    try {
+      const changed = new Promise<void>((r) => m.once('change', () => r()));
+      m.start();
+      await changed;
+      expect(m.states().map((s) => [s.state, s.weight, s.reason])).toEqual([['up', 5, 'exit 7 (weight 5)'], ['up', 1, 'not checked']]);
+      expect(m.quorums()).toEqual([{ service: SVC, up: true, weight: 6 }]);
+      const quorumLost = new Promise((r) => m.once('quorum', r));
+      writeFileSync(weightFile, '1');
+      expect(await quorumLost).toMatchObject({ up: false, weight: 1 });
+      expect(m.states()[0]).toMatchObject({ state: 'down', weight: 0, reason: 'exit 1' });
+    } finally {
+      await m.stop();
+      rmSync(weightFile, { force: true });
+    }
+    // Only the exec server was ever checked.
+    expect(checks).toBeGreaterThan(0);
+    expect(m.states()[1].checkedAt).toBeNull();
+  });
+});
