@@ -24,3 +24,4 @@ export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';
 export type { SandboxOptions, SandboxResult } from './sandbox/runner';
 export * from './host';
+export * from './health';
