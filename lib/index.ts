@@ -23,3 +23,5 @@ export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';
 export type { SandboxOptions, SandboxResult } from './sandbox/runner';
 export * from './host';
+export { createMetrics } from './metrics';
+export type { IpvsMetrics, MetricsOptions, MetricsServer, HealthSource } from './metrics';
