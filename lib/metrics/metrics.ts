@@ -5,6 +5,7 @@ import { registerKernelMetrics } from './kernel-metrics';
 import { listenOptions, metricsOptions, type MetricsOptions } from './options';
 import { KernelReader } from './reading';
 import { serveMetrics, type MetricsServer } from './server';
+import { Turns } from './turns';
 
 export interface IpvsMetrics {
   readonly registry: Registry;
@@ -24,8 +25,9 @@ export function createMetrics(options: MetricsOptions): IpvsMetrics {
   const o = metricsOptions(options);
   const reader = new KernelReader(o.ipvs, o.timeout);
   const before = new Set(o.registry.getMetricsAsArray().map((m) => m.name));
-  registerKernelMetrics(o.registry, () => reader.read());
-  const health = o.health ? new HealthMetrics(o.registry, o.health) : null;
+  const turns = new Turns();
+  registerKernelMetrics(o.registry, () => reader.read(), turns);
+  const health = o.health ? new HealthMetrics(o.registry, o.health, turns) : null;
   const names = o.registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name));
   let inFlight: Promise<string> | null = null;
   let closed = false;
