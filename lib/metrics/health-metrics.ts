@@ -30,6 +30,12 @@ const serverLabels = (e: Pick<ServerHealth, 'service' | 'destination'>): ServerL
 const serverKey = (l: ServerLabels) => `${l.service}\0${l.destination}`;
 const serviceKey = (service: string) => `${service}\0`;
 
+/** Every name HealthMetrics may register (the quorum gauge only with quorums()). */
+export const HEALTH_METRIC_NAMES = [
+  'ipvs_destination_health_up', 'ipvs_destination_health_weight', 'ipvs_service_quorum_up', 'ipvs_health_check_duration_seconds',
+  'ipvs_health_checks_total', 'ipvs_destination_health_transitions_total', 'ipvs_service_quorum_transitions_total',
+] as const;
+
 /** Check latencies from a local connect (about a millisecond) to a timeout of several seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

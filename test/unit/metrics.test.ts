@@ -301,8 +301,16 @@ describe('options', () => {
     m.close();
     m.close();
     expect(registry.getMetricsAsArray().map((x) => x.name)).toEqual(['app_up']);
-    // The same registry takes a new set (a director that rebuilds its metrics).
+    // The same registry takes a new set (a director that rebuilds its metrics)...
     createMetrics({ ipvs, registry });
     expect(registry.getSingleMetric('node_ipvs_backend_weight')).toBeDefined();
+    // ...but not a second one beside it: refused whole, nothing half registered.
+    const count = registry.getMetricsAsArray().length;
+    expect(() => createMetrics({ ipvs, registry })).toThrow(expect.objectContaining({ field: 'options.registry' }));
+    const clash = new Registry();
+    clash.registerMetric(new (await import('prom-client')).Gauge({ name: 'ipvs_destination_weight', help: 'theirs', registers: [] }));
+    expect(() => createMetrics({ ipvs, registry: clash })).toThrow(/ipvs_destination_weight/);
+    expect(clash.getMetricsAsArray()).toHaveLength(1);
+    expect(registry.getMetricsAsArray()).toHaveLength(count);
   });
 });
