@@ -9,6 +9,7 @@ import { CommandFailure, fitHelp, UsageError, type Command } from './common';
 import { hostCommand } from './host';
 import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
 import { listCommand } from './list';
+import { metricsCommand } from './metrics';
 import { restoreCommand, saveCommand } from './rules';
 import { sandboxCommand } from './sandbox';
 import { statusCommand } from './status';
@@ -33,6 +34,7 @@ const COMMANDS = new Map<string, Command>([
   ['timeouts', timeoutsCommand],
   ['daemon', daemonCommand],
   ['info', infoCommand],
+  ['metrics', metricsCommand],
   ['host', hostCommand],
   ['sandbox', sandboxCommand],
 ]);
