@@ -16,7 +16,8 @@ import { statusCommand } from './status';
 import { daemonCommand, flushCommand, infoCommand, timeoutsCommand, zeroCommand } from './settings';
 import { suggestCommand } from './suggest';
 
-const COMMANDS = new Map<string, Command>([
+/** Every subcommand by name (exported for the help-screen tests, which must cover each one). */
+export const COMMANDS = new Map<string, Command>([
   ['list', listCommand],
   ['save', saveCommand],
   ['restore', restoreCommand],

@@ -60,6 +60,8 @@ export function docConfigs(): DocConfig[] {
       const end = lines.indexOf('```', i + 1);
       if (end < 0) throw new Error(`${file}:${i + 1}: code block never closed`);
       const text = lines.slice(i + 1, end).join('\n') + '\n';
+      // Another program's file shown beside ours (Prometheus's scrape config, a keepalived.conf) says so on its first line.
+      if (/^# \S+ \(\S+'s configuration, not node-ipvs's\)$/.test(lines[i + 1] ?? '')) { i = end; continue; }
       out.push({ where: `${file}:${i + 1}`, lang, text, file: /^# docs\/examples\/(\S+)$/.exec(lines[i + 1] ?? '')?.[1] ?? null });
       i = end;
     }
