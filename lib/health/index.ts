@@ -5,4 +5,5 @@ export {
 } from './spec';
 export type { FilledHealthCheckSpec, FilledQuorumSpec, FilledHealthTable, HealthSpecOptions } from './spec';
 export { duration as parseDuration } from './duration';
+export { createChecker } from './checkers';
 export type * from './types';
