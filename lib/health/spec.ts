@@ -37,8 +37,18 @@ export type FilledHealthCheckSpec = HealthCheckSpec &
 
 export type FilledQuorumSpec = QuorumSpec & Required<Pick<QuorumSpec, 'min' | 'hysteresis' | 'sorryServerInhibit'>>;
 
+export interface FilledHealthDestination extends HealthDestination {
+  check: FilledHealthCheckSpec;
+}
+
+export interface FilledHealthService extends HealthService {
+  quorum: FilledQuorumSpec;
+  destinations: FilledHealthDestination[];
+}
+
+/** A HealthTable with every default filled and keys canonical. */
 export interface FilledHealthTable extends HealthTable {
-  services: (HealthService & { quorum: FilledQuorumSpec; destinations: (HealthDestination & { check: FilledHealthCheckSpec })[] })[];
+  services: FilledHealthService[];
 }
 
 export interface HealthSpecOptions {
@@ -305,7 +315,7 @@ export function checkHealthTable(input: unknown, field = 'health', options: Heal
     const quorum = checkQuorumSpec(own(svc, 'quorum'), `${at}.quorum`);
     const dests = list(own(svc, 'destinations') ?? [], `${at}.destinations`, 'destinations');
     const seen = new Map<string, number>();
-    const destinations: FilledHealthTable['services'][number]['destinations'] = [];
+    const destinations: FilledHealthDestination[] = [];
     for (let j = 0; j < dests.length; j++) {
       const dat = `${at}.destinations[${j}]`;
       const d = plainObject(dests[j], dat);
