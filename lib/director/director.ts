@@ -67,6 +67,11 @@ export class Director extends EventEmitter<DirectorEvents> {
   private metrics: { metrics: IpvsMetrics; endpoint: MetricsEndpoint; listen: MetricsListen } | null = null;
   private readonly onTransition = (t: HealthTransition) => this.transition(t);
   private readonly onQuorum = (q: QuorumTransition) => this.quorum(q);
+  /** A dynamic weight changed; during our own update() calls the apply that follows is ours already. */
+  private readonly onChange = () => {
+    if (!this.updating && this.state === 'running') this.request('health');
+  };
+  private updating = false;
 
   constructor(options: DirectorOptions) {
     super();
@@ -119,6 +124,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.monitor.update(this.config.health);
     this.monitor.on('transition', this.onTransition);
     this.monitor.on('quorum', this.onQuorum);
+    this.monitor.on('change', this.onChange);
     try {
       await this.serial.request('start');
       await this.syncMetrics();
@@ -143,7 +149,12 @@ export class Director extends EventEmitter<DirectorEvents> {
   async reload(config: ConfigFile): Promise<ApplyResult> {
     if (this.state !== 'running') throw new Error(`Director.reload(): not running (${this.state})`);
     const next = checkConfig(config, 'config');
-    this.monitor.update(next.health);
+    this.updating = true;
+    try {
+      this.monitor.update(next.health);
+    } finally {
+      this.updating = false;
+    }
     const before = this.config.director;
     this.config = next;
     if (next.director.state !== before.state)
@@ -259,6 +270,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.timer = null;
     this.monitor.off('transition', this.onTransition);
     this.monitor.off('quorum', this.onQuorum);
+    this.monitor.off('change', this.onChange);
   }
 
   /** Where metrics should be served now: the option, else the config's. */

@@ -17,8 +17,11 @@ export interface DirectorMonitor {
   states(): ServerHealth[];
   quorums(): { service: ServiceKey; up: boolean; weight: number }[];
   healthy(desired: DesiredTable): HealthyTable;
+  /** Optional: 'change' when healthy() may give another table without a transition (a dynamic weight). */
+  on(event: 'change', listener: () => void): unknown;
   on(event: 'transition', listener: (t: HealthTransition) => void): unknown;
   on(event: 'quorum', listener: (q: QuorumTransition) => void): unknown;
+  off(event: 'change', listener: () => void): unknown;
   off(event: 'transition', listener: (t: HealthTransition) => void): unknown;
   off(event: 'quorum', listener: (q: QuorumTransition) => void): unknown;
 }
