@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { readConfig } from '../config';
 import type { ConfigFile } from '../config/desired';
-import { Director, formatJson, formatText, type LogRecord } from '../director';
+import type { Director, LogRecord } from '../director';
 import { IpvsConfigError, formatConfigProblem } from '../errors';
 import { Ipvs } from '../ipvs';
 import { enterNetns } from '../netns';
@@ -56,6 +56,8 @@ async function run(args: string[]): Promise<number> {
   // Before any socket is opened: checks (connections, exec'd programs) start from the namespace.
   const netns = typeof values.netns === 'string' ? enterNetns(values.netns) : null;
 
+  // Loaded here, not with the CLI: the agent's modules (health checkers, metrics) would slow every other command's start.
+  const { Director, formatJson, formatText } = await import('../director');
   const jsonFlag = values.json === true;
   let json = jsonFlag;
   const log = (record: LogRecord) => process.stdout.write(json ? formatJson(record) : formatText(record));

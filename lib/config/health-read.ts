@@ -7,8 +7,8 @@
  */
 import { isMap } from 'yaml';
 import { IpvsValidationError, show } from '../errors';
-import { checkHealthSpec, checkQuorumSpec } from '../health';
-import type { HealthCheckSpec, HealthDestination, HealthService, HealthTable, QuorumSpec } from '../health';
+import { checkHealthSpec, checkQuorumSpec } from '../health/spec';
+import type { HealthCheckSpec, HealthDestination, HealthService, HealthTable, QuorumSpec } from '../health/types';
 import { endpointId } from '../keys';
 import type { NormalizedServiceKey } from '../validate/service';
 import { publicServiceKey } from '../validate/service';
