@@ -70,6 +70,8 @@ export class HealthReader {
     if (!health && !quorum && destinations.every((d) => !d.health)) return;
     const out: HealthDestination[] = [];
     let ok = base !== BAD && q !== BAD;
+    // A service block with no destination to inherit it is still judged: a bad value is bad today.
+    if (base !== BAD && base.size && destinations.length === 0) ok = this.check(base, `${path}.health`, health) !== null && ok;
     for (const d of destinations) {
       const own = d.health ? this.block(d.health, `${d.path}.health`) : new Map() as Block;
       if (own === BAD || base === BAD) {
