@@ -66,7 +66,8 @@ describe('Director with the real HealthMonitor', () => {
 
     await close(ports[1]);
     const removed = await until(() => !has(ports[1]), 3000);
-    expect(removed).toBeLessThan(2 * 100 + 80 + 500);
+    // fall checks 100 ms apart, the first within an interval of the close; slack for a loaded machine.
+    expect(removed).toBeLessThan(2 * 100 + 80 + 1500);
     expect(logs.find((l) => l.event === 'transition')!.message).toMatch(/127\.0\.0\.1:\d+ is gone .*ECONNREFUSED/);
 
     // Reload adding the third server: the second, still down, stays out (its state kept); the first untouched.
