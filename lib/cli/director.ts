@@ -188,7 +188,9 @@ class Reloader {
       await this.director.reload(next);
     } catch (err) {
       this.onConfig(this.director.current);
-      refuse((err as Error).message);
+      if (this.director.current !== next) refuse((err as Error).message);
+      // Taken, but its apply failed (logged by the director): the next resync applies it again.
+      else this.log({ time: Date.now(), level: 'error', event: 'reload', message: `reload (${trigger}): the new config is in force, its apply failed (${(err as Error).message}); the next resync retries`, trigger });
     }
   }
 }

@@ -135,6 +135,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       this.state = 'stopped';
       throw err;
     }
+    if (this.state !== 'starting') return; // stop() was called meanwhile: it has detached everything
     this.monitor.start();
     this.state = 'running';
     this.schedule();
@@ -144,7 +145,9 @@ export class Director extends EventEmitter<DirectorEvents> {
   /**
    * A new config (validated already: parseConfig/readConfig). The monitor keeps the state of
    * servers whose check did not change; then one apply sends only what differs. A config the
-   * monitor refuses throws before anything changed: the running one stays in force.
+   * monitor refuses throws before anything changed: the running one stays in force. Once taken,
+   * the new config is in force (`current`) even if its apply fails: that rejects, and the next
+   * resync applies it again.
    */
   async reload(config: ConfigFile): Promise<ApplyResult> {
     if (this.state !== 'running') throw new Error(`Director.reload(): not running (${this.state})`);

@@ -245,6 +245,39 @@ describe('Director', () => {
     expect(clock.timers.size).toBe(0);
   });
 
+  it('stop() during start: start finishes its apply but starts nothing', async () => {
+    const { d, ipvs, monitor, clock } = setup([1]);
+    let release!: () => void;
+    ipvs.gate = new Promise((r) => (release = r));
+    const starting = d.start();
+    await settle();
+    const stopping = d.stop();
+    ipvs.gate = null;
+    release();
+    await starting;
+    await stopping;
+    expect(monitor.started).toBe(0);
+    expect(clock.timers.size).toBe(0);
+    expect(monitor.listenerCount('transition')).toBe(0);
+  });
+
+  it('a reload whose apply fails: the new config is in force and the next resync applies it', async () => {
+    const { d, kernel, clock } = setup([1]);
+    await d.start();
+    const real = kernel.getTable.bind(kernel);
+    kernel.getTable = async () => {
+      throw new Error('busy');
+    };
+    const next = config([1, 2]);
+    await expect(d.reload(next)).rejects.toThrow('busy');
+    expect(d.current).toBe(next);
+    kernel.getTable = real;
+    clock.fire();
+    await settle();
+    expect(servers(kernel)).toHaveLength(2);
+    await d.stop();
+  });
+
   it('alpha servers down before any check are left out of the first apply', async () => {
     const { d, kernel, monitor } = setup([1, 2]);
     monitor.down.add(`${JSON.stringify(S)}>198.51.100.2:80`);
