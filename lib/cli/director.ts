@@ -73,11 +73,29 @@ async function run(args: string[]): Promise<number> {
   }
   json = jsonFlag || config.director.log === 'json';
 
-  const ipvs = await Ipvs.open(netns ? { netns } : {});
+  // Signals are ours from here on: one that arrives during the first apply is acted on once it is
+  // done (a stop then stops; a SIGHUP reloads), never the default action that kills mid-batch.
+  const early: { stop: NodeJS.Signals | null; hup: boolean } = { stop: null, hup: false };
+  const earlyStop = (signal: NodeJS.Signals) => void (early.stop ??= signal);
+  const earlyHup = () => void (early.hup = true);
+  process.on('SIGTERM', earlyStop);
+  process.on('SIGINT', earlyStop);
+  process.on('SIGHUP', earlyHup);
+  const offEarly = () => {
+    process.off('SIGTERM', earlyStop);
+    process.off('SIGINT', earlyStop);
+    process.off('SIGHUP', earlyHup);
+  };
+
+  const ipvs = await Ipvs.open(netns ? { netns } : {}).catch((err: unknown) => {
+    offEarly();
+    throw err;
+  });
   const director = new Director({ ipvs, config, log });
   try {
     await director.start();
   } catch (err) {
+    offEarly();
     ipvs.close();
     throw err;
   }
@@ -110,6 +128,9 @@ async function run(args: string[]): Promise<number> {
     process.on('SIGHUP', onHup);
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
+    offEarly();
+    if (early.stop) onStop(early.stop);
+    else if (early.hup) onHup();
   });
 }
 

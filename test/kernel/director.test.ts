@@ -50,10 +50,11 @@ function stopServer(address: string): Promise<void> {
   });
 }
 
-function configText({ servers: list = SERVERS.slice(0, 2), onStop = 'keep', interval = `${INTERVAL_MS}ms` } = {}): string {
+function configText({ servers: list = SERVERS.slice(0, 2), onStop = 'keep', interval = `${INTERVAL_MS}ms`, metrics = 'false' } = {}): string {
   return [
     'director:',
     '  resyncInterval: 1s',
+    `  metrics: ${metrics}`,
     `  onStop: ${onStop}`,
     `  state: ${join(tmp, 'state.json')}`,
     'services:',
@@ -215,7 +216,7 @@ describe('node-ipvs director', () => {
     const from = agent.records.length;
     writeFileSync(file, configText({ servers: SERVERS.slice(0, 1), interval: 'fast' }));
     const refused = await agent.next((r) => r.event === 'reload' && r.level === 'error', from);
-    expect(refused.message).toMatch(/^reload \(file changed\) refused, the running config stays: .*lb\.yaml:12:17: services\[0\]\.health\.interval: expected a duration/);
+    expect(refused.message).toMatch(/^reload \(file changed\) refused, the running config stays: .*lb\.yaml:13:17: services\[0\]\.health\.interval: expected a duration/);
     await new Promise((r) => setTimeout(r, 500));
     expect(ns.ipvsadm('-S', '-n')).toBe(table);
     // Fixed, and reloaded by SIGHUP as well (the file watch may see it first: either reloads once).
@@ -242,11 +243,32 @@ describe('node-ipvs director', () => {
     expect(ns.ipvsadm('-S', '-n').trim()).toBe('-A -t 198.51.100.50:25 -s rr');
   });
 
+  it('serves metrics when the file says so: the table and the health state, from inside the namespace', async () => {
+    writeFileSync(file, configText({ servers: SERVERS, metrics: '127.0.0.1:9475', onStop: 'remove' }));
+    agent = new Agent();
+    await agent.next((r) => r.event === 'start');
+    expect((await agent.next((r) => r.event === 'metrics')).message).toBe('metrics on http://127.0.0.1:9475/metrics');
+    // Let every server be checked once.
+    await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
+    const fetched = await new Promise<string>((resolve, reject) => {
+      const c = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e',
+        "fetch('http://127.0.0.1:9475/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`fetch exited ${code}`))));
+    });
+    for (const a of SERVERS) {
+      expect(fetched).toMatch(new RegExp(`^node_ipvs_backend_weight\\{[^}]*remote_address="${a.replace(/\./g, '\\.')}"[^}]*\\} 1$`, 'm'));
+      expect(fetched).toMatch(new RegExp(`^ipvs_destination_health_up\\{[^}]*${a.replace(/\./g, '\\.')}[^}]*\\} 1$`, 'm'));
+    }
+    expect(await agent.stop('SIGTERM')).toBe(0);
+  });
+
   it('a config with problems: exit 1 with line and column, nothing applied', async () => {
     writeFileSync(file, configText().replace('type: http', 'type: ping'));
     const bad = new Agent();
     expect(await bad.exited).toBe(1);
-    expect(bad.stderr).toMatch(/lb\.yaml:10:13: services\[0\]\.health\.type: expected one of 'tcp'/);
+    expect(bad.stderr).toMatch(/lb\.yaml:11:13: services\[0\]\.health\.type: expected one of 'tcp'/);
     expect(ns.ipvsadm('-S', '-n').trim()).toBe('-A -t 198.51.100.50:25 -s rr');
   });
 });
