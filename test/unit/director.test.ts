@@ -4,6 +4,7 @@
  * drift repaired on the resync timer, reloads that change only what differs (and refused ones
  * that change nothing), stop keeping or removing what it owns, notify hooks, failures survived.
  */
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -243,6 +244,26 @@ describe('Director', () => {
     expect(monitor.started).toBe(0);
     expect(monitor.listenerCount('transition')).toBe(0);
     expect(clock.timers.size).toBe(0);
+  });
+
+  it("follows the monitor's 'change' (a dynamic weight) with an apply, and logs a quorum change naming the sorry server", async () => {
+    const ipvs = new FakeIpvs();
+    const monitor = new FakeMonitor();
+    const logs: LogRecord[] = [];
+    const c = parseConfig('services:\n  - service: tcp 203.0.113.10:80\n    forwarding: nat\n    health: { type: tcp }\n    quorum: { sorryServer: 192.0.2.99 }\n    destinations:\n      - server: 198.51.100.1\n', { format: 'yaml' });
+    const d = new Director({ ipvs: ipvs as unknown as Ipvs, config: c, monitor, clock: new FakeClock(), log: (r) => logs.push(r) });
+    await d.start();
+    (monitor as unknown as EventEmitter).emit('change');
+    await settle();
+    expect(ipvs.calls).toHaveLength(2);
+    monitor.emit('quorum', { service: S, up: false, weight: 0, at: Date.now() });
+    await settle();
+    expect(logs.find((l) => l.event === 'quorum')!.message).toBe('tcp 203.0.113.10:80 lost its quorum (healthy weight 0): sorry server 192.0.2.99:80 in');
+    expect(ipvs.calls).toHaveLength(3);
+    await d.stop();
+    (monitor as unknown as EventEmitter).emit('change');
+    await settle();
+    expect(ipvs.calls).toHaveLength(3);
   });
 
   it('stop() during start: start finishes its apply but starts nothing', async () => {
