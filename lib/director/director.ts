@@ -20,6 +20,7 @@ import type { DestinationKey, ServiceKey } from '../types';
 import { onlyKeys, own, plainObject } from '../validate/primitives';
 import { destinationKey } from '../validate/destination';
 import { serviceKey } from '../validate/service';
+import { DIRECTOR_FIELDS, NOTIFY_FIELDS, directorSetting, notifyCommand } from '../config/director-settings';
 import { applyRecord, quorumRecord, transitionRecord } from './log';
 import { defaultMonitor } from './monitor';
 import { runHook } from './notify';
@@ -45,11 +46,37 @@ function memoryStore(): OwnershipStore {
   return { load: async () => record, save: async (r) => void (record = r) };
 }
 
+/**
+ * A config as readConfig gives it; its settings judged again (a config may be built by hand),
+ * so a resyncInterval of 0 or a hook that is not a list never reaches a timer or spawn().
+ */
 function checkConfig(value: unknown, field: string): ConfigFile {
   const c = plainObject(value, field);
   for (const key of ['table', 'health', 'director'])
     if (typeof own(c, key) !== 'object' || c[key] === null)
       throw new IpvsValidationError(`${field}.${key}`, c[key], 'a config read by parseConfig() or readConfig()');
+  const settings = c.director as Record<string, unknown>;
+  onlyKeys(settings, DIRECTOR_FIELDS, `${field}.director`);
+  for (const name of DIRECTOR_FIELDS) {
+    const v = own(settings, name);
+    if (v === undefined) throw new IpvsValidationError(`${field}.director.${name}`, v, 'a value (readConfig fills every default)');
+    if (name === 'notify') {
+      const hooks = plainObject(v, `${field}.director.notify`);
+      onlyKeys(hooks, NOTIFY_FIELDS, `${field}.director.notify`);
+      for (const hook of NOTIFY_FIELDS) if (own(hooks, hook) !== undefined) notifyCommand(hooks[hook], `${field}.director.notify.${hook}`);
+    } else if (name === 'state') {
+      if (v !== null) directorSetting(name, v, `${field}.director.${name}`);
+    } else if (name === 'resyncInterval' || name === 'drainTimeout') {
+      if (typeof v !== 'number') throw new IpvsValidationError(`${field}.director.${name}`, v, 'milliseconds (a number)');
+      directorSetting(name, v, `${field}.director.${name}`);
+    } else if (name === 'metrics') {
+      if (v !== false) {
+        const m = plainObject(v, `${field}.director.metrics`);
+        if (typeof own(m, 'host') !== 'string' || typeof own(m, 'port') !== 'number')
+          throw new IpvsValidationError(`${field}.director.metrics`, v, '{ host, port } or false');
+      }
+    } else directorSetting(name, v, `${field}.director.${name}`);
+  }
   return c as unknown as ConfigFile;
 }
 

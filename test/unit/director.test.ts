@@ -325,6 +325,13 @@ describe('Director', () => {
     expect(field({ ...ok, metrics: 'yes' })).toBe('options.metrics');
     expect(field({ ...ok, ownership: 5 })).toBe('options.ownership');
     expect(field({ ...ok, extra: 1 })).toBe('options.extra');
+    const settings = (director: object) => ({ ...ok, config: { ...ok.config, director: { ...ok.config.director, ...director } } });
+    expect(field(settings({ resyncInterval: 0 }))).toBe('options.config.director.resyncInterval');
+    expect(field(settings({ resyncInterval: '1s' }))).toBe('options.config.director.resyncInterval');
+    expect(field(settings({ onStop: 'flush' }))).toBe('options.config.director.onStop');
+    expect(field(settings({ notify: { up: '/bin/hook' } }))).toBe('options.config.director.notify.up');
+    expect(field(settings({ metrics: true }))).toBe('options.config.director.metrics');
+    expect(field(settings({ bogus: 1 }))).toBe('options.config.director.bogus');
     expect(field(JSON.parse('{"__proto__": 1}'))).toBe('options.__proto__');
   });
 });
