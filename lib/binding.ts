@@ -124,6 +124,8 @@ export interface NativeBinding {
   /** withStats false: the counters are skipped, as getTable(…, false) skips them (for tests). */
   decodeRecord(message: Buffer, withStats?: boolean): NativeRecord;
   canonicalAddress(text: string): string | null;
+  /** Moves the calling thread into the network namespace at path (throws a NativeError). */
+  enterNetns(path: string): void;
   /** Opens a /proc/sys file as seen from network namespace nsPath; resolves with its descriptor. */
   openInNetns(nsPath: string, path: string, writable: boolean): Promise<number>;
   /** Reads one or two of /proc/net/ip_vs_conn, ip_vs_conn_sync, ip_vs_stats whole, as seen from namespace nsPath (null: this one), within timeoutMs. */
