@@ -2,6 +2,7 @@
 // sets the hosts up with the library, sends requests from the client to the
 // VIP, checks what a person setting up LVS would check, and tears down.
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
+import { health } from './scenarios/health.mjs';
 import { nat } from './scenarios/nat.mjs';
 import { leastConnection, schedulers } from './scenarios/schedulers.mjs';
 import { tun } from './scenarios/tun.mjs';
@@ -16,6 +17,7 @@ export const SCENARIOS = {
   tun6: () => tun('ipv6'),
   schedulers,
   'least-connection': leastConnection,
+  health: () => health(),
 };
 
 export const TITLES = {
@@ -28,4 +30,5 @@ export const TITLES = {
   tun6: 'LVS-TUN over IPv6: IPv6-in-IPv6 to real servers holding the VIP on ip6tnl0, one behind a router',
   schedulers: 'schedulers on a DR cluster of three: wrr weights, a live change to sh, persistence',
   'least-connection': 'wlc and lc with connections held open, and a live change from one to the other',
+  health: 'health checks on a DR cluster of three: the director agent beside keepalived (servers stopped and started, all down to the sorry server, drift, reload)',
 };
