@@ -13,11 +13,14 @@ const KIND = { route: 'DR', masq: 'NAT', tunnel: 'TUN' };
  * keepalived.conf for one service. `model`: { vip, port, scheduler, forwarding, servers: [address],
  * sorry: address, quorum, check: { interval, timeout, fall, rise, path } } (ms). keepalived has no
  * `fall`: a failed check is retried `retry` times, `delay_before_retry` apart, before the server
- * goes down, which is fall = retry + 1 with checks an interval apart. It has no `rise` either: one
- * good check brings a server back (rise 1, whatever the model says).
+ * goes down, which is fall = retry + 1 with checks an interval apart. It has no `rise` either, but
+ * its HTTP_GET (2.2.7, measured in the lab) brings a failed server back only after retry + 1 good
+ * checks ("HTTP status code success", then "succeed on service"): rise = fall. The model's rise
+ * must equal its fall for the two configs to say the same.
  */
 export function keepalivedConf(model) {
   const c = model.check;
+  if (c.rise !== c.fall) throw new Error(`keepalived's HTTP_GET cannot say rise ${c.rise} with fall ${c.fall}: its rise is its fall`);
   const real = (address) => `
   real_server ${address} ${model.port} {
     weight 1

@@ -11,7 +11,8 @@ const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 /**
  * The agent's config for one service (see keepalivedConf for `model`). Two failed checks an
  * interval apart take a server out (retries 0, fall 2: keepalived's retry 1 with
- * delay_before_retry = delay_loop), two good ones bring it back (rise 2: keepalived cannot say it).
+ * delay_before_retry = delay_loop), two good ones bring it back (rise 2: keepalived's HTTP_GET
+ * needs retry + 1 good checks after a failure).
  */
 export function directorConfig(model, dir) {
   const c = model.check;

@@ -42,7 +42,7 @@ export function compare(ours, theirs, settings) {
   const worse = table.filter((r) => r[3] === 'WORSE').map((r) => r[0]);
   return [
     `side by side, same cluster and numbers: HTTP check every ${c.interval} ms, timeout ${c.timeout} ms, fall ${c.fall} ` +
-      `(keepalived: retry ${c.fall - 1}, delay_before_retry ${c.interval / 1000}), rise ${c.rise} (keepalived has none: 1), ` +
+      `(keepalived: retry ${c.fall - 1}, delay_before_retry ${c.interval / 1000}), rise ${c.rise} (keepalived: retry + 1 good checks), ` +
       `resync ${settings.resync} ms, a request every ${settings.every} ms; each server stopped or started right after a check`,
     line(head),
     ...table.map(line),

@@ -52,6 +52,7 @@ export function health(agents = ['node-ipvs', 'keepalived']) {
       const key = { protocol: 'tcp', address: plan.vip, port: 80 };
       const watch = new KernelWatch(ipvs, key);
       const stream = new RequestStream(t, client, vipUrl(plan), EVERY_MS);
+      if (!await stream.requests.until(() => true, 0, 20_000)) throw new Error('the client sent no request in 20 s');
       const work = mkdtempSync(join(tmpdir(), 'lab-health-'));
       const runs = [];
       try {
