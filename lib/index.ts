@@ -23,3 +23,4 @@ export type * from './types';
 export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox/runner';
 export type { SandboxOptions, SandboxResult } from './sandbox/runner';
 export * from './host';
+export * from './health';

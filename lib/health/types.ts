@@ -69,8 +69,11 @@ export type CheckType = 'tcp' | 'http' | 'https' | 'dns' | 'exec' | 'none';
  * Every field has a default, so `{ type: 'tcp' }` is complete.
  */
 export interface HealthCheckSpec {
-  /** 'none': never checked, always up (keepalived: a real_server with no checker). */
-  type: CheckType;
+  /**
+   * 'none': never checked, always up (keepalived: a real_server with no checker). Any other name
+   * is a custom checker given to the HealthMonitor (its `checkers` option).
+   */
+  type: CheckType | (string & {});
   /** Between the starts of two checks (delay_loop). Default 5,000. */
   interval?: number;
   /** One attempt's limit, connect and answer (connect_timeout). Default 5,000, at most interval. */
@@ -94,6 +97,8 @@ export interface HealthCheckSpec {
   http?: HttpCheckSettings;
   dns?: DnsCheckSettings;
   exec?: ExecCheckSettings;
+  /** A custom checker's own settings (plain JSON-like data), handed to it untouched. Custom types only. */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -110,6 +115,8 @@ export interface QuorumSpec {
   sorryServer?: DestinationKey;
   /** keepalived's sorry_server_inhibit: keep the sorry server at weight 0 while the quorum holds. Default false. */
   sorryServerInhibit?: boolean;
+  /** How the sorry server is reached; default the forwarding of the service's first destination ('masq' if none). */
+  sorryServerForwarding?: 'masq' | 'route' | 'tunnel';
 }
 
 /** What the monitor watches: per service, its quorum and each destination's check. */

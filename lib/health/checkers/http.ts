@@ -1,0 +1,101 @@
+/**
+ * HTTP_GET and SSL_GET over undici: one GET per attempt on a connection of its own (a pooled
+ * keep-alive connection would keep answering from a server whose listener is gone), the status
+ * against the accepted codes and ranges, the body's first 64 KiB against a regex. The attempt's
+ * timeout covers connecting, the headers and the body.
+ */
+import { Client } from 'undici';
+import type { Checker, CheckOutcome, CheckTarget, HttpCheckSettings } from '../types';
+import { bounded, errorCode } from './attempt';
+
+/** The part of the body the regex sees: enough for a status page, bounded against a huge one. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Accepted statuses as closed ranges. */
+export function statusRanges(status: readonly (number | string)[]): [number, number][] {
+  return status.map((s) => {
+    if (typeof s === 'number') return [s, s];
+    const [lo, hi = lo] = s.split('-').map(Number);
+    return [lo, hi];
+  });
+}
+
+export function httpChecker(settings: HttpCheckSettings, tls: boolean): Checker {
+  const ranges = statusRanges(settings.status ?? ['200-299']);
+  const body = settings.body === undefined ? null : new RegExp(settings.body);
+  return {
+    check: (target, timeoutMs, signal) =>
+      bounded(timeoutMs, signal, (inner) => get(target, timeoutMs, inner, settings, tls, ranges, body)),
+  };
+}
+
+function hostPort(target: CheckTarget, tls: boolean): string {
+  const host = target.family === 'inet6' ? `[${target.address}]` : target.address;
+  return target.port === (tls ? 443 : 80) ? host : `${host}:${target.port}`;
+}
+
+async function get(
+  target: CheckTarget, timeoutMs: number, signal: AbortSignal, settings: HttpCheckSettings, tls: boolean,
+  ranges: [number, number][], body: RegExp | null,
+): Promise<CheckOutcome> {
+  const host = target.family === 'inet6' ? `[${target.address}]` : target.address;
+  const client = new Client(`${tls ? 'https' : 'http'}://${host}:${target.port}`, {
+    connectTimeout: timeoutMs,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    pipelining: 0,
+    connect: tls
+      ? { rejectUnauthorized: settings.verify === true, ca: settings.ca, servername: settings.sni, timeout: timeoutMs }
+      : { timeout: timeoutMs },
+  });
+  try {
+    let res;
+    try {
+      res = await client.request({
+        method: 'GET',
+        path: settings.path ?? '/',
+        headers: { host: settings.host ?? hostPort(target, tls), connection: 'close', 'user-agent': 'node-ipvs health check' },
+        signal,
+      });
+    } catch (err) {
+      return { ok: false, reason: requestFailure(err, signal) };
+    }
+    const status = res.statusCode;
+    if (!ranges.some(([lo, hi]) => status >= lo && status <= hi)) {
+      res.body.destroy();
+      return { ok: false, reason: `status ${status}` };
+    }
+    if (body === null) {
+      res.body.destroy();
+      return { ok: true, reason: `status ${status}` };
+    }
+    const text = await readPrefix(res.body, BODY_LIMIT_BYTES);
+    return body.test(text) ? { ok: true, reason: `status ${status}` } : { ok: false, reason: `body does not match /${body.source}/` };
+  } finally {
+    // destroy, not close: close would wait for the server to finish sending.
+    client.destroy().catch(() => undefined);
+  }
+}
+
+function requestFailure(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'aborted';
+  const code = errorCode(err);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connect timeout';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return 'headers timeout';
+  // Socket errors while connecting keep their errno name (ECONNREFUSED, EHOSTUNREACH); TLS ones their OpenSSL code.
+  const cause = (err as { cause?: unknown }).cause;
+  return `connect ${cause ? errorCode(cause) : code}`;
+}
+
+/** The first `limit` bytes of a body as text; the rest is not read. */
+async function readPrefix(stream: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= limit) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}

@@ -1,0 +1,386 @@
+/**
+ * HealthMonitor: runs each watched server's checks on its own schedule and reports what changes.
+ *
+ * Scheduling, per server: the first check after a random warm-up delay (so a thousand servers
+ * are not checked in the same millisecond), then one every `interval` from start to start; a check
+ * that takes longer than the interval delays the next one, never overlaps it. One check is up
+ * to 1 + retries attempts, `retryDelay` apart, and counts as failed only when all fail.
+ * update() swaps the table in place: a server with the same key and the same settings keeps its
+ * state and schedule; a new one starts per alpha; a removed one is stopped, its attempt aborted.
+ */
+import { EventEmitter } from 'node:events';
+import { IpvsValidationError } from '../errors';
+import { destinationId, endpointId, serviceId } from '../keys';
+import type { DesiredTable } from '../table/types';
+import type { DestinationKey, ServiceKey } from '../types';
+import { plainObject } from '../validate/primitives';
+import { serviceKey } from '../validate/service';
+import { ABORTED, errorCode } from './checkers/attempt';
+import { createChecker } from './checkers';
+import { healthyTable, type ServerView, type ServiceView } from './healthy';
+import { QuorumState } from './quorum';
+import { ServerState } from './server';
+import { BUILTIN_CHECK_TYPES, checkHealthTable, type FilledHealthCheckSpec, type FilledQuorumSpec } from './spec';
+import type { Checker, CheckOutcome, CheckTarget, HealthCheckSpec, HealthEvents, HealthTable, HealthyTable, ServerHealth } from './types';
+
+/** Time as the monitor reads it; a fake one makes the schedule testable. */
+export interface HealthClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface HealthMonitorOptions {
+  /** Custom check types by name: `{ mycheck: (spec) => ({ check: async (target, timeoutMs, signal) => … }) }`. */
+  checkers?: Record<string, (spec: HealthCheckSpec) => Checker>;
+  clock?: HealthClock;
+  /** [0, 1), for the warm-up delays. Default Math.random. */
+  random?: () => number;
+}
+
+/** Events of the monitor: HealthEvents, and 'change' whenever healthy() may give another table. */
+export interface HealthMonitorEvents extends HealthEvents {
+  change: [];
+}
+
+/** Globals looked up at each call, so fake timers installed after construction still apply. */
+const SYSTEM_CLOCK: HealthClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** A checker that never settles is cut off this long after its timeout (the contract says it must settle). */
+const SETTLE_GRACE_MS = 50;
+const CUSTOM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+interface Watched {
+  readonly id: string;
+  readonly sid: string;
+  readonly service: ServiceKey;
+  readonly destination: DestinationKey;
+  readonly spec: FilledHealthCheckSpec;
+  /** The spec as text: equal texts, equal settings (the spec is filled, so key order is fixed). */
+  readonly specText: string;
+  readonly checker: Checker | null;
+  readonly target: CheckTarget;
+  readonly state: ServerState;
+  timer: unknown;
+  /** The check running now, and how to cut it short. */
+  running: Promise<void> | null;
+  abort: AbortController | null;
+  stopped: boolean;
+}
+
+interface WatchedService {
+  readonly service: ServiceKey;
+  quorumSpec: FilledQuorumSpec;
+  quorum: QuorumState;
+  ids: string[];
+}
+
+export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
+  readonly #checkers: Readonly<Record<string, (spec: HealthCheckSpec) => Checker>>;
+  readonly #clock: HealthClock;
+  readonly #random: () => number;
+  #servers = new Map<string, Watched>();
+  #services = new Map<string, WatchedService>();
+  #running = false;
+
+  constructor(options: HealthMonitorOptions = {}) {
+    super();
+    const opts = plainObject(options, 'options');
+    const checkers = Object.hasOwn(opts, 'checkers') ? opts.checkers : undefined;
+    this.#checkers = checkers === undefined ? {} : customCheckers(checkers);
+    const clock = Object.hasOwn(opts, 'clock') ? opts.clock : undefined;
+    if (clock !== undefined && !isClock(clock))
+      throw new IpvsValidationError('options.clock', clock, 'an object with now(), setTimeout(fn, ms) and clearTimeout(handle)');
+    this.#clock = clock ?? SYSTEM_CLOCK;
+    const random = Object.hasOwn(opts, 'random') ? opts.random : undefined;
+    if (random !== undefined && typeof random !== 'function') throw new IpvsValidationError('options.random', random, 'a function returning [0, 1)');
+    this.#random = (random as (() => number) | undefined) ?? Math.random;
+  }
+
+  /**
+   * Watch this table from now on. Validated whole first (IpvsValidationError naming the field):
+   * a bad table changes nothing.
+   */
+  update(table: HealthTable): void {
+    const filled = checkHealthTable(table, 'health', { customTypes: Object.keys(this.#checkers) });
+    const now = this.#clock.now();
+    const servers = new Map<string, Watched>();
+    const services = new Map<string, WatchedService>();
+    const fresh: Watched[] = [];
+    const reweigh: (() => void)[] = [];
+    for (const [i, svc] of filled.services.entries()) {
+      const key = serviceKey(svc.service);
+      const sid = serviceId(key);
+      const ids: string[] = [];
+      for (const [j, d] of svc.destinations.entries()) {
+        const dest = { family: key.family, address: d.destination.address, port: d.destination.port };
+        const id = destinationId(key, dest);
+        ids.push(id);
+        const specText = JSON.stringify(d.check);
+        const old = this.#servers.get(id);
+        if (old && old.specText === specText) {
+          reweigh.push(() => old.state.reconfigure(d.weight, d.check.type === 'exec' && d.check.exec?.dynamicWeight === true));
+          servers.set(id, old);
+          continue;
+        }
+        const field = `health.services[${i}].destinations[${j}]`;
+        const watched: Watched = {
+          id, sid, service: svc.service, destination: d.destination, spec: d.check, specText,
+          checker: this.#checkerFor(d.check, `${field}.check`),
+          target: checkTarget(d.destination, d.check, field),
+          state: new ServerState(d.check, d.weight, now),
+          timer: undefined, running: null, abort: null, stopped: false,
+        };
+        servers.set(id, watched);
+        fresh.push(watched);
+      }
+      const oldSvc = this.#services.get(sid);
+      const weight = sumWeights(ids, servers);
+      const quorum = oldSvc ? oldSvc.quorum : new QuorumState(svc.quorum, weight);
+      quorum.spec = svc.quorum;
+      services.set(sid, { service: svc.service, quorumSpec: svc.quorum, quorum, ids });
+    }
+    // Everything checked: now swap. Servers that left (or whose settings changed) stop.
+    for (const apply of reweigh) apply();
+    for (const [id, old] of this.#servers) if (servers.get(id) !== old) this.#halt(old);
+    this.#servers = servers;
+    this.#services = services;
+    for (const w of fresh) if (this.#running) this.#schedule(w, this.#warmup(w));
+    for (const svc of services.values()) this.#evaluateQuorum(svc, now);
+    this.#emit('change');
+  }
+
+  /** Begin checking (each server after its warm-up delay). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    for (const w of this.#servers.values()) {
+      w.stopped = false;
+      this.#schedule(w, this.#warmup(w));
+    }
+  }
+
+  /** Stop checking: timers cleared, attempts aborted; resolves when every check has settled. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    const pending: Promise<void>[] = [];
+    for (const w of this.#servers.values()) {
+      const running = w.running;
+      this.#halt(w);
+      if (running) pending.push(running);
+    }
+    await Promise.all(pending);
+  }
+
+  states(): ServerHealth[] {
+    return [...this.#servers.values()].map((w) => ({
+      service: w.service,
+      destination: w.destination,
+      state: w.state.state,
+      weight: w.state.weight,
+      reason: w.state.reason,
+      checkedAt: w.state.checkedAt,
+      since: w.state.since,
+    }));
+  }
+
+  quorums(): { service: ServiceKey; up: boolean; weight: number }[] {
+    return [...this.#services.values()].map((s) => ({ service: s.service, up: s.quorum.up, weight: s.quorum.weight }));
+  }
+
+  /** The table the kernel should hold now: `desired` as health allows it (see healthy.ts). */
+  healthy(desired: DesiredTable): HealthyTable {
+    const views = new Map<string, ServiceView>();
+    for (const [sid, svc] of this.#services) {
+      const servers = new Map<string, ServerView>();
+      for (const id of svc.ids) {
+        const w = this.#servers.get(id) as Watched;
+        servers.set(endpointId(w.destination), {
+          state: w.state.state,
+          inhibitOnFailure: w.spec.inhibitOnFailure,
+          dynamicWeight: w.state.upWeight === w.state.configuredWeight ? null : w.state.upWeight,
+        });
+      }
+      views.set(sid, { quorum: svc.quorumSpec, quorumUp: svc.quorum.up, servers });
+    }
+    return healthyTable(desired, views);
+  }
+
+  #checkerFor(spec: FilledHealthCheckSpec, field: string): Checker | null {
+    if (spec.type === 'none') return null;
+    if ((BUILTIN_CHECK_TYPES as readonly string[]).includes(spec.type)) return createChecker(spec);
+    const made = this.#checkers[spec.type](spec);
+    if (typeof made !== 'object' || made === null || typeof made.check !== 'function')
+      throw new IpvsValidationError(`${field}.type`, spec.type, 'a type whose checker factory returns { check(target, timeoutMs, signal) }');
+    return made;
+  }
+
+  #warmup(w: Watched): number {
+    return Math.floor(this.#random() * w.spec.warmup);
+  }
+
+  #schedule(w: Watched, delay: number): void {
+    if (w.checker === null || w.stopped || !this.#running) return;
+    w.timer = this.#clock.setTimeout(() => {
+      w.timer = undefined;
+      w.running = this.#runCheck(w).finally(() => {
+        w.running = null;
+      });
+    }, delay);
+  }
+
+  #halt(w: Watched): void {
+    w.stopped = true;
+    if (w.timer !== undefined) this.#clock.clearTimeout(w.timer);
+    w.timer = undefined;
+    w.abort?.abort();
+  }
+
+  /** One check: attempts until one is good or the retries are spent, then the state, events, and the next check. */
+  async #runCheck(w: Watched): Promise<void> {
+    const started = this.#clock.now();
+    const abort = new AbortController();
+    w.abort = abort;
+    let outcome: CheckOutcome = ABORTED;
+    for (let attempt = 0; attempt <= w.spec.retries && !abort.signal.aborted; attempt++) {
+      if (attempt > 0 && !(await this.#sleep(w.spec.retryDelay, abort.signal))) break;
+      const t0 = this.#clock.now();
+      outcome = await this.#attempt(w, abort.signal);
+      if (abort.signal.aborted) break;
+      const at = this.#clock.now();
+      this.#emit('check', { service: w.service, destination: w.destination, outcome, latencyMs: at - t0, at });
+      if (outcome.ok) break;
+    }
+    w.abort = null;
+    // Stopped or removed meanwhile: an aborted attempt says nothing about the server.
+    if (abort.signal.aborted || w.stopped) return;
+    const at = this.#clock.now();
+    const weightBefore = w.state.weight;
+    const change = w.state.record(outcome, at);
+    if (change) {
+      this.#emit('transition', {
+        service: w.service, destination: w.destination, from: change.from, to: change.to, reason: outcome.reason, at, since: change.since,
+      });
+    }
+    const svc = this.#services.get(w.sid);
+    const quorumChanged = svc ? this.#evaluateQuorum(svc, at) : false;
+    if (change || quorumChanged || w.state.weight !== weightBefore) this.#emit('change');
+    this.#schedule(w, Math.max(0, started + w.spec.interval - this.#clock.now()));
+  }
+
+  /** One attempt, cut off if the checker does not settle by its timeout (plus a grace) or it throws. */
+  #attempt(w: Watched, signal: AbortSignal): Promise<CheckOutcome> {
+    const checker = w.checker as Checker;
+    const timeoutMs = w.spec.timeout;
+    const inner = new AbortController();
+    const onAbort = (): void => inner.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    return new Promise<CheckOutcome>((resolve) => {
+      let done = false;
+      const settle = (o: CheckOutcome): void => {
+        if (done) return;
+        done = true;
+        this.#clock.clearTimeout(guard);
+        signal.removeEventListener('abort', onAbort);
+        resolve(o);
+      };
+      const guard = this.#clock.setTimeout(() => {
+        settle({ ok: false, reason: `timeout after ${timeoutMs} ms` });
+        inner.abort();
+      }, timeoutMs + SETTLE_GRACE_MS);
+      inner.signal.addEventListener('abort', () => settle(ABORTED), { once: true });
+      let pending: Promise<CheckOutcome>;
+      try {
+        pending = Promise.resolve(checker.check(w.target, timeoutMs, inner.signal));
+      } catch (err) {
+        pending = Promise.reject(err);
+      }
+      pending.then(
+        (o) => settle(validOutcome(o)),
+        (err: unknown) => settle({ ok: false, reason: `checker failed: ${errorCode(err)}` }),
+      );
+    });
+  }
+
+  /** Waits ms on the clock; false if aborted first. */
+  #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const onAbort = (): void => {
+        this.#clock.clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = this.#clock.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #evaluateQuorum(svc: WatchedService, at: number): boolean {
+    if (!svc.quorum.update(sumWeights(svc.ids, this.#servers))) return false;
+    this.#emit('quorum', { service: svc.service, up: svc.quorum.up, weight: svc.quorum.weight, at });
+    return true;
+  }
+
+  /**
+   * A listener that throws must not stop the checking: the schedule goes on, and the error is
+   * thrown again from a fresh stack, where Node reports it as for any throwing listener.
+   */
+  #emit<K extends keyof HealthMonitorEvents>(event: K, ...args: HealthMonitorEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: HealthMonitorEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+function sumWeights(ids: readonly string[], servers: ReadonlyMap<string, Watched>): number {
+  let sum = 0;
+  for (const id of ids) sum += (servers.get(id) as Watched).state.weight;
+  return sum;
+}
+
+/** Where checks go: the real server, or the target given (address, port or both). */
+function checkTarget(dest: DestinationKey, spec: FilledHealthCheckSpec, field: string): CheckTarget {
+  const address = spec.target?.address ?? dest.address;
+  const port = spec.target?.port ?? dest.port;
+  if (port === 0 && spec.type !== 'none' && spec.type !== 'exec')
+    throw new IpvsValidationError(`${field}.check.target.port`, spec.target?.port, "a port to check (the destination's port is 0)");
+  return { address, port, family: address.includes(':') ? 'inet6' : 'inet' };
+}
+
+/** What a (custom) checker resolved with, made safe to keep and show. */
+function validOutcome(o: unknown): CheckOutcome {
+  if (typeof o !== 'object' || o === null || typeof (o as CheckOutcome).ok !== 'boolean')
+    return { ok: false, reason: 'checker returned no { ok, reason }' };
+  const { ok, reason, weight } = o as CheckOutcome;
+  const out: CheckOutcome = { ok, reason: typeof reason === 'string' ? reason.slice(0, 200) : ok ? 'ok' : 'failed' };
+  if (ok && typeof weight === 'number' && Number.isInteger(weight) && weight >= 0 && weight <= 0x7fffffff) out.weight = weight;
+  return out;
+}
+
+function customCheckers(value: unknown): Record<string, (spec: HealthCheckSpec) => Checker> {
+  const obj = plainObject(value, 'options.checkers');
+  const out: Record<string, (spec: HealthCheckSpec) => Checker> = Object.create(null);
+  for (const name of Object.keys(obj)) {
+    const field = `options.checkers.${name}`;
+    if (!CUSTOM_NAME.test(name) || (BUILTIN_CHECK_TYPES as readonly string[]).includes(name) || Object.hasOwn(Object.prototype, name))
+      throw new IpvsValidationError(field, obj[name], 'a name of lowercase letters, digits, "_" or "-" that is not a built-in type');
+    if (typeof obj[name] !== 'function') throw new IpvsValidationError(field, obj[name], 'a function (spec) => Checker');
+    out[name] = obj[name] as (spec: HealthCheckSpec) => Checker;
+  }
+  return out;
+}
+
+function isClock(value: unknown): value is HealthClock {
+  const c = value as HealthClock | null;
+  return typeof c === 'object' && c !== null && typeof c.now === 'function' && typeof c.setTimeout === 'function' && typeof c.clearTimeout === 'function';
+}
