@@ -124,10 +124,12 @@ export interface NativeBinding {
   /** withStats false: the counters are skipped, as getTable(…, false) skips them (for tests). */
   decodeRecord(message: Buffer, withStats?: boolean): NativeRecord;
   canonicalAddress(text: string): string | null;
+  /** Moves the calling thread into the network namespace at path (throws a NativeError). */
+  enterNetns(path: string): void;
   /** Opens a /proc/sys file as seen from network namespace nsPath; resolves with its descriptor. */
   openInNetns(nsPath: string, path: string, writable: boolean): Promise<number>;
-  /** Reads /proc/net/ip_vs_conn and/or ip_vs_conn_sync whole, as seen from namespace nsPath (null: this one), within timeoutMs. */
-  readProcNet(nsPath: string | null, names: ReadonlyArray<'ip_vs_conn' | 'ip_vs_conn_sync'>, timeoutMs: number): Promise<Buffer[]>;
+  /** Reads one or two of /proc/net/ip_vs_conn, ip_vs_conn_sync, ip_vs_stats whole, as seen from namespace nsPath (null: this one), within timeoutMs. */
+  readProcNet(nsPath: string | null, names: ReadonlyArray<'ip_vs_conn' | 'ip_vs_conn_sync' | 'ip_vs_stats'>, timeoutMs: number): Promise<Buffer[]>;
   /** rtnetlink on an interface of namespace nsPath (null: this one), ended by its deadline (timeoutMs from the call). */
   hostNet(nsPath: string | null, request: NativeHostNetRequest, timeoutMs: number): Promise<unknown>;
 }

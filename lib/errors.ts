@@ -11,7 +11,7 @@ export type Operation =
   | 'listDestinations' | 'addDestination' | 'updateDestination' | 'deleteDestination'
   | 'flush' | 'zero' | 'info' | 'getTimeouts' | 'setTimeouts'
   | 'listDaemons' | 'startDaemon' | 'stopDaemon' | 'batch' | 'getTable' | 'restore'
-  | 'listConnections';
+  | 'listConnections' | 'globalStats';
 
 /** What an error message may mention besides the object. */
 export interface ErrorContext {

@@ -24,3 +24,5 @@ export { runInSandbox, checkSandboxPrerequisites, SandboxError } from './sandbox
 export type { SandboxOptions, SandboxResult } from './sandbox/runner';
 export * from './host';
 export * from './health';
+export { createMetrics } from './metrics';
+export type { IpvsMetrics, MetricsOptions, MetricsServer, HealthSource } from './metrics';

@@ -11,6 +11,7 @@
 #include "host_net.h"
 #include "ipvs_message.h"
 #include "js_convert.h"
+#include "netns.h"
 #include "proc_net.h"
 
 namespace {
@@ -108,9 +109,19 @@ Napi::Value CanonicalAddressJs(const Napi::CallbackInfo& info) {
   return info.Env().Null();
 }
 
+// enterNetns(path): the calling thread (the main thread, or a worker's) joins
+// the network namespace; synchronous, as it is one open and one setns.
+Napi::Value EnterNetnsJs(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "enterNetns(path): path must be a string");
+  ipvs::Outcome o = ipvs::EnterNetns(info[0].As<Napi::String>().Utf8Value());
+  if (!o.ok()) throw ipvs::OutcomeToJs(info.Env(), o);
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hostNet", Napi::Function::New(env, ipvs::HostNetJs, "hostNet"));
   exports.Set("openInNetns", Napi::Function::New(env, ipvs::OpenInNetnsJs, "openInNetns"));
+  exports.Set("enterNetns", Napi::Function::New(env, EnterNetnsJs, "enterNetns"));
   exports.Set("readProcNet", Napi::Function::New(env, ipvs::ReadProcNetJs, "readProcNet"));
   exports.Set("canonicalAddress", Napi::Function::New(env, CanonicalAddressJs, "canonicalAddress"));
   exports.Set("Client", ipvs::Client::Define(env));

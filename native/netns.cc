@@ -55,4 +55,15 @@ Outcome RunInNetns(int nsFd, const std::function<Outcome()>& fn) {
   return result;
 }
 
+Outcome EnterNetns(const std::string& path) {
+  int fd = -1;
+  Outcome opened = OpenNetnsFile(path, &fd);
+  if (!opened.ok()) return opened;
+  int rc = setns(fd, CLONE_NEWNET);
+  int err = errno;
+  close(fd);
+  if (rc != 0) return Outcome::Fail(err, "entering network namespace " + path);
+  return Outcome::Ok();
+}
+
 }  // namespace ipvs

@@ -20,4 +20,9 @@ Outcome OpenNetnsFile(const std::string& path, int* fd);
 // namespace is never changed; the helper thread ends with fn.
 Outcome RunInNetns(int nsFd, const std::function<Outcome()>& fn);
 
+// Moves the calling thread (only it: setns changes one thread) into the
+// network namespace at path, checked as OpenNetnsFile does. Sockets the
+// thread creates afterwards, and processes it forks, belong to that namespace.
+Outcome EnterNetns(const std::string& path);
+
 }  // namespace ipvs

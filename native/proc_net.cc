@@ -55,8 +55,8 @@ Napi::Value ReadProcNetJs(const Napi::CallbackInfo& info) {
   std::vector<std::string> names;
   for (uint32_t i = 0; i < list.Length(); i++) {
     Napi::Value v = list.Get(i);
-    if (!v.IsString() || !IsConnectionFileName(v.As<Napi::String>().Utf8Value()))
-      throw Napi::TypeError::New(env, std::string(usage) + ": names must be ip_vs_conn or ip_vs_conn_sync");
+    if (!v.IsString() || !IsIpvsProcFileName(v.As<Napi::String>().Utf8Value()))
+      throw Napi::TypeError::New(env, std::string(usage) + ": names must be ip_vs_conn, ip_vs_conn_sync or ip_vs_stats");
     names.push_back(v.As<Napi::String>().Utf8Value());
   }
   if (!info[2].IsNumber()) throw Napi::TypeError::New(env, std::string(usage) + ": timeoutMs must be a number");

@@ -59,12 +59,14 @@ Outcome ReadAll(const std::vector<std::string>& names, Clock::time_point deadlin
 
 }  // namespace
 
-bool IsConnectionFileName(const std::string& name) { return name == "ip_vs_conn" || name == "ip_vs_conn_sync"; }
+bool IsIpvsProcFileName(const std::string& name) {
+  return name == "ip_vs_conn" || name == "ip_vs_conn_sync" || name == "ip_vs_stats";
+}
 
 Outcome ReadConnectionFiles(const std::string& nsPath, const std::vector<std::string>& names,
                             Clock::time_point deadline, std::vector<std::string>* out) {
   for (const std::string& name : names)
-    if (!IsConnectionFileName(name)) return Outcome::Fail(EINVAL, "reading /proc/net/" + name + ": not a connection file");
+    if (!IsIpvsProcFileName(name)) return Outcome::Fail(EINVAL, "reading /proc/net/" + name + ": not an IPVS file");
   if (nsPath.empty()) return ReadAll(names, deadline, out);
   int nsFd = -1;
   Outcome o = OpenNetnsFile(nsPath, &nsFd);

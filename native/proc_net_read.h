@@ -1,4 +1,4 @@
-// Reading the IPVS connection files (/proc/net/ip_vs_conn, ip_vs_conn_sync)
+// Reading the IPVS files (/proc/net/ip_vs_conn, ip_vs_conn_sync, ip_vs_stats)
 // of a network namespace whole, before a deadline. No N-API: the sanitizer
 // and valgrind checks (native/check) drive it directly.
 #pragma once
@@ -11,9 +11,9 @@
 
 namespace ipvs {
 
-// Only these two names are read: this is not a general way into another
-// namespace's files.
-bool IsConnectionFileName(const std::string& name);
+// Only these names are read (the connection table, and the global counters
+// the metrics report): this is not a general way into another namespace's files.
+bool IsIpvsProcFileName(const std::string& name);
 
 // Reads each named file in turn into *out (one string per name), inside
 // namespace nsPath ("" for the calling thread's own). EINVAL for another

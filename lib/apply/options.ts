@@ -2,6 +2,8 @@
 import { IpvsValidationError } from '../errors';
 import { MAX_TIMEOUT_MS } from '../call';
 import { boolean, integer, onlyKeys, own, plainObject } from '../validate/primitives';
+import { drainOf } from '../table/diff';
+import type { DrainPredicate } from '../table/types';
 import { storeOf } from './ownership';
 import type { OwnershipStore } from './types';
 
@@ -11,7 +13,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export interface CheckedApplyOptions {
   dryRun: boolean;
   prune: boolean;
-  drain: boolean;
+  drain: DrainPredicate;
   drainServices: boolean;
   drainTimeout: number;
   wait: boolean;
@@ -42,7 +44,7 @@ export function applyOptions(options: unknown, owner: object, clientTimeout: num
   return {
     dryRun: flag('dryRun', false),
     prune,
-    drain: flag('drain', true),
+    drain: drainOf(own(obj, 'drain'), 'options.drain'),
     drainServices: flag('drainServices', false),
     drainTimeout,
     wait,

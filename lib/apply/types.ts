@@ -1,6 +1,6 @@
 /** Public types of ipvs.apply(): options, the ownership record and its store, the result. */
 import type { IpvsError } from '../errors';
-import type { Plan, PlanStep } from '../table/types';
+import type { DrainPredicate, Plan, PlanStep } from '../table/types';
 import type { DestinationKey, ServiceKey } from '../types';
 
 /** A destination being drained: at weight 0 since `since` (ms since the epoch, wall clock: it survives restarts). */
@@ -31,8 +31,12 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Also remove services of the ownership record that are no longer declared. Needs `ownership`. */
   prune?: boolean;
-  /** A leaving destination is drained (weight 0, deleted once idle or timed out) rather than deleted at once. Default true. */
-  drain?: boolean;
+  /**
+   * A leaving destination is drained (weight 0, deleted once idle or timed out) rather than deleted
+   * at once. Default true. A predicate decides per destination (true: drain); it is asked on every
+   * pass, so a destination it stops draining is deleted at the next.
+   */
+  drain?: boolean | DrainPredicate;
   /** A service to remove (prune) is drained first: its destinations at weight 0, the service deleted once all are done. Default false: removed at once. */
   drainServices?: boolean;
   /** Milliseconds a drain may last before the destination is deleted anyway. Default 300,000. */

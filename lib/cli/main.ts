@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { native } from '../binding';
 import { IpvsError, IpvsHostError, IpvsRulesError, IpvsValidationError } from '../errors';
 import { applyCommand, diffCommand } from './apply';
+import { directorCommand } from './director';
 import { CommandFailure, fitHelp, UsageError, type Command } from './common';
 import { hostCommand } from './host';
 import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
@@ -32,6 +33,7 @@ const COMMANDS = new Map<string, Command>([
   ['daemon', daemonCommand],
   ['info', infoCommand],
   ['host', hostCommand],
+  ['director', directorCommand],
   ['sandbox', sandboxCommand],
 ]);
 

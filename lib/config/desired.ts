@@ -1,7 +1,10 @@
-/** What reading a config file gives: a desired table (lib/table/types.ts) and how the file was written. */
+/** What reading a config file gives: a desired table (lib/table/types.ts), its health checks, the agent's settings. */
+import type { HealthTable } from '../health/types';
 import type { DesiredTable } from '../table/types';
+import type { DirectorSettings } from './director-settings';
 
 export type { DesiredDestination, DesiredService, DesiredTable } from '../table/types';
+export type { DirectorSettings, MetricsListen, NotifySettings } from './director-settings';
 
 /** How a config text is written. */
 export type ConfigFormat = 'yaml' | 'json' | 'rules';
@@ -17,6 +20,14 @@ export interface ConfigFile {
    * library's defaults for what the file leaves out), destinations in file order.
    */
   table: DesiredTable;
+  /**
+   * What health checks watch: each service with a `health:` or `quorum:` (its own or a
+   * destination's), with all its destinations (those without a check as type 'none': always up,
+   * counted in the quorum). Empty for the rules-text format, which has no health checks.
+   */
+  health: HealthTable;
+  /** The `director:` section, defaults filled (the defaults when the file has none). */
+  director: DirectorSettings;
 }
 
 export interface ParseConfigOptions {

@@ -6,14 +6,23 @@
 import { distance } from '../distance';
 import { clip } from '../errors';
 
-export const TOP_FIELDS = ['services'] as const;
+export const TOP_FIELDS = ['services', 'director'] as const;
 export const SERVICE_FIELDS = [
   'service', 'scheduler', 'schedulerFlags', 'onePacket', 'persistence', 'persistenceEngine', 'forwarding', 'destinations',
+  'health', 'quorum',
 ] as const;
 export const ADDRESS_KEY_FIELDS = ['protocol', 'address', 'port'] as const;
 export const FWMARK_KEY_FIELDS = ['fwmark', 'family'] as const;
 export const PERSISTENCE_FIELDS = ['timeout', 'netmask'] as const;
-export const DESTINATION_FIELDS = ['server', 'forwarding', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnel'] as const;
+export const DESTINATION_FIELDS = ['server', 'forwarding', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnel', 'health'] as const;
+/** A health check, flat: timing, then the settings of its type (http/https, dns's query, exec's command). */
+export const HEALTH_FIELDS = [
+  'type', 'interval', 'timeout', 'retries', 'retryDelay', 'rise', 'fall', 'warmup', 'alpha', 'inhibitOnFailure', 'target',
+  'path', 'status', 'body', 'host', 'sni', 'verify', 'ca', 'query', 'command', 'dynamicWeight',
+] as const;
+export const TARGET_FIELDS = ['address', 'port'] as const;
+export const QUERY_FIELDS = ['type', 'name'] as const;
+export const QUORUM_FIELDS = ['min', 'hysteresis', 'sorryServer', 'sorryServerInhibit', 'sorryServerForwarding'] as const;
 export const SERVER_FIELDS = ['address', 'port'] as const;
 export const TUNNEL_FIELDS = ['type', 'port', 'checksum'] as const;
 
@@ -29,6 +38,18 @@ const KEEPALIVED = new Map<string, string>([
   ['flag-2', 'schedulerFlags'], ['flag-3', 'schedulerFlags'], ['tunnel_type', 'tunnel.type'],
   ['destination', 'server'], ['real-server', 'server'], ['realServer', 'server'], ['real_servers', 'destinations'],
   ['servers', 'destinations'], ['method', 'forwarding'], ['persistent', 'persistence'], ['netmask', 'persistence.netmask'],
+  // Health checks and the agent: a word may point at one of several fields, the first that fits where it stands.
+  ['TCP_CHECK', 'health'], ['HTTP_GET', 'health'], ['SSL_GET', 'health'], ['DNS_CHECK', 'health'], ['MISC_CHECK', 'health'],
+  ['delay_loop', 'interval|health.interval'], ['connect_timeout', 'timeout|health.timeout'], ['retry', 'retries|health.retries'],
+  ['nb_get_retry', 'retries|health.retries'], ['delay_before_retry', 'retryDelay|health.retryDelay'],
+  ['inhibit_on_failure', 'inhibitOnFailure|health.inhibitOnFailure'], ['connect_ip', 'target.address|health.target.address'],
+  ['connect_port', 'target.port|health.target.port'], ['bindto', 'target.address'], ['status_code', 'status'], ['url', 'path'],
+  ['digest', 'body'], ['virtualhost', 'host'], ['sni_server_name', 'sni'], ['misc_path', 'command'], ['misc_dynamic', 'dynamicWeight'],
+  ['misc_timeout', 'timeout'], ['sorry_server', 'quorum.sorryServer|sorryServer'],
+  ['sorry_server_inhibit', 'quorum.sorryServerInhibit|sorryServerInhibit'], ['quorum_up', 'notify.quorumUp|quorumUp'],
+  ['quorum_down', 'notify.quorumDown|quorumDown'], ['notify_up', 'notify.up|up'], ['notify_down', 'notify.down|down'],
+  ['omega', 'onStop|director.onStop'], ['lvs_flush_onstop', 'onStop|director.onStop'], ['lvs_flush', 'onStop|director.onStop'],
+  ['hysteresis', 'quorum.hysteresis'], ['global_defs', 'director'],
 ]);
 
 /** "no such field …" with the field meant when it is plain which (a misspelling, or keepalived's word). */
@@ -36,9 +57,8 @@ export function unknownFieldMessage(name: string, allowed: readonly string[]): s
   const known = `known: ${allowed.join(', ')}`;
   if (name === '<<') return `merge keys (<<) are not accepted: write the fields out (${known})`;
   // keepalived's word only where its field belongs (persistence_timeout in a service, not in a tunnel).
-  const keepalived = KEEPALIVED.get(name);
-  const fits = keepalived !== undefined && allowed.includes(keepalived.split(/[.:]/)[0]);
-  const meant = fits ? keepalived : nearest(name, allowed);
+  const keepalived = KEEPALIVED.get(name)?.split('|').find((field) => allowed.includes(field.split(/[.:]/)[0]));
+  const meant = keepalived ?? nearest(name, allowed);
   return meant ? `no such field (did you mean ${meant}?; ${known})` : `no such field ${JSON.stringify(clip(name))} (${known})`;
 }
 

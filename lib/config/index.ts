@@ -7,6 +7,8 @@ import { open } from 'node:fs/promises';
 import { IpvsConfigError, IpvsValidationError } from '../errors';
 import type { ConfigFile, ConfigFormat, DesiredTable, ParseConfigOptions } from './desired';
 import { parseSource } from './document';
+import type { HealthTable } from '../health/types';
+import { defaultDirectorSettings } from './director-settings';
 import { MAX_CONFIG_BYTES, checkLimits } from './limits';
 import { Problems } from './problems';
 import { DocumentReader } from './read';
@@ -34,19 +36,23 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Con
     problems.throwIfAny(path);
   }
   let table: DesiredTable | null = null;
+  let health: HealthTable = { services: [] };
+  let director = defaultDirectorSettings();
   try {
-    table = format === 'rules' ? readRules(body, problems) : readDocument(body, format === 'json', problems);
+    if (format === 'rules') table = readRules(body, problems);
+    else {
+      const source = parseSource(body, format === 'json', problems);
+      const reader = source && new DocumentReader(source, problems);
+      table = reader && reader.read();
+      if (reader) ({ director } = reader);
+      if (reader) health = reader.health.table();
+    }
   } catch (err) {
     // A parser's or validator's surprise is still a problem of this text: the caller gets the typed error.
     problems.add({ line: 1, column: 1 }, '', `cannot be read (${err instanceof Error ? err.message : String(err)})`);
   }
   problems.throwIfAny(path);
-  return { format, table: table! };
-}
-
-function readDocument(text: string, json: boolean, problems: Problems): DesiredTable | null {
-  const source = parseSource(text, json, problems);
-  return source && new DocumentReader(source, problems).read();
+  return { format, table: table!, health, director };
 }
 
 /**

@@ -21,6 +21,9 @@ import {
 } from './fields';
 import { endpointId as serverId, serviceId } from '../keys';
 import { describeServer, describeService } from './identity';
+import { defaultDirectorSettings, type DirectorSettings } from './director-settings';
+import { readDirector } from './director-read';
+import { HealthReader, type Field, type FieldReader } from './health-read';
 import type { Place, Problems } from './problems';
 
 /** keepalived's lvs_method words (and their lower case) for the library's forwarding methods. */
@@ -31,22 +34,24 @@ const FORWARDING_ALIASES = new Map<string, string>([
 const SERVICE_OPTIONS = ['scheduler', 'schedulerFlags', 'onePacket', 'persistence', 'persistenceEngine'] as const;
 const DESTINATION_OPTIONS = ['forwarding', 'weight', 'upperThreshold', 'lowerThreshold', 'tunnel'] as const;
 
-/** A field's value node, and where its key stands (for problems about the field itself). */
-interface Field {
-  key: YamlNode;
-  value: YamlNode | null;
-}
 
 /** Marks a value that already has a problem (an alias, a bad spelling): it is not validated again. */
 const BAD = Symbol('bad value');
 
-export class DocumentReader {
+export class DocumentReader implements FieldReader {
   /** Field path -> where its value starts: where a validator's complaint about that field points. */
   private readonly places = new Map<string, Place>();
   /** Service identity -> where it was first declared. */
   private readonly services = new Map<string, { place: Place; field: string }>();
 
-  constructor(private readonly source: Source, private readonly problems: Problems) {}
+  /** Per service, what health checks watch (filled as services are read). */
+  readonly health = new HealthReader(this);
+  /** The `director:` section, defaults filled. */
+  director: DirectorSettings = defaultDirectorSettings();
+  /** A destination's `health:` field, by the destination's path, for its service to read. */
+  private readonly destinationHealth = new Map<string, Field | undefined>();
+
+  constructor(private readonly source: Source, readonly problems: Problems) {}
 
   read(): DesiredTable | null {
     const root = this.source.root;
@@ -56,6 +61,8 @@ export class DocumentReader {
     }
     const top = this.fields(root, '', TOP_FIELDS, 'a mapping with a services: list');
     if (!top) return null;
+    const director = top.get('director');
+    if (director) this.director = readDirector(this, director, 'director');
     const list = top.get('services');
     if (!list) {
       this.problems.add(this.source.placeOf(root), 'services', 'missing: the list of services (`services: []` for none)');
@@ -98,6 +105,10 @@ export class DocumentReader {
 
     const destinations = this.destinations(f.get('destinations'), path, key, forwarding);
     if (!key || !options || !destinations) return null;
+    this.health.service(path, key, f.get('health'), f.get('quorum'), destinations.map((destination, j) => {
+      const at = `${path}.destinations[${j}]`;
+      return { destination, path: at, health: this.destinationHealth.get(at) };
+    }));
     return { service: publicServiceKey(key), options, destinations };
   }
 
@@ -181,6 +192,7 @@ export class DocumentReader {
       else given.forwarding = inherited;
     }
     if (!dest || !service || bad) return null;
+    this.destinationHealth.set(path, f.get('health'));
 
     const id = serverId(dest);
     const place = this.placeOfField(serverField);
@@ -226,7 +238,7 @@ export class DocumentReader {
    * The known fields of a mapping, each name checked against allowed (an unknown one is a problem at its
    * key). Null when node is not a mapping.
    */
-  private fields(node: YamlNode | null, path: string, allowed: readonly string[], expected: string): Map<string, Field> | null {
+  fields(node: YamlNode | null, path: string, allowed: readonly string[], expected: string): Map<string, Field> | null {
     if (!node || !isMap(node)) {
       if (!node || !hasAlias(node, this.source, this.problems, path))
         this.problems.add(node ? this.source.placeOf(node) : this.places.get(path) ?? { line: 1, column: 1 }, path,
@@ -264,7 +276,7 @@ export class DocumentReader {
   }
 
   /** A value for a validator; BAD when it holds an alias. A list's items get their places (schedulerFlags[1]). */
-  private value(field: Field, path: string): unknown {
+  value(field: Field, path: string): unknown {
     if (hasAlias(field.value, this.source, this.problems, path)) return BAD;
     if (field.value && isSeq(field.value))
       field.value.items.forEach((item, i) => {
@@ -278,7 +290,7 @@ export class DocumentReader {
    * be a prototype's); any other value as it is, for the validator to refuse or take (a persistence
    * timeout, false, null).
    */
-  private subObject(field: Field, path: string, allowed: readonly string[]): unknown {
+  subObject(field: Field, path: string, allowed: readonly string[]): unknown {
     if (!field.value || !isMap(field.value)) return this.value(field, path);
     const f = this.fields(field.value, path, allowed, 'a mapping');
     if (!f) return BAD;
@@ -326,12 +338,12 @@ export class DocumentReader {
     }
   }
 
-  private placeOfField(field: Field): Place {
+  placeOfField(field: Field): Place {
     return this.source.placeOf(field.value ?? field.key);
   }
 
   /** The place of a field path, or of the nearest enclosing path with one: `a.b[2].c` -> `a.b[2]` -> `a.b` -> `a`. */
-  private placeOfPath(path: string): Place {
+  placeOfPath(path: string): Place {
     for (let p = path; p; p = p.replace(/(\.[^.[\]]*|\[\d+\])$/, '')) {
       const place = this.places.get(p);
       if (place) return place;

@@ -28,7 +28,8 @@ interface Scope {
    * are always in scope (declaring a service is asking for it); any other service is never touched.
    */
   removable: Set<string>;
-  drain: boolean;
+  /** Whether a leaving destination drains (true) or is deleted at once (false). */
+  drain: (service: ServiceKey, destination: DestinationKey) => boolean;
 }
 
 function keyIds(value: unknown, field: string): Set<string> {
@@ -46,7 +47,24 @@ function scopeOf(options: unknown): Scope {
   const prune = keyIds(own(obj, 'prune'), 'options.prune');
   const drain = own(obj, 'drain');
   const removable = new Set([...keyIds(manage, 'options.manage'), ...prune]);
-  return { removable, drain: drain === undefined ? true : boolean(drain, 'options.drain') };
+  return { removable, drain: drainOf(drain, 'options.drain') };
+}
+
+/**
+ * options.drain: a boolean for every leaving destination, or a predicate asked per destination (the
+ * director deletes servers health took out at once, and drains those that left its config).
+ */
+export function drainOf(value: unknown, field: string): (service: ServiceKey, destination: DestinationKey) => boolean {
+  if (typeof value === 'function') {
+    const ask = value as (service: ServiceKey, destination: DestinationKey) => unknown;
+    return (service, destination) => {
+      const answer = ask({ ...service }, { ...destination });
+      if (typeof answer !== 'boolean') throw new IpvsValidationError(`${field}(…)`, answer, 'true or false from the drain predicate');
+      return answer;
+    };
+  }
+  const all = value === undefined ? true : boolean(value, field);
+  return () => all;
 }
 
 /** Steps by kind, in the order they are sent; each kind sorted as ipvsadm lists its objects. */
@@ -107,7 +125,9 @@ function publicDestination(d: TableDestination): DestinationKey {
   return { address: d.key.address, port: d.key.port };
 }
 
-function destinationSteps(service: ServiceKey, have: TableService | undefined, want: TableService, drain: boolean, steps: Steps): void {
+function destinationSteps(
+  service: ServiceKey, have: TableService | undefined, want: TableService, drain: Scope['drain'], steps: Steps,
+): void {
   for (const [id, d] of want.destinations) {
     const old = have?.destinations.get(id);
     if (old && old.config === d.config) continue;
@@ -130,7 +150,7 @@ function destinationSteps(service: ServiceKey, have: TableService | undefined, w
   for (const [id, d] of have.destinations) {
     if (want.destinations.has(id)) continue;
     const destination = publicDestination(d);
-    if (drain) {
+    if (drain(service, destination)) {
       // Already at weight 0: the drain is under way (or was asked for before a restart); nothing to send again.
       const changes = d.config.weight === 0 ? [] : [{ field: 'weight', from: d.config.weight, to: 0 }];
       steps.leaveDestinations.push({

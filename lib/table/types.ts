@@ -59,6 +59,13 @@ export interface DiffOptions {
    * desired. Services outside `manage` and `prune` are never touched.
    */
   prune?: readonly ServiceKey[];
-  /** A leaving destination is first drained (weight 0) rather than deleted at once. Default true. */
-  drain?: boolean;
+  /**
+   * A leaving destination is first drained (weight 0) rather than deleted at once. Default true.
+   * A predicate decides per destination (true: drain), e.g. delete a dead server at once but
+   * drain one taken out of service.
+   */
+  drain?: boolean | DrainPredicate;
 }
+
+/** Whether a destination leaving `service` drains (true) or is deleted at once (false). */
+export type DrainPredicate = (service: ServiceKey, destination: DestinationKey) => boolean;

@@ -308,7 +308,7 @@ static void ProcNetErrorChecks() {
   auto later = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::vector<std::string> out;
   CHECK(ReadConnectionFiles("", {"../../etc/passwd"}, later, &out).err == EINVAL);
-  CHECK(ReadConnectionFiles("", {"ip_vs_conn", "ip_vs_stats"}, later, &out).err == EINVAL);
+  CHECK(ReadConnectionFiles("", {"ip_vs_conn", "ip_vs_stats_percpu"}, later, &out).err == EINVAL);
   CHECK(ReadConnectionFiles("/etc/hostname", {"ip_vs_conn"}, later, &out).err == EINVAL);
   CHECK(ReadConnectionFiles("/nonexistent/netns", {"ip_vs_conn"}, later, &out).err == ENOENT);
 }

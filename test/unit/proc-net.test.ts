@@ -10,7 +10,7 @@ describe('native readProcNet', () => {
     for (const args of [
       [undefined, ['ip_vs_conn'], 1000], [42, ['ip_vs_conn'], 1000], ['', ['ip_vs_conn'], 1000], ['/run/netns/a\0b', ['ip_vs_conn'], 1000],
       [null, 'ip_vs_conn', 1000], [null, [], 1000], [null, ['ip_vs_conn', 'ip_vs_conn', 'ip_vs_conn'], 1000],
-      [null, ['../../etc/passwd'], 1000], [null, ['ip_vs_stats'], 1000], [null, [{ toString: () => 'ip_vs_conn' }], 1000],
+      [null, ['../../etc/passwd'], 1000], [null, ['ip_vs_stats_percpu'], 1000], [null, [{ toString: () => 'ip_vs_conn' }], 1000],
       [null, ['ip_vs_conn'], 0], [null, ['ip_vs_conn'], -1], [null, ['ip_vs_conn'], NaN], [null, ['ip_vs_conn'], 2 ** 31],
       [null, ['ip_vs_conn'], '1000'],
     ]) expect(() => readProcNet(...args), JSON.stringify(args)).toThrow(TypeError);

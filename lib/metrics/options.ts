@@ -1,0 +1,68 @@
+/** createMetrics' and serve's options, checked before anything is registered or bound. */
+import { Registry } from 'prom-client';
+import { MAX_TIMEOUT_MS } from '../call';
+import { IpvsValidationError } from '../errors';
+import { Ipvs } from '../ipvs';
+import { integer, onlyKeys, own, plainObject } from '../validate/primitives';
+import type { HealthSource } from './health-metrics';
+
+export interface MetricsOptions {
+  /** The client whose table is reported (its namespace is the one /proc/net/ip_vs_stats is read in). */
+  ipvs: Ipvs;
+  /** A health monitor (lib/health's HealthMonitor): adds the health metrics. */
+  health?: HealthSource;
+  /** Where the metrics are registered; default a new Registry of their own. */
+  registry?: Registry;
+  /** A scrape's deadline in milliseconds, for the kernel reads (default 5,000). */
+  timeout?: number;
+}
+
+export interface CheckedMetricsOptions {
+  ipvs: Ipvs;
+  health: HealthSource | null;
+  registry: Registry;
+  timeout: number;
+}
+
+export const DEFAULT_SCRAPE_TIMEOUT_MS = 5000;
+
+export function metricsOptions(options: unknown): CheckedMetricsOptions {
+  const obj = plainObject(options, 'options');
+  onlyKeys(obj, ['ipvs', 'health', 'registry', 'timeout'], 'options');
+  const ipvs = own(obj, 'ipvs');
+  if (!(ipvs instanceof Ipvs)) throw new IpvsValidationError('options.ipvs', ipvs, 'an Ipvs client (Ipvs.open())');
+  const registry = own(obj, 'registry');
+  if (registry !== undefined && !(registry instanceof Registry)) throw new IpvsValidationError('options.registry', registry, 'a prom-client Registry');
+  const timeout = own(obj, 'timeout');
+  return {
+    ipvs,
+    health: healthSource(own(obj, 'health')),
+    registry: registry ?? new Registry(),
+    timeout: timeout === undefined ? DEFAULT_SCRAPE_TIMEOUT_MS : integer(timeout, 'options.timeout', 1, MAX_TIMEOUT_MS),
+  };
+}
+
+function healthSource(value: unknown): HealthSource | null {
+  if (value === undefined) return null;
+  const expected = 'a health monitor (states(), on() and off(); quorums() optional)';
+  if (typeof value !== 'object' || value === null) throw new IpvsValidationError('options.health', value, expected);
+  const h = value as Record<string, unknown>;
+  for (const method of ['states', 'on', 'off'])
+    if (typeof h[method] !== 'function') throw new IpvsValidationError(`options.health.${method}`, h[method], `a function: ${expected}`);
+  if (h.quorums !== undefined && typeof h.quorums !== 'function') throw new IpvsValidationError('options.health.quorums', h.quorums, 'a function or nothing');
+  return value as HealthSource;
+}
+
+export interface Listen {
+  host: string;
+  port: number;
+}
+
+export function listenOptions(listen: unknown): Listen {
+  const obj = plainObject(listen, 'listen');
+  onlyKeys(obj, ['host', 'port'], 'listen');
+  const host = own(obj, 'host');
+  if (typeof host !== 'string' || host === '' || /[\s/]/.test(host))
+    throw new IpvsValidationError('listen.host', host, 'an address or host name to listen on, e.g. \'127.0.0.1\'');
+  return { host, port: integer(own(obj, 'port'), 'listen.port', 0, 65535) };
+}
