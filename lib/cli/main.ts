@@ -10,6 +10,7 @@ import { CommandFailure, fitHelp, UsageError, type Command } from './common';
 import { hostCommand } from './host';
 import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
 import { listCommand } from './list';
+import { metricsCommand } from './metrics';
 import { restoreCommand, saveCommand } from './rules';
 import { sandboxCommand } from './sandbox';
 import { daemonCommand, flushCommand, infoCommand, timeoutsCommand, zeroCommand } from './settings';
@@ -32,6 +33,7 @@ const COMMANDS = new Map<string, Command>([
   ['timeouts', timeoutsCommand],
   ['daemon', daemonCommand],
   ['info', infoCommand],
+  ['metrics', metricsCommand],
   ['host', hostCommand],
   ['director', directorCommand],
   ['sandbox', sandboxCommand],

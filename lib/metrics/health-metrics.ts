@@ -4,18 +4,22 @@
  * between scrapes from its events: every check's latency and result, every transition. Series of
  * servers the monitor no longer watches are dropped at the next scrape.
  */
+import type { EventEmitter } from 'node:events';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CheckEvent, HealthTransition, QuorumTransition, ServerHealth } from '../health/types';
 import type { ServiceKey } from '../types';
 import { destinationLabel, serviceLabel } from './labels';
+
+/** An EventEmitter's listener type: a HealthMonitor (EventEmitter<HealthEvents>) and an untyped emitter both fit. */
+type Listener = Parameters<EventEmitter['on']>[1];
 
 /** What the metrics need of a health monitor. */
 export interface HealthSource {
   states(): readonly ServerHealth[];
   /** Optional: services with a quorum, up or down. */
   quorums?(): readonly { service: ServiceKey; up: boolean; weight: number }[];
-  on(event: 'check' | 'transition' | 'quorum', listener: (...args: never[]) => void): unknown;
-  off(event: 'check' | 'transition' | 'quorum', listener: (...args: never[]) => void): unknown;
+  on(event: 'check' | 'transition' | 'quorum', listener: Listener): unknown;
+  off(event: 'check' | 'transition' | 'quorum', listener: Listener): unknown;
 }
 
 type ServerLabels = { service: string; destination: string };

@@ -44,7 +44,7 @@ export function createMetrics(options: MetricsOptions): IpvsMetrics {
   return {
     registry: o.registry,
     scrape,
-    serve: (listen) => serveMetrics({ scrape, contentType: o.registry.contentType, timeoutMs: o.timeout }, listenOptions(listen)),
+    serve: async (listen) => serveMetrics({ scrape, contentType: o.registry.contentType, timeoutMs: o.timeout }, listenOptions(listen)),
     close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,31 @@
+/** `node-ipvs metrics`: one scrape of the table's Prometheus metrics, printed (what GET /metrics of the director answers). */
+import { createMetrics } from '../metrics';
+import { intOption, parse, printJson, withClient, type Command } from './common';
+
+const HELP = `usage: node-ipvs metrics [--json] [--timeout MS] [--netns NAME]
+
+Reads the IPVS table and /proc/net/ip_vs_stats once and prints the metrics
+in Prometheus text format: per service and real server (ipvs_...), and the
+names of node_exporter's ipvs collector (node_ipvs_...). See docs/metrics.md.
+
+options:
+  --json           print prom-client's JSON form instead
+  --timeout MS     the scrape's deadline (default 5000)
+  --netns NAME     the table of network namespace NAME
+`;
+
+export const metricsCommand: Command = {
+  summary: 'one scrape of the Prometheus metrics',
+  async run(args) {
+    const p = parse(args, { json: { type: 'boolean' }, timeout: { type: 'string' } }, HELP);
+    if (!p) return 0;
+    const timeout = intOption(p.values, 'timeout');
+    return withClient(p.values, async (ipvs) => {
+      const metrics = createMetrics(timeout === undefined ? { ipvs } : { ipvs, timeout });
+      if (p.values.json) printJson(await metrics.registry.getMetricsAsJSON());
+      else process.stdout.write(await metrics.scrape());
+      metrics.close();
+      return 0;
+    });
+  },
+};
