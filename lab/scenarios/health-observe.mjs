@@ -48,21 +48,39 @@ function historyOf(process, parse) {
 
 const script = (name) => new URL(name, import.meta.url).pathname;
 
-/** A real server (health-server.mjs) in ns, answering as `name`; checks come from `checker`. */
-export class LabServer {
-  constructor(t, ns, name, port, checker) {
-    this.name = name;
-    this.process = spawn('ip', ['netns', 'exec', ns, process.execPath, script('health-server.mjs'), name, String(port), checker], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * The real servers (health-server.mjs, one process for all): `servers` is [[name, ns]]; checks
+ * come from `checker`. servers.get(name) is one server's handle.
+ */
+export class LabServers {
+  #byName = new Map();
+
+  constructor(t, servers, port, checker) {
+    this.process = spawn(process.execPath, [script('health-server.mjs'), String(port), checker, ...servers.map(([name, ns]) => `${name}=${ns}`)], { stdio: ['pipe', 'pipe', 'inherit'] });
     t.processes.push(this.process);
-    // { t, kind: 'check' | 'hit' | 'stopped' | 'started', ok }
-    this.events = historyOf(this.process, (line) => {
-      const [kind, t, ok] = line.split(' ');
-      return { kind, t: Number(t), ok: ok === 'ok' };
+    for (const [name] of servers) this.#byName.set(name, new LabServer(name, this.process.stdin));
+    this.started = new Promise((resolve, reject) => {
+      this.process.once('exit', (code) => reject(new Error(`lab/scenarios/health-server.mjs exited with status ${code}`)));
+      createInterface({ input: this.process.stdout }).on('line', (line) => {
+        if (line === 'ready') return resolve();
+        const [name, kind, t, ok] = line.split(' ');
+        this.#byName.get(name)?.events.push({ kind, t: Number(t), ok: ok === 'ok' });
+      });
     });
   }
 
-  ready(timeoutMs = 15_000) {
-    return this.#said('started', 0, timeoutMs);
+  get(name) {
+    return this.#byName.get(name);
+  }
+}
+
+/** One real server: its events { t, kind: 'check' | 'hit' | 'stopped' | 'started', ok }, and stop/start. */
+class LabServer {
+  events = new History();
+
+  constructor(name, commands) {
+    this.name = name;
+    this.commands = commands;
   }
 
   /** The next check from `since` (answered or refused). */
@@ -73,13 +91,13 @@ export class LabServer {
   /** Stops (resets every connection from now on); resolves the time it stopped. */
   stop() {
     const since = Date.now();
-    this.process.stdin.write('stop\n');
+    this.commands.write(`stop ${this.name}\n`);
     return this.#said('stopped', since);
   }
 
   start() {
     const since = Date.now();
-    this.process.stdin.write('start\n');
+    this.commands.write(`start ${this.name}\n`);
     return this.#said('started', since);
   }
 
@@ -134,14 +152,21 @@ export class RequestStream {
  */
 export class KernelWatch {
   samples = new History();
+  errors = [];
   #running = true;
 
   constructor(ipvs, key, every = 20) {
     this.done = (async () => {
       while (this.#running) {
         const t = Date.now();
-        const list = await ipvs.listDestinations(key).catch(() => []);
-        this.samples.push({ t, seen: Date.now(), weights: new Map(list.map((d) => [d.key.address, d.config.weight])) });
+        try {
+          // No service (ESRCH: before the agent made it, after it removed it) holds no one.
+          const list = await ipvs.listDestinations(key).catch((err) => (err.code === 'ESRCH' ? [] : Promise.reject(err)));
+          this.samples.push({ t, seen: Date.now(), weights: new Map(list.map((d) => [d.key.address, d.config.weight])) });
+        } catch (err) {
+          // A failed read says nothing about the table (an empty one would read as "all removed").
+          this.errors.push(`${err.code ?? ''} ${err.message}`);
+        }
         await sleep(every);
       }
     })();

@@ -76,7 +76,8 @@ export async function runAgent(ctx) {
   });
   await S.rs1.nextCheck();
   const allBack = Math.min(...await Promise.all(three.map((n) => S[n].start())));
-  m.returned = since(allBack, (await stream.requests.until((r) => three.includes(r.s), allBack, WAIT_MS))?.t);
+  // rs1's, whose checks the start followed: the others' checks fall anywhere in the interval.
+  m.returned = since(allBack, (await stream.answeredBy('rs1', allBack, WAIT_MS))?.t);
   m.sorryGone = since(allBack, await watch.until((w) => !up(w, A.sorry) && three.every((n) => up(w, A[n])), allBack, WAIT_MS));
 
   mark('all down and back');
@@ -121,7 +122,7 @@ export async function runAgent(ctx) {
   await sleep(reloadEnd + 2200 - Date.now());
   for (const figure of later) figure();
   m.counts = stream.tally(t0, reloadEnd);
-  if (process.env.LAB_DEBUG) m.debug = { rs1: S.rs1.events.entries.filter((e) => e.t >= t0).map((e) => `${e.kind}${e.kind === 'check' ? (e.ok ? '+' : '-') : ''} ${e.t - t0}`), log: agent.log.map((l) => `${l.t - t0} ${l.line}`) };
+  if (process.env.LAB_DEBUG) m.debug = { reloadAt: reload - t0, deletedAt: deleted - t0, downAt: down - t0, rs1: S.rs1.events.entries.filter((e) => e.t >= t0).map((e) => `${e.kind}${e.kind === 'check' ? (e.ok ? '+' : '-') : ''} ${e.t - t0}`), log: agent.log.map((l) => `${l.t - t0} ${l.line}`) };
   return m;
 }
 

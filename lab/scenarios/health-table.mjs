@@ -13,7 +13,7 @@ function rows(settings) {
     ['recovery: start → takes traffic', (m) => m.recovery, (m) => ms(m.recovery), 100],
     ['all down: sorry server answers after', (m) => m.sorry, (m) => `${ms(m.sorry)} (${n(m.sorryFailed)} failed)`, 100],
     ['all down: failures once it answers', (m) => m.sorryFailedAfter, (m) => n(m.sorryFailedAfter), 0],
-    ['all back: real servers answer after', (m) => m.returned, (m) => `${ms(m.returned)} (sorry gone ${ms(m.sorryGone)})`, 100],
+    ['all back: rs1 answers again after', (m) => m.returned, (m) => `${ms(m.returned)} (sorry gone ${ms(m.sorryGone)})`, 100],
     ['drift: ipvsadm -d → restored', (m) => m.drift, (m) => (m.drift === null ? `not in ${ms(m.driftWaited)}` : ms(m.drift)), 100],
     ['reload: new server takes traffic after', (m) => m.reload, (m) => ms(m.reload), 100],
     ['reload: other servers disturbed', (m) => m.reloadTouched.length + m.countersReset.length,

@@ -9,7 +9,7 @@ import { PLANS, cidr, vipUrl } from '../plans.mjs';
 import { drHost, lib, report, using, withTopology } from '../cluster.mjs';
 import { Keepalived } from '../keepalived.mjs';
 import { Director } from './health-director.mjs';
-import { KernelWatch, LabServer, RequestStream } from './health-observe.mjs';
+import { KernelWatch, LabServers, RequestStream } from './health-observe.mjs';
 import { runAgent } from './health-phases.mjs';
 import { compare } from './health-table.mjs';
 
@@ -32,14 +32,16 @@ export function health(agents = ['node-ipvs', 'keepalived']) {
     t.plug(dir, 'eth0', 'lan', cidr(plan, plan.director));
     await vip.apply({ netns: dir, address: plan.vip, interface: 'eth0' });
     const address = Object.fromEntries(NAMES.map((n, i) => [n, plan.lan(i)]));
-    const servers = {};
+    const namespaces = [];
     for (const n of NAMES) {
       const ns = t.ns(n);
       t.plug(ns, 'eth0', 'lan', cidr(plan, address[n]));
       await drHost(ns, plan);
-      servers[n] = new LabServer(t, ns, n, 80, plan.director);
+      namespaces.push([n, ns]);
     }
-    await Promise.all(Object.values(servers).map((s) => s.ready()));
+    const lab = new LabServers(t, namespaces, 80, plan.director);
+    await lab.started;
+    const servers = Object.fromEntries(NAMES.map((n) => [n, lab.get(n)]));
     await setIpvsSysctls({ connReuseMode: 3 }, { netns: dir });
     const model = {
       vip: plan.vip, port: 80, scheduler: 'rr', forwarding: 'route', quorum: 1, resync: RESYNC_MS, check: CHECK,
@@ -68,8 +70,10 @@ export function health(agents = ['node-ipvs', 'keepalived']) {
       return report(ipvs, {
         name: 'health', counts: ours.counts, expected: {},
         checks: checksOf(ours),
+        watchErrors: watch.errors,
         notes: theirs ? compare(ours, theirs, { check: CHECK, resync: RESYNC_MS, every: EVERY_MS }) : [JSON.stringify(ours)],
         setup,
+        figures: runs,
       });
     });
   });
