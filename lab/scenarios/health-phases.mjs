@@ -114,6 +114,8 @@ export async function runAgent(ctx) {
   m.reloadLog = agent.log.filter((l) => l.t >= reload && l.t < reloadEnd).map((l) => l.line);
 
   mark('reload');
+  // Requests started just before reloadEnd end before the stop takes the service away.
+  await sleep(500);
   const stopped = Date.now();
   await agent.stop();
   m.stopSeconds = (Date.now() - stopped) / 1000;
