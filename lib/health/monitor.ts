@@ -13,46 +13,23 @@ import { IpvsValidationError } from '../errors';
 import { destinationId, endpointId, serviceId } from '../keys';
 import type { DesiredTable } from '../table/types';
 import type { DestinationKey, ServiceKey } from '../types';
-import { plainObject } from '../validate/primitives';
 import { serviceKey } from '../validate/service';
-import { ABORTED, errorCode } from './checkers/attempt';
+import { ABORTED } from './checkers/attempt';
 import { createChecker } from './checkers';
+import { guardedAttempt } from './guard';
 import { healthyTable, type ServerView, type ServiceView } from './healthy';
 import { QuorumState } from './quorum';
+import { monitorSettings, type HealthClock, type HealthMonitorOptions } from './options';
 import { ServerState } from './server';
 import { BUILTIN_CHECK_TYPES, checkHealthTable, type FilledHealthCheckSpec, type FilledQuorumSpec } from './spec';
 import type { Checker, CheckOutcome, CheckTarget, HealthCheckSpec, HealthEvents, HealthTable, HealthyTable, ServerHealth } from './types';
 
-/** Time as the monitor reads it; a fake one makes the schedule testable. */
-export interface HealthClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export interface HealthMonitorOptions {
-  /** Custom check types by name: `{ mycheck: (spec) => ({ check: async (target, timeoutMs, signal) => … }) }`. */
-  checkers?: Record<string, (spec: HealthCheckSpec) => Checker>;
-  clock?: HealthClock;
-  /** [0, 1), for the warm-up delays. Default Math.random. */
-  random?: () => number;
-}
+export type { HealthClock, HealthMonitorOptions } from './options';
 
 /** Events of the monitor: HealthEvents, and 'change' whenever healthy() may give another table. */
 export interface HealthMonitorEvents extends HealthEvents {
   change: [];
 }
-
-/** Globals looked up at each call, so fake timers installed after construction still apply. */
-const SYSTEM_CLOCK: HealthClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
-/** A checker that never settles is cut off this long after its timeout (the contract says it must settle). */
-const SETTLE_GRACE_MS = 50;
-const CUSTOM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 interface Watched {
   readonly id: string;
@@ -63,11 +40,12 @@ interface Watched {
   /** The spec as text: equal texts, equal settings (the spec is filled, so key order is fixed). */
   readonly specText: string;
   readonly checker: Checker | null;
+  /** A built-in checker: bounded by itself, so it runs without the guard custom checkers get. */
+  readonly builtin: boolean;
   readonly target: CheckTarget;
   readonly state: ServerState;
   timer: unknown;
-  /** The check running now, and how to cut it short. */
-  running: Promise<void> | null;
+  /** How to cut the running check short. */
   abort: AbortController | null;
   stopped: boolean;
 }
@@ -86,19 +64,15 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   #servers = new Map<string, Watched>();
   #services = new Map<string, WatchedService>();
   #running = false;
+  /** Checks in flight, of watched servers and of servers removed since (stop() awaits them all). */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: HealthMonitorOptions = {}) {
     super();
-    const opts = plainObject(options, 'options');
-    const checkers = Object.hasOwn(opts, 'checkers') ? opts.checkers : undefined;
-    this.#checkers = checkers === undefined ? {} : customCheckers(checkers);
-    const clock = Object.hasOwn(opts, 'clock') ? opts.clock : undefined;
-    if (clock !== undefined && !isClock(clock))
-      throw new IpvsValidationError('options.clock', clock, 'an object with now(), setTimeout(fn, ms) and clearTimeout(handle)');
-    this.#clock = clock ?? SYSTEM_CLOCK;
-    const random = Object.hasOwn(opts, 'random') ? opts.random : undefined;
-    if (random !== undefined && typeof random !== 'function') throw new IpvsValidationError('options.random', random, 'a function returning [0, 1)');
-    this.#random = (random as (() => number) | undefined) ?? Math.random;
+    const settings = monitorSettings(options);
+    this.#checkers = settings.checkers;
+    this.#clock = settings.clock;
+    this.#random = settings.random;
   }
 
   /**
@@ -131,17 +105,17 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
         const watched: Watched = {
           id, sid, service: svc.service, destination: d.destination, spec: d.check, specText,
           checker: this.#checkerFor(d.check, `${field}.check`),
+          builtin: (BUILTIN_CHECK_TYPES as readonly string[]).includes(d.check.type),
           target: checkTarget(d.destination, d.check, field),
           state: new ServerState(d.check, d.weight, now),
-          timer: undefined, running: null, abort: null, stopped: false,
+          timer: undefined, abort: null, stopped: false,
         };
         servers.set(id, watched);
         fresh.push(watched);
       }
       const oldSvc = this.#services.get(sid);
-      const weight = sumWeights(ids, servers);
-      const quorum = oldSvc ? oldSvc.quorum : new QuorumState(svc.quorum, weight);
-      quorum.spec = svc.quorum;
+      const quorum = oldSvc ? oldSvc.quorum : new QuorumState(svc.quorum, sumWeights(ids, servers));
+      if (oldSvc) reweigh.push(() => { quorum.spec = svc.quorum; });
       services.set(sid, { service: svc.service, quorumSpec: svc.quorum, quorum, ids });
     }
     // Everything checked: now swap. Servers that left (or whose settings changed) stop.
@@ -167,13 +141,8 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   /** Stop checking: timers cleared, attempts aborted; resolves when every check has settled. */
   async stop(): Promise<void> {
     this.#running = false;
-    const pending: Promise<void>[] = [];
-    for (const w of this.#servers.values()) {
-      const running = w.running;
-      this.#halt(w);
-      if (running) pending.push(running);
-    }
-    await Promise.all(pending);
+    for (const w of this.#servers.values()) this.#halt(w);
+    await Promise.all(this.#inFlight);
   }
 
   states(): ServerHealth[] {
@@ -227,9 +196,8 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     if (w.checker === null || w.stopped || !this.#running) return;
     w.timer = this.#clock.setTimeout(() => {
       w.timer = undefined;
-      w.running = this.#runCheck(w).finally(() => {
-        w.running = null;
-      });
+      const running = this.#runCheck(w).finally(() => this.#inFlight.delete(running));
+      this.#inFlight.add(running);
     }, delay);
   }
 
@@ -249,7 +217,9 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     for (let attempt = 0; attempt <= w.spec.retries && !abort.signal.aborted; attempt++) {
       if (attempt > 0 && !(await this.#sleep(w.spec.retryDelay, abort.signal))) break;
       const t0 = this.#clock.now();
-      outcome = await this.#attempt(w, abort.signal);
+      outcome = await (w.builtin
+        ? (w.checker as Checker).check(w.target, w.spec.timeout, abort.signal)
+        : guardedAttempt(w.checker as Checker, w.target, w.spec.timeout, abort.signal, this.#clock));
       if (abort.signal.aborted) break;
       const at = this.#clock.now();
       this.#emit('check', { service: w.service, destination: w.destination, outcome, latencyMs: at - t0, at });
@@ -270,40 +240,6 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     const quorumChanged = svc ? this.#evaluateQuorum(svc, at) : false;
     if (change || quorumChanged || w.state.weight !== weightBefore) this.#emit('change');
     this.#schedule(w, Math.max(0, started + w.spec.interval - this.#clock.now()));
-  }
-
-  /** One attempt, cut off if the checker does not settle by its timeout (plus a grace) or it throws. */
-  #attempt(w: Watched, signal: AbortSignal): Promise<CheckOutcome> {
-    const checker = w.checker as Checker;
-    const timeoutMs = w.spec.timeout;
-    const inner = new AbortController();
-    const onAbort = (): void => inner.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    return new Promise<CheckOutcome>((resolve) => {
-      let done = false;
-      const settle = (o: CheckOutcome): void => {
-        if (done) return;
-        done = true;
-        this.#clock.clearTimeout(guard);
-        signal.removeEventListener('abort', onAbort);
-        resolve(o);
-      };
-      const guard = this.#clock.setTimeout(() => {
-        settle({ ok: false, reason: `timeout after ${timeoutMs} ms` });
-        inner.abort();
-      }, timeoutMs + SETTLE_GRACE_MS);
-      inner.signal.addEventListener('abort', () => settle(ABORTED), { once: true });
-      let pending: Promise<CheckOutcome>;
-      try {
-        pending = Promise.resolve(checker.check(w.target, timeoutMs, inner.signal));
-      } catch (err) {
-        pending = Promise.reject(err);
-      }
-      pending.then(
-        (o) => settle(validOutcome(o)),
-        (err: unknown) => settle({ ok: false, reason: `checker failed: ${errorCode(err)}` }),
-      );
-    });
   }
 
   /** Waits ms on the clock; false if aborted first. */
@@ -357,30 +293,3 @@ function checkTarget(dest: DestinationKey, spec: FilledHealthCheckSpec, field: s
   return { address, port, family: address.includes(':') ? 'inet6' : 'inet' };
 }
 
-/** What a (custom) checker resolved with, made safe to keep and show. */
-function validOutcome(o: unknown): CheckOutcome {
-  if (typeof o !== 'object' || o === null || typeof (o as CheckOutcome).ok !== 'boolean')
-    return { ok: false, reason: 'checker returned no { ok, reason }' };
-  const { ok, reason, weight } = o as CheckOutcome;
-  const out: CheckOutcome = { ok, reason: typeof reason === 'string' ? reason.slice(0, 200) : ok ? 'ok' : 'failed' };
-  if (ok && typeof weight === 'number' && Number.isInteger(weight) && weight >= 0 && weight <= 0x7fffffff) out.weight = weight;
-  return out;
-}
-
-function customCheckers(value: unknown): Record<string, (spec: HealthCheckSpec) => Checker> {
-  const obj = plainObject(value, 'options.checkers');
-  const out: Record<string, (spec: HealthCheckSpec) => Checker> = Object.create(null);
-  for (const name of Object.keys(obj)) {
-    const field = `options.checkers.${name}`;
-    if (!CUSTOM_NAME.test(name) || (BUILTIN_CHECK_TYPES as readonly string[]).includes(name) || Object.hasOwn(Object.prototype, name))
-      throw new IpvsValidationError(field, obj[name], 'a name of lowercase letters, digits, "_" or "-" that is not a built-in type');
-    if (typeof obj[name] !== 'function') throw new IpvsValidationError(field, obj[name], 'a function (spec) => Checker');
-    out[name] = obj[name] as (spec: HealthCheckSpec) => Checker;
-  }
-  return out;
-}
-
-function isClock(value: unknown): value is HealthClock {
-  const c = value as HealthClock | null;
-  return typeof c === 'object' && c !== null && typeof c.now === 'function' && typeof c.setTimeout === 'function' && typeof c.clearTimeout === 'function';
-}

@@ -40,7 +40,7 @@ export interface HttpCheckSettings {
   body?: string;
   /** Host header; default the target's address (and port when not the scheme's). keepalived: virtualhost. */
   host?: string;
-  /** https only: TLS server name (keepalived: sni_server_name); default none for an address. */
+  /** https only: TLS server name (keepalived: sni_server_name); default the host setting's name (none for an address). */
   sni?: string;
   /** https only: verify the server's certificate (default false, as keepalived's SSL_GET). */
   verify?: boolean;

@@ -175,6 +175,23 @@ describe('http', () => {
   });
 });
 
+describe('IPv6 targets', () => {
+  it('tcp and http reach [::1], and http sends the bracketed Host', async () => {
+    const v6 = createHttpServer((q, r) => r.end(`host=${q.headers.host}`));
+    await new Promise<void>((r) => v6.listen(0, '::1', r));
+    const port = (v6.address() as { port: number }).port;
+    const target: CheckTarget = { address: '::1', port, family: 'inet6' };
+    try {
+      expect(await checker({ type: 'tcp' }).check(target, 1000, never)).toEqual({ ok: true, reason: 'connected' });
+      const c = checker({ type: 'http', http: { body: `^host=\\[::1\\]:${port}$` } });
+      expect(await c.check(target, 1000, never)).toEqual({ ok: true, reason: 'status 200' });
+    } finally {
+      v6.closeAllConnections();
+      await new Promise((r) => v6.close(r));
+    }
+  });
+});
+
 describe('https', () => {
   it('is up without verification by default (as SSL_GET)', async () => {
     expect(await checker({ type: 'https', http: { path: '/ok' } }).check(at(httpsPort), 1000, never)).toEqual({ ok: true, reason: 'status 200' });
@@ -195,11 +212,18 @@ describe('https', () => {
     expect(wrong.ok).toBe(false);
     expect(wrong.reason).toMatch(/ALTNAME|hostname/i);
     expect(names[0]).toBe('health.test');
+    // Without sni, the Host header's name is the server name; an address never is.
+    names.length = 0;
+    expect((await checker({ type: 'https', http: { host: 'health.test', path: '/ok' } }).check(at(httpsPort), 1000, never)).ok).toBe(true);
+    expect((await checker({ type: 'https', http: { path: '/ok' } }).check(at(httpsPort), 1000, never)).ok).toBe(true);
+    expect(names).toEqual(['health.test', false]);
   });
   it('times out on a server that never completes the handshake', async () => {
     expect(await checker({ type: 'https' }).check(at(silentPort), 300, never)).toEqual({ ok: false, reason: 'timeout after 300 ms' });
   });
 });
+
+const questions: { name: string; type: number }[] = [];
 
 /** A DNS server for the test: answers per name (NOERROR with an A record, NODATA, NXDOMAIN, SERVFAIL, or nothing). */
 function dnsResponder(): UdpSocket {
@@ -214,6 +238,7 @@ function dnsResponder(): UdpSocket {
     }
     const name = labels.join('.');
     const question = msg.subarray(12, i + 5);
+    questions.push({ name, type: msg.readUInt16BE(i + 1) });
     if (name === 'silent.example') return;
     const rcode = name === 'missing.example' ? 3 : name === 'broken.example' ? 2 : 0;
     const answer = name === 'ok.example'
@@ -241,6 +266,10 @@ describe('dns', () => {
   it('is up on NOERROR, with records or without', async () => {
     expect(await dns('ok.example').check(at(port), 1000, never)).toEqual({ ok: true, reason: 'A ok.example: 1 record(s)' });
     expect(await dns('empty.example').check(at(port), 1000, never)).toEqual({ ok: true, reason: 'A empty.example: no records' });
+  });
+  it("queries SOA for '.' by default", async () => {
+    expect(await checker({ type: 'dns' }).check(at(port), 1000, never)).toEqual({ ok: true, reason: 'SOA .: no records' });
+    expect(questions.at(-1)).toEqual({ name: '', type: 6 });
   });
   it('is down on an error rcode, naming it', async () => {
     expect(await dns('missing.example').check(at(port), 1000, never)).toEqual({ ok: false, reason: 'A missing.example: NXDOMAIN' });

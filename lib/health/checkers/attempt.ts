@@ -13,6 +13,8 @@ export function errorCode(err: unknown): string {
 }
 
 export const timedOut = (ms: number): CheckOutcome => ({ ok: false, reason: `timeout after ${ms} ms` });
+/** The abort reason of an attempt cut short (by its timeout or the caller). */
+const CUT_SHORT = Object.freeze(new Error('health check attempt cut short'));
 export const ABORTED: CheckOutcome = Object.freeze({ ok: false, reason: 'aborted' });
 
 /**
@@ -29,17 +31,18 @@ export function bounded(
   const inner = new AbortController();
   return new Promise<CheckOutcome>((resolve) => {
     let done = false;
-    const settle = (outcome: CheckOutcome): void => {
+    const settle = (outcome: CheckOutcome, cut: boolean): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      inner.abort();
+      // Only an attempt cut short has anything to release; a constant reason spares a DOMException per attempt.
+      if (cut) inner.abort(CUT_SHORT);
       resolve(outcome);
     };
-    const onAbort = (): void => settle(ABORTED);
-    const timer = setTimeout(() => settle(onTimeout()), timeoutMs);
+    const onAbort = (): void => settle(ABORTED, true);
+    const timer = setTimeout(() => settle(onTimeout(), true), timeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
-    body(inner.signal).then(settle, (err: unknown) => settle({ ok: false, reason: errorCode(err) }));
+    body(inner.signal).then((o) => settle(o, false), (err: unknown) => settle({ ok: false, reason: errorCode(err) }, true));
   });
 }
