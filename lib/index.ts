@@ -26,3 +26,8 @@ export * from './host';
 export * from './health';
 export { createMetrics } from './metrics';
 export type { IpvsMetrics, MetricsOptions, MetricsServer, HealthSource } from './metrics';
+export { Director, formatJson as formatDirectorLogJson, formatText as formatDirectorLogText } from './director';
+export type { DirectorOptions, DirectorMonitor, DirectorEvents, DirectorClock, LogRecord, LogEvent, ApplyReason, MetricsEndpoint } from './director';
+export type { DirectorSettings, MetricsListen, NotifySettings } from './config/desired';
+export type { DrainPredicate } from './table/types';
+export { enterNetns } from './netns';

@@ -3,12 +3,12 @@
  * change of the file reload it; a bad new config is refused (its problems logged with line and
  * column) and the running one stays in force.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { unwatchFile, watch, watchFile as watchStat, type FSWatcher, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { readConfig } from '../config';
 import type { ConfigFile } from '../config/desired';
-import { Director, formatJson, formatText, type LogRecord } from '../director';
+import type { Director, LogRecord } from '../director';
 import { IpvsConfigError, formatConfigProblem } from '../errors';
 import { Ipvs } from '../ipvs';
 import { enterNetns } from '../netns';
@@ -41,6 +41,9 @@ apply fails, 2 on a usage error.
 /** A file change is read once the writes have stopped for this long (editors write in pieces). */
 export const SETTLE_MS = 250;
 
+/** How often the file's stat is polled besides the directory watch. */
+export const POLL_MS = 1000;
+
 /** After stop, the process exits even if a stray handle would keep it (the timer is unref'd: it only fires then). */
 const EXIT_GRACE_MS = 2000;
 
@@ -53,6 +56,8 @@ async function run(args: string[]): Promise<number> {
   // Before any socket is opened: checks (connections, exec'd programs) start from the namespace.
   const netns = typeof values.netns === 'string' ? enterNetns(values.netns) : null;
 
+  // Loaded here, not with the CLI: the agent's modules (health checkers, metrics) would slow every other command's start.
+  const { Director, formatJson, formatText } = await import('../director');
   const jsonFlag = values.json === true;
   let json = jsonFlag;
   const log = (record: LogRecord) => process.stdout.write(json ? formatJson(record) : formatText(record));
@@ -188,19 +193,32 @@ class Reloader {
   }
 }
 
-/** Watches the file's directory, not the file: an editor that saves by rename replaces the file a watch would follow. */
-function watchFile(file: string, changed: () => void, log: (r: LogRecord) => void): FSWatcher | null {
+/**
+ * Watches the file's directory, not the file: an editor that saves by rename replaces the file a
+ * watch would follow. inotify misses changes on some file systems (network ones, UML's hostfs),
+ * so the file's stat is also polled every POLL_MS; a change seen both ways is read once (debounced).
+ */
+function watchFile(file: string, changed: () => void, log: (r: LogRecord) => void): { close(): void } {
   const name = basename(file);
+  let watcher: FSWatcher | null = null;
   try {
-    const watcher = watch(dirname(file), { persistent: false }, (_event, filename) => {
+    watcher = watch(dirname(file), { persistent: false }, (_event, filename) => {
       if (filename === null || filename === name) changed();
     });
-    watcher.on('error', (err) => log({ time: Date.now(), level: 'warn', event: 'reload', message: `watching ${file} stopped (${err.message}): reload with SIGHUP` }));
-    return watcher;
+    watcher.on('error', (err) => log({ time: Date.now(), level: 'warn', event: 'reload', message: `watching ${file} stopped (${err.message}): changes are seen by polling` }));
   } catch (err) {
-    log({ time: Date.now(), level: 'warn', event: 'reload', message: `cannot watch ${file} (${(err as Error).message}): reload with SIGHUP` });
-    return null;
+    log({ time: Date.now(), level: 'warn', event: 'reload', message: `cannot watch ${file} (${(err as Error).message}): changes are seen by polling` });
   }
+  const poll = (current: Stats, previous: Stats) => {
+    if (current.mtimeMs !== previous.mtimeMs || current.size !== previous.size || current.ino !== previous.ino) changed();
+  };
+  watchStat(file, { persistent: false, interval: POLL_MS }, poll);
+  return {
+    close() {
+      watcher?.close();
+      unwatchFile(file, poll);
+    },
+  };
 }
 
 export const directorCommand: Command = {

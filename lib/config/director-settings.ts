@@ -4,7 +4,7 @@
  */
 import { IpvsValidationError } from '../errors';
 import { integer, oneOf } from '../validate/primitives';
-import { parseDuration } from '../health';
+import { duration as parseDuration } from '../health/duration';
 
 export interface MetricsListen {
   host: string;

@@ -7,8 +7,8 @@
  */
 import { isMap } from 'yaml';
 import { IpvsValidationError, show } from '../errors';
-import { checkHealthSpec, checkQuorumSpec } from '../health';
-import type { HealthCheckSpec, HealthDestination, HealthService, HealthTable, QuorumSpec } from '../health';
+import { checkHealthSpec, checkQuorumSpec } from '../health/spec';
+import type { HealthCheckSpec, HealthDestination, HealthService, HealthTable, QuorumSpec } from '../health/types';
 import { endpointId } from '../keys';
 import type { NormalizedServiceKey } from '../validate/service';
 import { publicServiceKey } from '../validate/service';
@@ -70,6 +70,8 @@ export class HealthReader {
     if (!health && !quorum && destinations.every((d) => !d.health)) return;
     const out: HealthDestination[] = [];
     let ok = base !== BAD && q !== BAD;
+    // A service block with no destination to inherit it is still judged: a bad value is bad today.
+    if (base !== BAD && base.size && destinations.length === 0) ok = this.check(base, `${path}.health`, health) !== null && ok;
     for (const d of destinations) {
       const own = d.health ? this.block(d.health, `${d.path}.health`) : new Map() as Block;
       if (own === BAD || base === BAD) {

@@ -232,7 +232,9 @@ export class Director extends EventEmitter<DirectorEvents> {
 
   private quorum(q: QuorumTransition): void {
     if (this.state !== 'running' && this.state !== 'starting') return;
-    this.log(quorumRecord(q));
+    const sid = serviceId(serviceKey(q.service));
+    const spec = this.config.health.services.find((s) => serviceId(serviceKey(s.service)) === sid);
+    this.log(quorumRecord(q, spec?.quorum?.sorryServer));
     this.emit('quorum', q);
     this.hook(q.up ? 'quorumUp' : 'quorumDown', [serviceLabel(q.service), q.up ? 'up' : 'down']);
     this.request('health');

@@ -24,10 +24,12 @@ export function transitionRecord(t: HealthTransition): LogRecord {
   };
 }
 
-export function quorumRecord(q: QuorumTransition): LogRecord {
+/** sorry: the service's sorry server, if it has one (it takes the traffic while the quorum is lost). */
+export function quorumRecord(q: QuorumTransition, sorry?: DestinationKey): LogRecord {
+  const note = sorry ? `: sorry server ${hostPort(sorry.address, sorry.port)} ${q.up ? 'out' : 'in'}` : '';
   return {
     time: q.at, level: q.up ? 'info' : 'warn', event: 'quorum',
-    message: `${serviceLabel(q.service)} ${q.up ? 'regained' : 'lost'} its quorum (healthy weight ${q.weight})${q.up ? '' : ': sorry server in'}`,
+    message: `${serviceLabel(q.service)} ${q.up ? 'regained' : 'lost'} its quorum (healthy weight ${q.weight})${note}`,
     service: serviceLabel(q.service), up: q.up, weight: q.weight,
   };
 }

@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CheckEvent, HealthTransition, QuorumTransition, ServerHealth } from '../health/types';
 import type { ServiceKey } from '../types';
 import { destinationLabel, serviceLabel } from './labels';
+import type { Turns } from './turns';
 
 /** An EventEmitter's listener type: a HealthMonitor (EventEmitter<HealthEvents>) and an untyped emitter both fit. */
 type Listener = Parameters<EventEmitter['on']>[1];
@@ -29,6 +30,12 @@ const serverLabels = (e: Pick<ServerHealth, 'service' | 'destination'>): ServerL
 const serverKey = (l: ServerLabels) => `${l.service}\0${l.destination}`;
 const serviceKey = (service: string) => `${service}\0`;
 
+/** Every name HealthMetrics may register (the quorum gauge only with quorums()). */
+export const HEALTH_METRIC_NAMES = [
+  'ipvs_destination_health_up', 'ipvs_destination_health_weight', 'ipvs_service_quorum_up', 'ipvs_health_check_duration_seconds',
+  'ipvs_health_checks_total', 'ipvs_destination_health_transitions_total', 'ipvs_service_quorum_transitions_total',
+] as const;
+
 /** Check latencies from a local connect (about a millisecond) to a timeout of several seconds. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -44,15 +51,19 @@ export class HealthMetrics {
   readonly #onTransition = (t: HealthTransition) => this.#transition(t);
   readonly #onQuorum = (q: QuorumTransition) => this.#quorum(q);
 
-  constructor(registry: Registry, source: HealthSource) {
+  constructor(registry: Registry, source: HealthSource, turns: Turns) {
     this.#source = source;
     const registers = [registry];
-    const prune = () => this.#prune();
+    const prune = async () => {
+      await turns.next();
+      this.#prune();
+    };
     const states = () => source.states();
     new Gauge({
       name: 'ipvs_destination_health_up', help: 'The real server\'s health: 1 up, 0 down.',
       labelNames: ['service', 'destination'], registers,
-      collect() {
+      async collect() {
+        await turns.next();
         this.reset();
         for (const s of states()) this.set(serverLabels(s), s.state === 'up' ? 1 : 0);
       },
@@ -60,7 +71,8 @@ export class HealthMetrics {
     new Gauge({
       name: 'ipvs_destination_health_weight', help: 'The weight health gives the real server: configured or dynamic while up, 0 while down.',
       labelNames: ['service', 'destination'], registers,
-      collect() {
+      async collect() {
+        await turns.next();
         this.reset();
         for (const s of states()) this.set(serverLabels(s), s.weight);
       },
@@ -70,7 +82,8 @@ export class HealthMetrics {
       new Gauge({
         name: 'ipvs_service_quorum_up', help: 'The virtual service\'s quorum: 1 held, 0 lost (its sorry server takes the traffic).',
         labelNames: ['service'], registers,
-        collect() {
+        async collect() {
+          await turns.next();
           this.reset();
           for (const q of quorums()) this.set({ service: serviceLabel(q.service) }, q.up ? 1 : 0);
         },

@@ -9,6 +9,7 @@ import type { Stats } from '../types';
 import type { GlobalStats } from './global-stats';
 import { NODE_BACKEND_LABELS } from './labels';
 import type { Reading } from './reading';
+import type { Turns } from './turns';
 
 type Labels = Record<string, string>;
 type Emit = (labels: Labels, value: number) => void;
@@ -128,9 +129,10 @@ export function kernelDefinitions(): Definition[] {
 
 /**
  * Registers each definition as a prom-client metric whose collect callback awaits the scrape's
- * reading, then resets and refills it in one synchronous step (a concurrent scrape never sees it half full).
+ * reading and its turn (turns.ts), then resets and refills it in one synchronous step (a concurrent
+ * scrape never sees it half full).
  */
-export function registerKernelMetrics(registry: Registry, read: () => Promise<Reading>): void {
+export function registerKernelMetrics(registry: Registry, read: () => Promise<Reading>, turns: Turns): void {
   for (const def of kernelDefinitions()) {
     const common = { name: def.name, help: def.help, labelNames: [...def.labelNames], registers: [registry] };
     if (def.type === 'counter') {
@@ -138,6 +140,7 @@ export function registerKernelMetrics(registry: Registry, read: () => Promise<Re
         ...common,
         async collect() {
           const reading = await read();
+          await turns.next();
           this.reset();
           def.values(reading, (labels, value) => this.inc(labels, value));
         },
@@ -147,6 +150,7 @@ export function registerKernelMetrics(registry: Registry, read: () => Promise<Re
         ...common,
         async collect() {
           const reading = await read();
+          await turns.next();
           this.reset();
           def.values(reading, (labels, value) => this.set(labels, value));
         },

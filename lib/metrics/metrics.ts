@@ -1,10 +1,12 @@
 /** createMetrics: the kernel's table and the health monitor's state as Prometheus metrics, on a registry. */
 import type { Registry } from 'prom-client';
-import { HealthMetrics } from './health-metrics';
-import { registerKernelMetrics } from './kernel-metrics';
+import { IpvsValidationError } from '../errors';
+import { HEALTH_METRIC_NAMES, HealthMetrics } from './health-metrics';
+import { kernelDefinitions, registerKernelMetrics } from './kernel-metrics';
 import { listenOptions, metricsOptions, type MetricsOptions } from './options';
 import { KernelReader } from './reading';
 import { serveMetrics, type MetricsServer } from './server';
+import { Turns } from './turns';
 
 export interface IpvsMetrics {
   readonly registry: Registry;
@@ -24,8 +26,15 @@ export function createMetrics(options: MetricsOptions): IpvsMetrics {
   const o = metricsOptions(options);
   const reader = new KernelReader(o.ipvs, o.timeout);
   const before = new Set(o.registry.getMetricsAsArray().map((m) => m.name));
-  registerKernelMetrics(o.registry, () => reader.read());
-  const health = o.health ? new HealthMetrics(o.registry, o.health) : null;
+  // All or nothing: prom-client refuses a name registered twice, and would leave half the set behind.
+  const taken = [...kernelDefinitions().map((d) => d.name), ...(o.health ? HEALTH_METRIC_NAMES : [])].filter((n) => before.has(n));
+  if (taken.length > 0) {
+    throw new IpvsValidationError('options.registry', o.registry,
+      `a registry without ${taken[0]} (${taken.length} of these metrics are on it already: close() the IpvsMetrics that registered them)`);
+  }
+  const turns = new Turns();
+  registerKernelMetrics(o.registry, () => reader.read(), turns);
+  const health = o.health ? new HealthMetrics(o.registry, o.health, turns) : null;
   const names = o.registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name));
   let inFlight: Promise<string> | null = null;
   let closed = false;

@@ -25,7 +25,7 @@ export async function serveMetrics(source: ScrapeSource, listen: Listen): Promis
     handle(source, req, res).catch(() => res.destroy());
   });
   // A slow or idle client must not hold a connection for ever.
-  server.requestTimeout = source.timeoutMs + 5000;
+  server.requestTimeout = Math.min(source.timeoutMs + 5000, 0x7fffffff);
   server.headersTimeout = Math.min(server.requestTimeout, 60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -313,14 +313,17 @@ static void ProcNetErrorChecks() {
   CHECK(ReadConnectionFiles("/nonexistent/netns", {"ip_vs_conn"}, later, &out).err == ENOENT);
 }
 
-// With IPVS: both files whole, here and through a helper thread in a
-// namespace; a deadline already past.
+// With IPVS: the connection files and the global counters whole, here and
+// through a helper thread in a namespace; a deadline already past.
 static void ProcNetKernelChecks() {
   auto later = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (const char* ns : {"", "/proc/self/ns/net"}) {
     std::vector<std::string> out;
     CHECK(ReadConnectionFiles(ns, {"ip_vs_conn", "ip_vs_conn_sync"}, later, &out).ok());
     CHECK(out.size() == 2 && out[0].rfind("Pro FromIP", 0) == 0 && out[1].rfind("Pro FromIP", 0) == 0);
+    std::vector<std::string> stats;
+    CHECK(ReadConnectionFiles(ns, {"ip_vs_stats"}, later, &stats).ok());
+    CHECK(stats.size() == 1 && stats[0].rfind("   Total Incoming", 0) == 0);
   }
   std::vector<std::string> out;
   CHECK(ReadConnectionFiles("", {"ip_vs_conn"}, std::chrono::steady_clock::now(), &out).err == ETIMEDOUT);

@@ -128,6 +128,12 @@ describe('config health: each bad field at its line and column', () => {
     expect(problems).toContainEqual({ line, column, field, message: expect.stringMatching(message) });
   });
 
+  it('a service block is judged even with no destination to inherit it', () => {
+    expect(problemsOf('services:\n  - service: tcp 203.0.113.10:80\n    health: { type: tcp, rise: 0 }\n')).toEqual([
+      { line: 3, column: 32, field: 'services[0].health.rise', message: expect.stringMatching(/from 1 to/) },
+    ]);
+  });
+
   it('a bad value of the service block is reported once, not once per destination', () => {
     const problems = problemsOf(file('type: tcp\nrise: 0'));
     expect(problems.filter((p) => p.field === `${S}.health.rise`)).toHaveLength(1);

@@ -4,7 +4,7 @@
  * drift repaired on the resync timer, reloads that change only what differs (and refused ones
  * that change nothing), stop keeping or removing what it owns, notify hooks, failures survived.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -207,7 +207,8 @@ describe('Director', () => {
     await d.start();
     monitor.set(S, server(2), 'down');
     monitor.set(S, server(2), 'up');
-    await new Promise((r) => setTimeout(r, 1500));
+    // Hooks run in the background: wait for the file and the log line (a loaded machine starts node slowly).
+    for (let i = 0; i < 200 && !(existsSync(out) && logs.some((l) => l.event === 'notify')); i++) await new Promise((r) => setTimeout(r, 50));
     expect(readFileSync(out, 'utf8')).toBe('198.51.100.2:80|tcp 203.0.113.10:80|down\n');
     expect(logs.find((l) => l.event === 'notify')!.message).toMatch(/notify up \/nonexistent\/hook 198.51.100.2:80 tcp 203.0.113.10:80 up: spawn ENOENT/);
     await d.stop();

@@ -216,6 +216,23 @@ describe('the kernel metrics', () => {
     expect(valueOf(empty, 'ipvs_services')).toBe(0);
   });
 
+  it('render one metric per event-loop turn, so a big table does not stall other work for the whole scrape', async () => {
+    const m = createMetrics({ ipvs });
+    let turns = 0;
+    let done = false;
+    const count = () => {
+      turns++;
+      if (!done) setImmediate(count);
+    };
+    setImmediate(count);
+    const text = await m.scrape();
+    done = true;
+    const metricsRendered = families(text).size;
+    expect(metricsRendered).toBeGreaterThan(40);
+    // Every metric took a turn of its own: other callbacks ran between them.
+    expect(turns).toBeGreaterThanOrEqual(metricsRendered);
+  });
+
   it('give counters past 2^53 as the nearest double, and the exact value below', async () => {
     const t = table();
     t[0].service.stats = { ...stats(0), conns: 2n ** 53n - 1n, inBytes: 2n ** 64n - 1n };
@@ -284,8 +301,16 @@ describe('options', () => {
     m.close();
     m.close();
     expect(registry.getMetricsAsArray().map((x) => x.name)).toEqual(['app_up']);
-    // The same registry takes a new set (a director that rebuilds its metrics).
+    // The same registry takes a new set (a director that rebuilds its metrics)...
     createMetrics({ ipvs, registry });
     expect(registry.getSingleMetric('node_ipvs_backend_weight')).toBeDefined();
+    // ...but not a second one beside it: refused whole, nothing half registered.
+    const count = registry.getMetricsAsArray().length;
+    expect(() => createMetrics({ ipvs, registry })).toThrow(expect.objectContaining({ field: 'options.registry' }));
+    const clash = new Registry();
+    clash.registerMetric(new (await import('prom-client')).Gauge({ name: 'ipvs_destination_weight', help: 'theirs', registers: [] }));
+    expect(() => createMetrics({ ipvs, registry: clash })).toThrow(/ipvs_destination_weight/);
+    expect(clash.getMetricsAsArray()).toHaveLength(1);
+    expect(registry.getMetricsAsArray()).toHaveLength(count);
   });
 });
