@@ -6,7 +6,7 @@
 import { get } from 'node:http';
 
 const [url, every] = process.argv.slice(2);
-const TIMEOUT_MS = 2000;
+const TIMEOUT_MS = 1000;
 
 function request() {
   const t = Date.now();

@@ -22,7 +22,7 @@ export async function runAgent(ctx) {
   const m = { name: agent.name, timeline: [] };
   const mark = (label) => m.timeline.push(`${label} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   // The client's figures are read at the end: a request is reported when it ends (within its
-  // 2 s timeout), and on a busy machine some end well after the window they started in.
+  // 1 s timeout), and on a busy machine some end well after the window they started in.
   const later = [];
 
   agent.start(model);
@@ -45,7 +45,7 @@ export async function runAgent(ctx) {
   await S.rs1.nextCheck();
   const down = await S.rs1.stop();
   const out = await watch.until((w) => !up(w, A.rs1), down, WAIT_MS);
-  await sleep(1000);
+  await sleep(700);
   const downEnd = Date.now();
   m.detection = since(down, out);
   later.push(() => {
@@ -121,7 +121,7 @@ export async function runAgent(ctx) {
   m.stopSeconds = (Date.now() - stopped) / 1000;
   m.leftOnStop = (await ctx.ipvs.listServices()).length;
   mark('stopped');
-  await sleep(reloadEnd + 2200 - Date.now());
+  await sleep(reloadEnd + 1200 - Date.now());
   for (const figure of later) figure();
   m.counts = stream.tally(t0, reloadEnd);
   if (process.env.LAB_DEBUG) m.debug = { reloadAt: reload - t0, deletedAt: deleted - t0, downAt: down - t0, rs1: S.rs1.events.entries.filter((e) => e.t >= t0).map((e) => `${e.kind}${e.kind === 'check' ? (e.ok ? '+' : '-') : ''} ${e.t - t0}`), log: agent.log.map((l) => `${l.t - t0} ${l.line}`) };
