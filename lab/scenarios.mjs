@@ -5,6 +5,7 @@ import { drain } from './scenarios/apply-drain.mjs';
 import { fwmarkTwoPorts } from './scenarios/apply-fwmark.mjs';
 import { persistenceAllPorts } from './scenarios/apply-persistence.mjs';
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
+import { health } from './scenarios/health.mjs';
 import { nat } from './scenarios/nat.mjs';
 import { leastConnection, schedulers } from './scenarios/schedulers.mjs';
 import { tun } from './scenarios/tun.mjs';
@@ -22,6 +23,7 @@ export const SCENARIOS = {
   'apply-persistence': persistenceAllPorts,
   'apply-fwmark': fwmarkTwoPorts,
   'apply-drain': drain,
+  health: () => health(),
 };
 
 export const TITLES = {
@@ -37,4 +39,5 @@ export const TITLES = {
   'apply-persistence': 'node-ipvs apply docs/examples/persistence-all-ports.yaml: a port-0 persistent service; one client, every port, one real server',
   'apply-fwmark': 'node-ipvs apply docs/examples/fwmark-two-ports.yaml: ports 80 and 443 marked in the mangle table, one persistent fwmark service',
   'apply-drain': 'node-ipvs apply drains a real server taken out of the file: held connections keep working, new ones go elsewhere, deleted once they close',
+  health: 'health checks on a DR cluster of three: the director agent beside keepalived (servers stopped and started, all down to the sorry server, drift, reload)',
 };

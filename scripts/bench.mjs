@@ -3,7 +3,7 @@
 // sandbox boot (bench/guest.mjs does the measuring). Prints the table and
 // writes it to docs/benchmarks.md with the kernel and machine it ran on.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -157,3 +157,9 @@ allocates. See the closing remarks of docs/architecture.md for where the library
 `;
 writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
 process.stdout.write(`${table}\n\n${targetTable}\n\nevent-loop stall max ${stall.toFixed(1)} ms; memory rss ${mb(memory.before.rss)} -> ${mb(memory.after.rss)}, heap ${mb(memory.before.heapUsed)} -> ${mb(memory.after.heapUsed)}\nwritten to docs/benchmarks.md\n`);
+
+// Health checks (issue 10): their own section, measured by bench/health-report.mjs.
+const health = await import('../bench/health-report.mjs');
+const healthDoc = health.healthSection(await health.healthBench());
+appendFileSync(join(root, 'docs', 'benchmarks.md'), `\n${healthDoc}`);
+process.stdout.write(`\n${healthDoc}`);

@@ -1,9 +1,11 @@
 /** What the sandbox kernel needs on the host, and the exact install line when something is missing. */
 import { existsSync, readdirSync } from 'node:fs';
+import { systemPackages } from '../system-packages';
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 export const UML_MODULES = '/usr/lib/uml/modules';
-export const INSTALL_HINT = 'apt-get update && apt-get install -y user-mode-linux kmod iproute2 ipvsadm';
+/** The sandbox role of scripts/packages.txt (the kernel and the reference tools tests and the lab run in it). */
+export const INSTALL_HINT = `apt-get update && apt-get install -y ${systemPackages('sandbox').join(' ')}`;
 
 export class SandboxError extends Error {
   override readonly name = 'SandboxError';

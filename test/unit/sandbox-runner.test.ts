@@ -18,7 +18,7 @@ describe('sandbox runner', () => {
   it('says exactly what to install when something is missing', () => {
     expect(() => checkSandboxPrerequisites({ kernel: '/nonexistent/linux.uml', modules: '/nonexistent/modules', tools: { '/nonexistent/ip': 'iproute2' } }))
       .toThrow(new SandboxError('the sandbox kernel needs /nonexistent/linux.uml (package user-mode-linux), /nonexistent/ip (package iproute2). ' +
-        'Install with: apt-get update && apt-get install -y user-mode-linux kmod iproute2 ipvsadm'));
+        'Install with: apt-get update && apt-get install -y user-mode-linux kmod iproute2 ipvsadm keepalived'));
   });
 
   it('runs a command as root in a real kernel with IPVS, streams its output and returns its status', async () => {
