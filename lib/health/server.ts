@@ -2,8 +2,9 @@
  * One real server's health as keepalived keeps it, without timers: the monitor feeds it each
  * check's outcome (after the check's retries) and it answers whether the server went up or down.
  *
- * - The first check decides at once (keepalived's has_run): a dead server does not wait `fall`
- *   checks at start-up, and with alpha a live one does not wait `rise` checks.
+ * - With alpha, a server starts down and its first good check brings it up (no `rise` wait); without,
+ *   it starts up and takes `fall` failed checks to go down like any other: one slow answer while the
+ *   director starts must not take a live server out (keepalived keeps it too).
  * - After that, `rise` good checks in a row bring a down server up, `fall` failed ones take an up
  *   server down (hysteresis: one odd result changes nothing).
  * - A good check with a weight (exec's dynamic weight) sets the weight; one without sets it back
@@ -64,7 +65,7 @@ export class ServerState {
     } else {
       this.badRun++;
       this.goodRun = 0;
-      if (this.state === 'up' && (first || this.badRun >= this.spec.fall)) return this.move('down', at);
+      if (this.state === 'up' && this.badRun >= this.spec.fall) return this.move('down', at);
     }
     return null;
   }

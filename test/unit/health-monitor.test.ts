@@ -138,13 +138,16 @@ describe('rise, fall, alpha, retries', () => {
     await m.stop();
   });
 
-  it('the first check decides at once: a dead server does not wait for fall', async () => {
+  it('without alpha a server starts up and a dead one takes fall checks to go down, at start as later', async () => {
     down('192.0.2.1');
     const { m, transitions } = monitor();
     m.update(table({ interval: 1000, fall: 3, retries: 0 }));
     m.start();
-    await at(500);
-    expect(transitions.map((t) => [t.to, t.at])).toEqual([['down', 0]]);
+    await at(1500);
+    expect(transitions).toEqual([]);
+    expect(m.states()[0]).toMatchObject({ state: 'up' });
+    await at(2500);
+    expect(transitions.map((t) => [t.to, t.at])).toEqual([['down', 2000]]);
     await m.stop();
   });
 
