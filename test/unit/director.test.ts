@@ -92,6 +92,17 @@ describe('Director', () => {
     await d.stop();
   });
 
+  it('a health change is applied from one reading; start and resync read until two readings agree', async () => {
+    const { d, ipvs, monitor, clock } = setup();
+    await d.start();
+    monitor.set(S, server(2), 'down');
+    await settle();
+    clock.fire();
+    await settle();
+    expect(ipvs.calls.map((c) => c.options.consistent)).toEqual([true, false, true]);
+    await d.stop();
+  });
+
   it('coalesces a burst: transitions during an apply are served by one more apply', async () => {
     const { d, ipvs, kernel, monitor } = setup([1, 2, 3, 4, 5]);
     await d.start();
