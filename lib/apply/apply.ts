@@ -15,8 +15,8 @@ import type { PlanStep } from '../table/types';
 import type { BatchResult } from '../types';
 import { serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
-import { consistentTable } from './consistent';
-import { connectionsOf, drainingServices, listedServiceId, planDrains } from './drains';
+import { completeListing } from './consistent';
+import { connectionsOf, drainingServices, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
 import { resolveExisting } from './resolve';
@@ -58,7 +58,7 @@ interface Pass {
 
 async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
   const entries = await readKernel(client, want, o, record, left);
-  const current = Table.fromKernel(entries);
+  const current = Table.fromListing(entries, want);
   const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
@@ -105,16 +105,11 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
 }
 
-/**
- * The kernel's table; with `consistent`, read until two readings agree on the services in scope
- * (declared, and owned with prune): a listing can miss objects when anything changes meanwhile.
- */
-function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
-  const read = () => client.getTable({ timeout: left() });
-  if (!o.consistent) return read();
-  const scope = new Set(want.byId.keys());
-  if (o.prune) for (const k of record.services) scope.add(serviceId(serviceKey(k)));
-  return consistentTable(read, (s) => scope.has(listedServiceId(s.key)));
+/** The kernel's table, counters left out (apply needs connection counts only); see completeListing for `consistent`. */
+async function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
+  const entries = await client.getTable({ timeout: left(), stats: false });
+  if (!o.consistent) return entries;
+  return completeListing(client, entries, new Set(want.byId.keys()), o.prune ? record.services : [], left);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {
