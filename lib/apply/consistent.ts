@@ -34,10 +34,11 @@ export async function consistentTable(read: () => Promise<ServiceEntry[]>, inSco
 }
 
 /**
- * Destinations one part of a destination dump always holds: a destination's message is about 400
- * bytes with both stats nests (the kernel sends them whatever we decode), the smallest dump part
- * NLMSG_GOODSIZE, about 3,700 bytes, so 9 fit; 6 leaves room for attributes newer kernels add.
- * A dump of one part is read under one lock: whole, never torn.
+ * A destination listing shorter than this came from a dump of one part, read under one lock:
+ * whole, never torn. A dump has more parts only when its first is full, and a full part holds at
+ * least 9 distinct destinations (a destination's message is about 400 bytes with both stats
+ * nests, which the kernel sends whatever we decode; the smallest part is NLMSG_GOODSIZE, about
+ * 3,700 bytes); 6 leaves room for attributes newer kernels add.
  */
 export const WHOLE_DESTINATION_DUMP = 6;
 
@@ -52,8 +53,8 @@ export const WHOLE_DESTINATION_DUMP = 6;
  * - an owned service no longer declared (with prune), missed by the services dump: each one not
  *   listed is asked for by key (one exact GET, not a dump);
  * - an undeclared destination of a service in scope, missed by a destination dump of several
- *   parts: only services with more than WHOLE_DESTINATION_DUMP destinations can have one; their
- *   destinations are read until two readings agree (at most CONSISTENT_READS, else EAGAIN).
+ *   parts: only a listing of WHOLE_DESTINATION_DUMP destinations or more can come from one; those
+ *   services' destinations are read until two readings agree (at most CONSISTENT_READS, else EAGAIN).
  * Services outside the scope are never acted on, so their tears do not matter.
  */
 export async function completeListing(
@@ -77,7 +78,7 @@ export async function completeListing(
   }
   for (const [id, i] of listed) {
     const s = out[i];
-    if (s.destinations.length <= WHOLE_DESTINATION_DUMP || !(declared.has(id) || ownedIds.has(id))) continue;
+    if (s.destinations.length < WHOLE_DESTINATION_DUMP || !(declared.has(id) || ownedIds.has(id))) continue;
     out[i] = { ...s, destinations: await agreeingDestinations(client, s.key, timeout) };
   }
   return out;
