@@ -13,7 +13,7 @@ import { diff } from '../table/diff';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
 import type { BatchResult } from '../types';
-import { serviceKey } from '../validate/service';
+import { publicServiceKey, serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
 import { completeListing } from './consistent';
 import { connectionsOf, drainingServices, planDrains } from './drains';
@@ -68,7 +68,8 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   // is kept before its weight 0 is sent, so a process killed mid-batch leaves nothing unaccounted.
   const declared = new Set(want.byId.keys());
   const owned = new Map(record.services.map((k) => [serviceId(serviceKey(k)), k]));
-  for (const s of want.services()) owned.set(serviceId(serviceKey(s.key)), s.key);
+  // By id, not through want.services(): no sorting, no key validated again (10,000 in the bench).
+  for (const [id, s] of want.byId) owned.set(id, publicServiceKey(s.key));
   let last = record;
   const save = async (r: OwnershipRecord) => {
     if (JSON.stringify(last) !== JSON.stringify(r)) await o.store.save(r);

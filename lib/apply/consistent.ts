@@ -60,26 +60,27 @@ export const WHOLE_DESTINATION_DUMP = 6;
 export async function completeListing(
   client: ApplyClient, entries: ServiceEntry[], declared: ReadonlySet<string>, owned: readonly ServiceKey[], timeout: () => number,
 ): Promise<ServiceEntry[]> {
-  const listed = new Map<string, number>();
-  entries.forEach((s, i) => listed.set(listedServiceId(s.key), i));
   const out = entries.slice();
   const ownedIds = new Set<string>();
-  for (const key of owned) {
-    const id = serviceId(serviceKey(key));
-    ownedIds.add(id);
-    if (listed.has(id) || declared.has(id)) continue;
-    try {
-      const info = await client.getService(key, { timeout: timeout() });
-      listed.set(id, out.length);
-      out.push({ ...info, destinations: await client.listDestinations(key, { timeout: timeout() }) });
-    } catch (err) {
-      if (!(err instanceof IpvsError && err.code === 'ESRCH')) throw err; // gone: nothing to remove
+  if (owned.length) {
+    const listed = new Set(entries.map((s) => listedServiceId(s.key)));
+    for (const key of owned) {
+      const id = serviceId(serviceKey(key));
+      ownedIds.add(id);
+      if (listed.has(id) || declared.has(id)) continue;
+      try {
+        const info = await client.getService(key, { timeout: timeout() });
+        out.push({ ...info, destinations: await client.listDestinations(key, { timeout: timeout() }) });
+      } catch (err) {
+        if (!(err instanceof IpvsError && err.code === 'ESRCH')) throw err; // gone: nothing to remove
+      }
     }
   }
-  for (const [id, i] of listed) {
+  for (let i = 0; i < out.length; i++) {
     const s = out[i];
-    if (s.destinations.length < WHOLE_DESTINATION_DUMP || !(declared.has(id) || ownedIds.has(id))) continue;
-    out[i] = { ...s, destinations: await agreeingDestinations(client, s.key, timeout) };
+    if (s.destinations.length < WHOLE_DESTINATION_DUMP) continue;
+    const id = listedServiceId(s.key);
+    if (declared.has(id) || ownedIds.has(id)) out[i] = { ...s, destinations: await agreeingDestinations(client, s.key, timeout) };
   }
   return out;
 }

@@ -53,7 +53,16 @@ type Listed = ServiceEntry['destinations'];
 /** Whether the listed destinations are exactly like's (same endpoints, equal configs), checked without allocating a map. */
 function sameDestinations(listed: Listed, like: ReadonlyMap<string, TableDestination>): boolean {
   if (listed.length !== like.size) return false;
-  for (let i = 0; i < listed.length; i++) {
+  // The kernel lists a service's destinations in the order they were added: usually like's order
+  // (the table it was made from). Compared in step, no id string is built nor looked up.
+  let i = 0;
+  for (const want of like.values()) {
+    const d = listed[i];
+    if (d.key.address !== want.key.address || d.key.port !== want.key.port || !sameDestinationConfig(d.config, want.config)) break;
+    i++;
+  }
+  if (i === listed.length) return true;
+  for (i = 0; i < listed.length; i++) {
     const want = like.get(endpointId(listed[i].key));
     if (!want || !sameDestinationConfig(listed[i].config, want.config)) return false;
     // A repeat would stand in for one of like's destinations that was not listed (the addon drops repeats; a fake may not).
