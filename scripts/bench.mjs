@@ -147,7 +147,9 @@ library's namespace and the floor's are loaded identically (by the floor) and ch
 (\`ipvsadm -S -n\`) after the change; the operations apply sends are counted (the client's \`batch\`
 wrapped) and must be exactly the ${apply.changed} the change needs: 100 weights changed, 100 destinations
 added, 50 drained and removed (weight 0, then deleted: two operations each), 50 schedulers
-changed, 30 services added with their 4 destinations.
+changed, 30 services added with their 4 destinations. On a shared machine the floor's dump is taken in
+turns with the library's calls (the no-op apply twice per run, a dump before, between and after), and
+each figure is the median of all its turns.
 
 ${applyTable}
 
