@@ -153,6 +153,13 @@ each figure is the median of all its turns.
 
 ${applyTable}
 
+Where a no-op apply's time goes: one listing without counters (the last row, ${(am['apply.read'] / am['apply.floor.dump']).toFixed(2)}× the floor's dump
+on its own: the addon's dumps plus 50,000 objects built for JavaScript, which the floor never builds), then
+${s(am['apply.noop'] - am['apply.read'])} of JavaScript here (the listing made a table without validation and shared with the desired
+table, a diff that finds every service identical by identity, the ownership record) that takes about
+70 ms on a host. No second full listing: apply reads again only what a torn listing could hide from it
+(docs/api.md, "A changing kernel").
+
 Longest event-loop stall during the restores (perf_hooks.monitorEventLoopDelay): **${stall.toFixed(1)} ms**
 (${worst.name}; during that restore the engine's garbage collector ran ${worst.gc.runs} times,
 ${ms(worst.gc.ms)} in all, the longest pause ${worst.gc.longest.toFixed(1)} ms).
