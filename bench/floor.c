@@ -3,14 +3,20 @@
  * IPVS table. Raw generic netlink (no libnl), requests packed into 64 KiB
  * sendmsg calls with NLM_F_ACK, ACKs and dump replies read with recvmmsg.
  *
- *   floor add  < table.txt   adds every object, prints the seconds spent
+ *   floor add  < table.txt   sends every line's operation, prints the seconds
+ *                            spent, the operations and the kernel's refusals
  *   floor dump               reads every service and destination, prints
  *                            the seconds and the object count
  *
- * table.txt, one object per line (written by bench/table.mjs):
- *   S af proto addr port fwmark sched flags timeout netmask
- *   D weight fwd addr-af addr port upper lower
- * where D belongs to the S before it. Timing starts after the input is read.
+ * table.txt, one operation per line (written by bench/tables.mjs):
+ *   S af proto addr port fwmark sched flags timeout netmask   new service
+ *   U (as S)                                                  update service
+ *   K (as S)                                                  names the service of the lines after it, sends nothing
+ *   D weight fwd addr-af addr port upper lower                new destination
+ *   E (as D)                                                  update destination
+ *   R (as D)                                                  delete destination
+ * where D, E and R belong to the S, U or K before them. Timing starts after the
+ * input is read.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -188,19 +194,24 @@ static void resolve_family(void) {
 static int cmd_add(void) {
   /* Read everything first: the floor times netlink, not parsing. */
   size_t cap = 1024, count = 0;
-  struct { int is_svc; struct svc s; struct dst d; } *items = malloc(cap * sizeof(*items));
+  /* cmd: the IPVS command; is_svc: a service operation (else a destination's). */
+  struct { int cmd, is_svc; struct svc s; struct dst d; } *items = malloc(cap * sizeof(*items));
   char line[512];
   struct svc cur = {0};
   while (fgets(line, sizeof(line), stdin)) {
     if (count == cap) items = realloc(items, (cap *= 2) * sizeof(*items));
-    if (line[0] == 'S') {
-      sscanf(line, "S %d %d %63s %d %d %15s %d %d %u", &cur.af, &cur.proto, cur.addr, &cur.port, &cur.fwmark, cur.sched,
+    char c = line[0];
+    if (c == 'S' || c == 'U' || c == 'K') {
+      sscanf(line + 1, " %d %d %63s %d %d %15s %d %d %u", &cur.af, &cur.proto, cur.addr, &cur.port, &cur.fwmark, cur.sched,
              &cur.flags, &cur.timeout, &cur.netmask);
+      if (c == 'K') continue;
+      items[count].cmd = c == 'S' ? IPVS_CMD_NEW_SERVICE : IPVS_CMD_SET_SERVICE;
       items[count].is_svc = 1;
       items[count++].s = cur;
-    } else if (line[0] == 'D') {
+    } else if (c == 'D' || c == 'E' || c == 'R') {
       struct dst d;
-      sscanf(line, "D %d %d %d %63s %d %d %d", &d.weight, &d.fwd, &d.af, d.addr, &d.port, &d.upper, &d.lower);
+      sscanf(line + 1, " %d %d %d %63s %d %d %d", &d.weight, &d.fwd, &d.af, d.addr, &d.port, &d.upper, &d.lower);
+      items[count].cmd = c == 'D' ? IPVS_CMD_NEW_DEST : c == 'E' ? IPVS_CMD_SET_DEST : IPVS_CMD_DEL_DEST;
       items[count].is_svc = 0;
       items[count].s = cur;
       items[count++].d = d;
@@ -212,7 +223,7 @@ static int cmd_add(void) {
   int msgs = 0, errors = 0;
   for (size_t i = 0; i < count; i++) {
     char *start = buf + len;
-    char *p = msg_start(start, family, NLM_F_ACK, items[i].is_svc ? IPVS_CMD_NEW_SERVICE : IPVS_CMD_NEW_DEST);
+    char *p = msg_start(start, family, NLM_F_ACK, items[i].cmd);
     p = put_service(p, &items[i].s, items[i].is_svc);
     if (!items[i].is_svc) p = put_dest(p, &items[i].d);
     len = msg_end(start, p) - buf;

@@ -8,14 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
-import { TABLES } from './tables.mjs';
+import { TABLES, makeChanged } from './tables.mjs';
 import { watched } from './parse-stall.mjs';
 
 const require = createRequire(import.meta.url);
-const { Ipvs } = require('../dist');
+const { Ipvs, Table } = require('../dist');
 const root = new URL('..', import.meta.url).pathname;
 const FLOOR = process.env.BENCH_FLOOR;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** 'apply': only the apply measurements (benchApply), to iterate on them. */
+const ONLY = process.env.BENCH_ONLY ?? '';
 const CLI = join(root, 'dist/cli/main.js');
 const work = mkdtempSync(join(tmpdir(), 'bench-'));
 
@@ -113,6 +115,92 @@ async function benchTable(table) {
   return { name: table.name, objects: table.objects, median: med, stall, gc };
 }
 
+/** Counts what a client sends: apply reaches the kernel only through batch (test/kernel/apply.test.ts shows it). */
+function countWrites(ipvs) {
+  const counter = { batches: 0, operations: 0 };
+  const batch = ipvs.batch.bind(ipvs);
+  ipvs.batch = (ops, options) => {
+    counter.batches++;
+    counter.operations += ops.length;
+    return batch(ops, options);
+  };
+  return counter;
+}
+
+/**
+ * apply() on the largest table, side by side with the floor in one boot: a no-op apply against
+ * the floor's full dump; an apply changing 1% against the floor's dump plus the same operations;
+ * apply into an empty namespace against restore. Both sides start from identical tables (loaded
+ * by the floor) and must end identical.
+ */
+async function benchApply(table) {
+  const changed = makeChanged(table.services);
+  const desired = Table.fromRules(table.rules);
+  const desiredChanged = Table.fromRules(changed.rules);
+  const m = {};
+  const add = (key, v) => (m[key] ??= []).push(v);
+  for (let run = 0; run < RUNS; run++) {
+    process.stderr.write(`  apply ${table.name}: run ${run + 1}/${RUNS}\n`);
+    const lib = freshNs();
+    const floor = freshNs();
+    for (const ns of [lib, floor]) timed([FLOOR, 'add'], { ns, input: table.floor });
+    // The floor's dump between the library's calls: on a shared machine the two sides see the
+    // same load only when measured in turns.
+    const floorDump = () => {
+      const dump = timed([FLOOR, 'dump'], { ns: floor }).stdout.split(' ');
+      if (Number(dump[1]) !== table.services) throw new Error('floor dump saw the wrong number of services');
+      add('apply.floor.dump', Number(dump[0]));
+    };
+    floorDump();
+
+    const ipvs = await Ipvs.open({ netns: lib, timeout: 600_000 });
+    const writes = countWrites(ipvs);
+    // A no-op apply with the defaults (consistent reading, drain): nothing may be sent.
+    for (let turn = 0; turn < 2; turn++) {
+      const noop = await inProcess(() => ipvs.apply(desired));
+      if (writes.operations !== 0 || noop.value.changed || noop.value.results.length) throw new Error(`no-op apply sent ${writes.operations} operations`);
+      add('apply.noop', noop.seconds);
+      add('apply.noop.faults', noop.faults);
+      floorDump();
+    }
+    // The same reading alone, for where the time goes.
+    add('apply.read', (await inProcess(() => ipvs.getTable({ stats: false }))).seconds);
+    floorDump();
+
+    // 1%: exactly the operations the change needs, against the floor sending them after its dump.
+    const change = await inProcess(() => ipvs.apply(desiredChanged));
+    if (writes.operations !== changed.operations) throw new Error(`the 1% apply sent ${writes.operations} operations, ${changed.operations} expected`);
+    if (!change.value.results.every((r) => r.outcome === 'applied')) throw new Error('the 1% apply did not apply every step');
+    add('apply.change', change.seconds);
+    add('apply.change.ops', writes.operations);
+    add('apply.change.batches', writes.batches);
+    const ops = timed([FLOOR, 'add'], { ns: floor, input: changed.floor }).stdout.split(' ');
+    if (Number(ops[1]) !== changed.operations || Number(ops[2]) !== 0) throw new Error(`floor: ${ops.join(' ')}`);
+    add('apply.change.floor.ops', Number(ops[0]));
+    if (saved(lib) !== saved(floor)) throw new Error('after the 1% change, the library\'s table differs from the floor\'s');
+    ipvs.close();
+
+    // The whole table into empty namespaces: apply (of a built Table, and of the rules text
+    // through Table.fromRules) against restore of the same text.
+    const empties = [freshNs(), freshNs(), freshNs()];
+    const [a, b, r] = await Promise.all(empties.map((netns) => Ipvs.open({ netns, timeout: 600_000 })));
+    const full = await inProcess(() => a.apply(desired));
+    if (!full.value.results.every((x) => x.outcome === 'applied')) throw new Error('apply into an empty namespace failed');
+    add('apply.full', full.seconds);
+    add('apply.full.faults', full.faults);
+    add('apply.full.text', (await inProcess(() => b.apply(Table.fromRules(table.rules)))).seconds);
+    const restore = await inProcess(() => r.restore(table.rules));
+    if (!restore.value.ok) throw new Error('restore failed');
+    add('apply.restore', restore.seconds);
+    const reference = saved(empties[2]);
+    for (const ns of empties.slice(0, 2)) if (saved(ns) !== reference) throw new Error('apply into an empty namespace differs from restore');
+    for (const c of [a, b, r]) c.close();
+    for (const ns of [lib, floor, ...empties]) dropNs(ns);
+  }
+  const med = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
+  return { name: table.name, objects: table.objects, changed: changed.operations, median: med };
+}
+
 async function memoryRounds() {
   const table = TABLES[0]();
   globalThis.gc?.();
@@ -133,11 +221,14 @@ async function memoryRounds() {
 }
 
 // The JavaScript half alone, for comparison with the same run on the host (scripts/bench.mjs).
-const parse = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'parse-stall.mjs')], { encoding: 'utf8' }));
-const faultCost = JSON.parse(execFileSync(process.execPath, [join(root, 'bench', 'fault-cost.mjs')], { encoding: 'utf8' }));
+const measure = (file) => JSON.parse(execFileSync(process.execPath, [join(root, 'bench', file)], { encoding: 'utf8' }));
+const parse = ONLY === 'apply' ? null : measure('parse-stall.mjs');
+const faultCost = ONLY === 'apply' ? null : measure('fault-cost.mjs');
 
 const results = [];
-for (const make of TABLES) results.push(await benchTable(make()));
-const memory = await memoryRounds();
+if (ONLY !== 'apply') for (const make of TABLES) results.push(await benchTable(make()));
+const largest = TABLES.map((make) => make()).reduce((x, y) => (y.objects > x.objects ? y : x));
+const apply = await benchApply(largest);
+const memory = ONLY === 'apply' ? null : await memoryRounds();
 const kernel = execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim();
-process.stdout.write(`BENCH-RESULT ${JSON.stringify({ results, memory, kernel, runs: RUNS, parse, faultCost })}\n`);
+process.stdout.write(`BENCH-RESULT ${JSON.stringify({ results, apply, memory, kernel, runs: RUNS, parse, faultCost })}\n`);

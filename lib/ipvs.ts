@@ -233,11 +233,12 @@ export class Ipvs {
    */
   async getTable(options?: TableOptions): Promise<ServiceEntry[]> {
     const obj = options === undefined ? {} : plainObject(options, 'options');
-    onlyKeys(obj, ['timeout', 'consistent'], 'options');
+    onlyKeys(obj, ['timeout', 'consistent', 'stats'], 'options');
     const consistent = own(obj, 'consistent');
     const deadline = deadlineOf(own(obj, 'timeout') === undefined ? undefined : { timeout: own(obj, 'timeout') as number }, this.#timeout);
-    if (consistent === undefined || !boolean(consistent, 'options.consistent')) return this.#table(deadline, true);
-    return consistentTable(() => this.#table(deadline, true));
+    const withStats = own(obj, 'stats') === undefined || boolean(own(obj, 'stats'), 'options.stats');
+    if (consistent === undefined || !boolean(consistent, 'options.consistent')) return this.#table(deadline, withStats);
+    return consistentTable(() => this.#table(deadline, withStats));
   }
 
   /**

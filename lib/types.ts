@@ -190,6 +190,11 @@ export interface TableOptions extends CallOptions {
    * two readings; the timeout covers them all.
    */
   consistent?: boolean;
+  /**
+   * false: counters neither decoded nor converted (every `stats` is zero); connection counts are
+   * still read. Most of a listing's cost is its counters: apply reads this way. Default true.
+   */
+  stats?: boolean;
 }
 
 export interface OpenOptions {

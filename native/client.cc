@@ -125,15 +125,7 @@ class TableWorker : public PromiseWorker {
 
  protected:
   Outcome Run() override { return channel_->GetTable(deadline_, withStats_, &table_); }
-  Napi::Value Result() override {
-    Napi::Array out = Napi::Array::New(Env(), table_.size());
-    for (size_t i = 0; i < table_.size(); i++) {
-      // A scope per service: tens of thousands of handles in one scope cost more than the conversion.
-      Napi::HandleScope scope(Env());
-      out.Set(static_cast<uint32_t>(i), TableEntryToJs(Env(), table_[i]));
-    }
-    return out;
-  }
+  Napi::Value Result() override { return TableToJs(Env(), table_); }
 
  private:
   std::shared_ptr<Channel> channel_;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "ipvs_message.h"
 
@@ -118,57 +120,107 @@ Daemon DaemonFromJs(const Napi::Object& o) {
 
 Napi::Value Big(Napi::Env env, uint64_t v) { return Napi::BigInt::New(env, v); }
 
-Napi::Object StatsToJs(Napi::Env env, const Stats& s) {
+// Property names as JS strings, made once per conversion: a listing sets about 600,000
+// properties, and a name given as a C string is made into an (internalized) JS string on
+// every Set.
+#define IPVS_KEYS(X)                                                                               \
+  X(conns) X(inPackets) X(outPackets) X(inBytes) X(outBytes) X(cps) X(inPps) X(outPps) X(inBps)     \
+  X(outBps) X(family) X(protocol) X(fwmark) X(address) X(port) X(scheduler) X(persistenceEngine)   \
+  X(flags) X(timeout) X(netmask) X(stats) X(forwarding) X(weight) X(upperThreshold)                \
+  X(lowerThreshold) X(activeConns) X(inactiveConns) X(persistentConns) X(tunnelType) X(tunnelPort) \
+  X(tunnelFlags) X(service) X(destinations)
+
+struct Keys {
+#define IPVS_KEY_FIELD(name) Napi::String name;
+  IPVS_KEYS(IPVS_KEY_FIELD)
+#undef IPVS_KEY_FIELD
+  explicit Keys(Napi::Env env)
+#define IPVS_KEY_INIT(name) name(Napi::String::New(env, #name)),
+      : IPVS_KEYS(IPVS_KEY_INIT) unused_(0) {}
+#undef IPVS_KEY_INIT
+ private:
+  int unused_;
+};
+
+// Address strings already made for this conversion, by bytes: a table's real servers repeat
+// (the bench's 40,000 destinations have 4 addresses), and each fresh string is memory.
+class Addresses {
+ public:
+  explicit Addresses(Napi::Env env) : env_(env) {}
+  // Made in the scope the caller is in; `keep` only for values made in a scope that outlives them all.
+  Napi::Value Get(const Address& a) {
+    if (!shared_.empty()) {
+      auto it = shared_.find(KeyOf(a));
+      if (it != shared_.end()) return it->second;
+    }
+    return Napi::String::New(env_, FormatAddress(a));
+  }
+  void Keep(const Address& a) {
+    if (shared_.size() < kMaxShared) shared_.emplace(KeyOf(a), Napi::String::New(env_, FormatAddress(a)));
+  }
+  // At most this many strings live through a whole conversion (handles of the outer scope).
+  static constexpr size_t kMaxShared = 4096;
+
+ private:
+  static std::string KeyOf(const Address& a) {
+    std::string k(reinterpret_cast<const char*>(&a.family), sizeof(a.family));
+    return k.append(reinterpret_cast<const char*>(a.bytes), sizeof(a.bytes));
+  }
+  Napi::Env env_;
+  std::unordered_map<std::string, Napi::Value> shared_;
+};
+
+Napi::Object StatsToJs(Napi::Env env, const Keys& k, const Stats& s) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("conns", Big(env, s.conns));
-  o.Set("inPackets", Big(env, s.inPackets));
-  o.Set("outPackets", Big(env, s.outPackets));
-  o.Set("inBytes", Big(env, s.inBytes));
-  o.Set("outBytes", Big(env, s.outBytes));
-  o.Set("cps", Big(env, s.cps));
-  o.Set("inPps", Big(env, s.inPps));
-  o.Set("outPps", Big(env, s.outPps));
-  o.Set("inBps", Big(env, s.inBps));
-  o.Set("outBps", Big(env, s.outBps));
+  o.Set(k.conns, Big(env, s.conns));
+  o.Set(k.inPackets, Big(env, s.inPackets));
+  o.Set(k.outPackets, Big(env, s.outPackets));
+  o.Set(k.inBytes, Big(env, s.inBytes));
+  o.Set(k.outBytes, Big(env, s.outBytes));
+  o.Set(k.cps, Big(env, s.cps));
+  o.Set(k.inPps, Big(env, s.inPps));
+  o.Set(k.outPps, Big(env, s.outPps));
+  o.Set(k.inBps, Big(env, s.inBps));
+  o.Set(k.outBps, Big(env, s.outBps));
   return o;
 }
 
-Napi::Object ServiceToJs(Napi::Env env, const Service& s) {
+Napi::Object ServiceToJs(Napi::Env env, const Keys& k, const Service& s) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("family", s.key.family);
-  o.Set("protocol", s.key.protocol);
-  o.Set("fwmark", s.key.fwmark);
+  o.Set(k.family, s.key.family);
+  o.Set(k.protocol, s.key.protocol);
+  o.Set(k.fwmark, s.key.fwmark);
   if (s.key.fwmark == 0) {
-    o.Set("address", FormatAddress(s.key.address));
-    o.Set("port", s.key.port);
+    o.Set(k.address, FormatAddress(s.key.address));
+    o.Set(k.port, s.key.port);
   }
-  o.Set("scheduler", s.scheduler);
-  o.Set("persistenceEngine", s.persistenceEngine);
-  o.Set("flags", s.flags);
-  o.Set("timeout", s.timeout);
-  o.Set("netmask", s.netmask);
-  if (s.hasStats) o.Set("stats", StatsToJs(env, s.stats));
+  o.Set(k.scheduler, s.scheduler);
+  o.Set(k.persistenceEngine, s.persistenceEngine);
+  o.Set(k.flags, s.flags);
+  o.Set(k.timeout, s.timeout);
+  o.Set(k.netmask, s.netmask);
+  if (s.hasStats) o.Set(k.stats, StatsToJs(env, k, s.stats));
   return o;
 }
 
-Napi::Object DestinationToJs(Napi::Env env, const Destination& d) {
+Napi::Object DestinationToJs(Napi::Env env, const Keys& k, const Destination& d, Napi::Value address) {
   Napi::Object o = Napi::Object::New(env);
-  o.Set("family", d.address.family);
-  o.Set("address", FormatAddress(d.address));
-  o.Set("port", d.port);
-  o.Set("forwarding", d.forwarding);
-  o.Set("weight", d.weight);
-  o.Set("upperThreshold", d.upperThreshold);
-  o.Set("lowerThreshold", d.lowerThreshold);
-  o.Set("activeConns", d.activeConns);
-  o.Set("inactiveConns", d.inactiveConns);
-  o.Set("persistentConns", d.persistentConns);
+  o.Set(k.family, d.address.family);
+  o.Set(k.address, address);
+  o.Set(k.port, d.port);
+  o.Set(k.forwarding, d.forwarding);
+  o.Set(k.weight, d.weight);
+  o.Set(k.upperThreshold, d.upperThreshold);
+  o.Set(k.lowerThreshold, d.lowerThreshold);
+  o.Set(k.activeConns, d.activeConns);
+  o.Set(k.inactiveConns, d.inactiveConns);
+  o.Set(k.persistentConns, d.persistentConns);
   if (d.hasTunnel) {
-    o.Set("tunnelType", d.tunnelType);
-    o.Set("tunnelPort", d.tunnelPort);
-    o.Set("tunnelFlags", d.tunnelFlags);
+    o.Set(k.tunnelType, d.tunnelType);
+    o.Set(k.tunnelPort, d.tunnelPort);
+    o.Set(k.tunnelFlags, d.tunnelFlags);
   }
-  if (d.hasStats) o.Set("stats", StatsToJs(env, d.stats));
+  if (d.hasStats) o.Set(k.stats, StatsToJs(env, k, d.stats));
   return o;
 }
 
@@ -208,8 +260,12 @@ Request RequestFromJs(const Napi::Value& value) {
 Napi::Object RecordToJs(Napi::Env env, const Record& r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("cmd", r.cmd);
-  if (r.hasService) o.Set("service", ServiceToJs(env, r.service));
-  if (r.hasDestination) o.Set("destination", DestinationToJs(env, r.destination));
+  if (r.hasService || r.hasDestination) {
+    Keys k(env);
+    if (r.hasService) o.Set("service", ServiceToJs(env, k, r.service));
+    if (r.hasDestination)
+      o.Set("destination", DestinationToJs(env, k, r.destination, Napi::String::New(env, FormatAddress(r.destination.address))));
+  }
   if (r.hasDaemon) o.Set("daemon", DaemonToJs(env, r.daemon));
   if (r.hasTimeouts) {
     Napi::Object t = Napi::Object::New(env);
@@ -227,14 +283,33 @@ Napi::Object RecordToJs(Napi::Env env, const Record& r) {
   return o;
 }
 
-Napi::Object TableEntryToJs(Napi::Env env, const TableEntry& entry) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("service", ServiceToJs(env, entry.service));
-  Napi::Array dests = Napi::Array::New(env, entry.destinations.size());
-  for (size_t i = 0; i < entry.destinations.size(); i++)
-    dests.Set(static_cast<uint32_t>(i), DestinationToJs(env, entry.destinations[i]));
-  o.Set("destinations", dests);
-  return o;
+Napi::Array TableToJs(Napi::Env env, const std::vector<TableEntry>& table) {
+  Keys k(env);
+  Addresses addresses(env);
+  // Real-server addresses named more than once get one string for the whole conversion.
+  std::unordered_map<std::string, int> seen;
+  for (const TableEntry& e : table)
+    for (const Destination& d : e.destinations) {
+      std::string key(reinterpret_cast<const char*>(&d.address.family), sizeof(d.address.family));
+      key.append(reinterpret_cast<const char*>(d.address.bytes), sizeof(d.address.bytes));
+      if (++seen[key] == 2) addresses.Keep(d.address);
+    }
+  Napi::Array out = Napi::Array::New(env, table.size());
+  for (size_t i = 0; i < table.size(); i++) {
+    // A scope per service: tens of thousands of handles in one scope cost more than the conversion.
+    Napi::HandleScope scope(env);
+    const TableEntry& entry = table[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set(k.service, ServiceToJs(env, k, entry.service));
+    Napi::Array dests = Napi::Array::New(env, entry.destinations.size());
+    for (size_t j = 0; j < entry.destinations.size(); j++) {
+      const Destination& d = entry.destinations[j];
+      dests.Set(static_cast<uint32_t>(j), DestinationToJs(env, k, d, addresses.Get(d.address)));
+    }
+    o.Set(k.destinations, dests);
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
 }
 
 Napi::Error OutcomeToJs(Napi::Env env, const Outcome& outcome) {

@@ -5,6 +5,8 @@
 
 #include <napi.h>
 
+#include <vector>
+
 #include "ipvs_types.h"
 #include "outcome.h"
 
@@ -12,8 +14,8 @@ namespace ipvs {
 
 Request RequestFromJs(const Napi::Value& value);
 Napi::Object RecordToJs(Napi::Env env, const Record& record);
-// { service, destinations: [...] }: the service and destination objects of RecordToJs.
-Napi::Object TableEntryToJs(Napi::Env env, const TableEntry& entry);
+// [{ service, destinations: [...] }]: the service and destination objects of RecordToJs.
+Napi::Array TableToJs(Napi::Env env, const std::vector<TableEntry>& table);
 // An Error with the errno as `errno` and what was being done as `stage`;
 // lib/errors.ts turns it into an IpvsError.
 Napi::Error OutcomeToJs(Napi::Env env, const Outcome& outcome);

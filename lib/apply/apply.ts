@@ -13,10 +13,10 @@ import { diff } from '../table/diff';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
 import type { BatchResult } from '../types';
-import { serviceKey } from '../validate/service';
+import { publicServiceKey, serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
-import { consistentTable } from './consistent';
-import { connectionsOf, drainingServices, listedServiceId, planDrains } from './drains';
+import { completeListing } from './consistent';
+import { connectionsOf, drainingServices, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
 import { resolveExisting } from './resolve';
@@ -58,7 +58,7 @@ interface Pass {
 
 async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
   const entries = await readKernel(client, want, o, record, left);
-  const current = Table.fromKernel(entries);
+  const current = Table.fromListing(entries, want);
   const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
@@ -68,10 +68,14 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   // is kept before its weight 0 is sent, so a process killed mid-batch leaves nothing unaccounted.
   const declared = new Set(want.byId.keys());
   const owned = new Map(record.services.map((k) => [serviceId(serviceKey(k)), k]));
-  for (const s of want.services()) owned.set(serviceId(serviceKey(s.key)), s.key);
+  // By id, not through want.services(): no sorting, no key validated again (10,000 in the bench).
+  for (const [id, s] of want.byId) owned.set(id, publicServiceKey(s.key));
   let last = record;
   const save = async (r: OwnershipRecord) => {
-    if (JSON.stringify(last) !== JSON.stringify(r)) await o.store.save(r);
+    // The same key objects (interned) are the same record without writing 10,000 keys out twice.
+    const same = last.services.length === r.services.length && last.services.every((k, i) => k === r.services[i])
+      && JSON.stringify(last.drains) === JSON.stringify(r.drains);
+    if (!same && JSON.stringify(last) !== JSON.stringify(r)) await o.store.save(r);
     last = r;
   };
   await save(next(owned, drains.records));
@@ -105,16 +109,11 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
 }
 
-/**
- * The kernel's table; with `consistent`, read until two readings agree on the services in scope
- * (declared, and owned with prune): a listing can miss objects when anything changes meanwhile.
- */
-function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
-  const read = () => client.getTable({ timeout: left() });
-  if (!o.consistent) return read();
-  const scope = new Set(want.byId.keys());
-  if (o.prune) for (const k of record.services) scope.add(serviceId(serviceKey(k)));
-  return consistentTable(read, (s) => scope.has(listedServiceId(s.key)));
+/** The kernel's table, counters left out (apply needs connection counts only); see completeListing for `consistent`. */
+async function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
+  const entries = await client.getTable({ timeout: left(), stats: false });
+  if (!o.consistent) return entries;
+  return completeListing(client, entries, new Set(want.byId.keys()), o.prune ? record.services : [], left);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {

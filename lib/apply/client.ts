@@ -2,7 +2,7 @@
 import type { BatchOperation, BatchResult, DestinationInfo, ServiceEntry, ServiceInfo, ServiceKey } from '../types';
 
 export interface ApplyClient {
-  getTable(options?: { timeout?: number }): Promise<ServiceEntry[]>;
+  getTable(options?: { timeout?: number; stats?: boolean }): Promise<ServiceEntry[]>;
   batch(operations: readonly BatchOperation[], options?: { timeout?: number }): Promise<BatchResult[]>;
   getService(service: ServiceKey, options?: { timeout?: number }): Promise<ServiceInfo>;
   listDestinations(service: ServiceKey, options?: { timeout?: number }): Promise<DestinationInfo[]>;

@@ -6,10 +6,11 @@
  * connection as active; its entries are counted inactive until they expire (the udp timeout,
  * 300 s by default), so a UDP destination drains until the entries of its recent clients expire.
  */
-import { addressServiceId, endpointId, fwmarkServiceId, serviceId } from '../keys';
+import { endpointId, serviceId } from '../keys';
+import { listedServiceId } from '../table/listing';
 import type { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
-import type { ServiceEntry, ServiceKey } from '../types';
+import type { ServiceEntry } from '../types';
 import { destinationKey } from '../validate/destination';
 import { serviceKey } from '../validate/service';
 import type { DrainRecord, DrainingDestination } from './types';
@@ -20,13 +21,8 @@ export function drainId(step: { service: unknown; destination?: unknown }): stri
   return `${serviceId(serviceKey(step.service))}>${endpointId(destinationKey(step.destination))}`;
 }
 
-/**
- * The id of a service as the kernel lists it. Its keys are canonical already, so no validation:
- * this runs for every service of every listing.
- */
-export function listedServiceId(key: ServiceKey): string {
-  return 'fwmark' in key ? fwmarkServiceId(key.family ?? 'ipv4', key.fwmark) : addressServiceId(key.protocol, key.address, key.port);
-}
+/** The id of a service as the kernel lists it (no validation: this runs for every service of every listing). */
+export { listedServiceId };
 
 /** The listing's connection counters of the destinations that drain steps name (none read without drains). */
 export function connectionsOf(entries: readonly ServiceEntry[], steps: readonly PlanStep[]): Connections {

@@ -14,12 +14,28 @@ import { ownOrRefuse } from '../validate/primitives';
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
+const IPV4_PAD = '0'.repeat(24);
+
+/**
+ * A dotted quad's key, read digit by digit: a plan or a table of 10,000 services sorts 50,000
+ * keys, and splitting each address into arrays was most of a large diff's time.
+ */
+function ipv4Key(address: string): string {
+  let value = 0;
+  let part = 0;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46) { // '.'
+      value = value * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 48);
+  }
+  return `${hex(value * 256 + part, 8)}${IPV4_PAD}`;
+}
+
 /** An address as 32 hex digits (IPv4 in the first 8), so string order is numeric order. */
 export function addressKey(address: string): string {
-  if (!address.includes(':')) {
-    const [a, b, c, d] = address.split('.').map(Number);
-    return `${hex(((a << 24) | (b << 16) | (c << 8) | d) >>> 0, 8)}${'0'.repeat(24)}`;
-  }
+  if (!address.includes(':')) return ipv4Key(address);
   let text = address;
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (dotted) {

@@ -14,13 +14,14 @@ import { formatRules } from '../rules/format';
 import { isSettingOperation } from '../rules/settings';
 import { sortDestinations, sortServices } from '../rules/order';
 import type {
-  BatchOperation, DestinationConfig, DestinationKey, FormatOptions, ParsedRule, RulesService, ServiceConfig, ServiceKey,
+  BatchOperation, DestinationConfig, DestinationKey, FormatOptions, ParsedRule, RulesService, ServiceConfig, ServiceEntry, ServiceKey,
 } from '../types';
 import { destinationKey } from '../validate/destination';
 import { own, plainObject } from '../validate/primitives';
 import { publicServiceKey, serviceKey } from '../validate/service';
 import { copyDestinationConfig, copyServiceConfig, destinationOptionsOf, serviceOptionsOf } from './config';
 import { desiredState } from './from-objects';
+import { listingServices } from './listing';
 import { TableState, type FoldOutcome, type TableService } from './state';
 import type { DesiredTable } from './types';
 
@@ -72,6 +73,15 @@ export class Table {
       services.set(sid, { key, config: copyServiceConfig(entry.config), destinations });
     }
     return new Table(services);
+  }
+
+  /**
+   * @internal apply's reading: ipvs.getTable()'s answer taken as it is, without validation (see
+   * listing.ts for why that is safe, and Table.fromKernel for a list from anywhere else). What
+   * equals `like`'s (the desired table) is `like`'s own object, so diff(table, like) skips it.
+   */
+  static fromListing(entries: readonly ServiceEntry[], like?: Table): Table {
+    return new Table(listingServices(entries, like && like.#services));
   }
 
   /**

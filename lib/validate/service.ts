@@ -48,8 +48,13 @@ function normalizeServiceKey(value: unknown, field: string): NormalizedServiceKe
   return { kind: 'address', family: addr.family, protocol, address: addr.address, port };
 }
 
-/** The public form of a normalized key. */
+/**
+ * The public form of a normalized key: the interned one (frozen) when the key is interned, so that
+ * validating it again (a plan's 50,000 operations sent through batch()) is one WeakMap lookup.
+ */
 export function publicServiceKey(key: NormalizedServiceKey): ServiceKey {
+  const interned = serviceOf(key);
+  if (interned) return interned.publicKey;
   return key.kind === 'fwmark'
     ? { fwmark: key.fwmark, family: key.family }
     : { protocol: key.protocol, address: key.address, port: key.port };

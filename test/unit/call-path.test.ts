@@ -76,6 +76,22 @@ describe('the table in one native call', () => {
     })]);
   });
 
+  it('getTable({ stats: false }) asks for the table without stats; connections are still there; a bad value is refused', async () => {
+    answers.table = [{
+      service: { family: 2, protocol: 6, address: '192.0.2.1', port: 80, fwmark: 0, scheduler: 'rr', persistenceEngine: '', flags: 0, timeout: 0, netmask: 0xffffffff },
+      destinations: [{
+        family: 2, address: '198.51.100.1', port: 80, forwarding: 0, weight: 2, upperThreshold: 0, lowerThreshold: 0,
+        activeConns: 3, inactiveConns: 1, persistentConns: 0,
+      }],
+    }];
+    const table = await ipvs.getTable({ stats: false });
+    expect(tableStats).toEqual([false]);
+    expect(table[0].stats.conns).toBe(0n);
+    expect(table[0].destinations[0].connections).toEqual({ active: 3, inactive: 1, persistent: 0 });
+    await expect(ipvs.getTable({ stats: 'no' as never })).rejects.toMatchObject({ name: 'IpvsValidationError', field: 'options.stats' });
+    expect(tableStats).toEqual([false]);
+  });
+
   it('save() asks for the table without stats', async () => {
     answers.table = [{
       service: { family: 2, protocol: 6, address: '192.0.2.1', port: 80, fwmark: 0, scheduler: 'rr', persistenceEngine: '', flags: 0, timeout: 0, netmask: 0xffffffff },
