@@ -238,9 +238,9 @@ export class Director extends EventEmitter<DirectorEvents> {
     const options: ApplyOptions = {
       prune: true, ownership: this.store, drainTimeout: this.config.director.drainTimeout,
       drain: (service, destination) => !dead.has(idOf(service, destination)),
-      // A health change is urgent and needs one reading, not two that agree: removals only ever target
-      // objects seen, and an add that meets one the reading missed is resolved (lib/apply/resolve.ts).
-      // Start, reload and resync read consistently, so their logs report exactly what changed.
+      // A health change is urgent: one reading, without the re-reads that complete a torn one. Removals
+      // only ever target objects seen, and an add that meets one the reading missed is resolved
+      // (lib/apply/resolve.ts). Start, reload and resync read consistently, so their logs are exact.
       consistent: !reasons.every((r) => r === 'health'),
     };
     let result: ApplyResult;
