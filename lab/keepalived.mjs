@@ -1,10 +1,9 @@
 // keepalived's checkers (Debian's package, the reference the director agent is compared with)
 // run in a lab namespace: the keepalived.conf equivalent to the agent's config, written from the
 // same numbers, and the process (-C: checkers only, no VRRP), reloaded and stopped by signals.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AgentProcess } from './agent.mjs';
 
 const seconds = (ms) => String(ms / 1000);
 const KIND = { route: 'DR', masq: 'NAT', tunnel: 'TUN' };
@@ -50,54 +49,23 @@ ${model.servers.map(real).join('\n')}
 `;
 }
 
-/** The keepalived process in namespace `ns`, its files in `dir`. */
-export class Keepalived {
-  /** Every line it logged, with the time it was read (ms since the epoch). */
-  name = 'keepalived';
-  log = [];
-
+/**
+ * The keepalived process in namespace `ns`, its files in `dir`: -n stays in front, -l -G log to
+ * stdout only, -C runs the checkers only. It reloads on SIGHUP (its parent re-reads the file and
+ * restarts the checker child); on SIGTERM it removes what it added (unless -I), then exits.
+ */
+export class Keepalived extends AgentProcess {
   constructor(ns, dir) {
-    this.dir = dir;
-    this.conf = join(dir, 'keepalived.conf');
+    const conf = join(dir, 'keepalived.conf');
     // Own pid files: the defaults under /run/keepalived would collide with a host keepalived.
-    this.pids = { main: join(dir, 'keepalived.pid'), checkers: join(dir, 'checkers.pid'), vrrp: join(dir, 'vrrp.pid') };
-    this.ns = ns;
-  }
-
-  /** Writes the config and starts keepalived: -n stay in front, -l -G log to stdout only, -C checkers only. */
-  start(model) {
-    this.#write(model);
-    this.process = spawn('ip', ['netns', 'exec', this.ns, 'keepalived', '-n', '-l', '-G', '-D', '-C', '-f', this.conf,
-      '-p', this.pids.main, '-c', this.pids.checkers, '-r', this.pids.vrrp], { stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.process.stdout, this.process.stderr]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (text) => {
-        for (const line of text.split('\n').filter(Boolean)) this.log.push({ t: Date.now(), line });
-      });
-    }
-    this.exited = once(this.process, 'exit');
-  }
-
-  /** keepalived reloads on SIGHUP (its parent re-reads the file and restarts the checker child). */
-  reload(model) {
-    this.#write(model);
-    this.process.kill('SIGHUP');
-  }
-
-  /** SIGTERM: keepalived removes what it added (unless -I), then exits. */
-  async stop() {
-    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
-    await this.exited;
+    const pids = { main: join(dir, 'keepalived.pid'), checkers: join(dir, 'checkers.pid'), vrrp: join(dir, 'vrrp.pid') };
+    super('keepalived', conf, keepalivedConf, ['ip', 'netns', 'exec', ns, 'keepalived', '-n', '-l', '-G', '-D', '-C', '-f', conf,
+      '-p', pids.main, '-c', pids.checkers, '-r', pids.vrrp]);
+    this.pids = pids;
   }
 
   /** The checker child's pid (it does the checks; the parent only supervises). */
   checkerPid() {
     return Number(readFileSync(this.pids.checkers, 'utf8').trim());
-  }
-
-  /** Written whole, then renamed: a reload never reads half a file. */
-  #write(model) {
-    writeFileSync(`${this.conf}.new`, keepalivedConf(model));
-    renameSync(`${this.conf}.new`, this.conf);
   }
 }

@@ -1,10 +1,8 @@
 // The director agent (`node-ipvs director CONFIG`) run in a lab namespace: its config written
 // from the same numbers as keepalived's (lab/keepalived.mjs), reloaded by SIGHUP, stopped by
 // SIGTERM. The same shape as the Keepalived class, so the scenario drives either.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AgentProcess } from '../agent.mjs';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
@@ -41,41 +39,10 @@ ${model.servers.map((address) => `      - server: ${address}`).join('\n')}
 `;
 }
 
-/** The agent's process in namespace `ns` (entered by ip netns exec: its checks leave from there), its files in `dir`. */
-export class Director {
-  name = 'node-ipvs';
-  log = [];
-
+/** The agent in namespace `ns` (--netns enters it for the whole process: its checks leave from there), its files in `dir`. */
+export class Director extends AgentProcess {
   constructor(ns, dir) {
-    this.ns = ns;
-    this.dir = dir;
-    this.conf = join(dir, 'director.yaml');
-  }
-
-  start(model) {
-    this.#write(model);
-    this.process = spawn('ip', ['netns', 'exec', this.ns, process.execPath, CLI, 'director', this.conf, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.process.stdout, this.process.stderr]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (text) => {
-        for (const line of text.split('\n').filter(Boolean)) this.log.push({ t: Date.now(), line });
-      });
-    }
-    this.exited = once(this.process, 'exit');
-  }
-
-  reload(model) {
-    this.#write(model);
-    this.process.kill('SIGHUP');
-  }
-
-  async stop() {
-    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill('SIGTERM');
-    await this.exited;
-  }
-
-  #write(model) {
-    writeFileSync(`${this.conf}.new`, directorConfig(model, this.dir));
-    renameSync(`${this.conf}.new`, this.conf);
+    const conf = join(dir, 'director.yaml');
+    super('node-ipvs', conf, (model) => directorConfig(model, dir), [process.execPath, CLI, 'director', conf, '--netns', ns, '--json']);
   }
 }

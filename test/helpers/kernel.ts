@@ -155,3 +155,21 @@ export function useNamespacePair(prefix: string): PairContext {
     get reader() { return theirs.ipvs; },
   };
 }
+
+/**
+ * A NAT pair: a director namespace and a real-server namespace joined by a veth (the director's
+ * `to-rs` is the real server's `eth0`). The director is 198.51.100.1/24 with `vip` on lo; the real
+ * server holds `addresses` (each /24) and routes back through the director, as NAT needs.
+ */
+export function natPair(prefix: string, vip: string, addresses: readonly string[]): { director: TestNamespace; real: TestNamespace } {
+  const director = new TestNamespace(`${prefix}dir`);
+  const real = new TestNamespace(`${prefix}rs`);
+  director.exec('ip', 'link', 'add', 'to-rs', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', real.name);
+  director.exec('ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'to-rs');
+  director.exec('ip', 'link', 'set', 'to-rs', 'up');
+  director.exec('ip', 'addr', 'add', `${vip}/32`, 'dev', 'lo');
+  for (const address of addresses) real.exec('ip', 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+  real.exec('ip', 'link', 'set', 'eth0', 'up');
+  real.exec('ip', 'route', 'add', 'default', 'via', '198.51.100.1');
+  return { director, real };
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ipvs, Table, type DesiredTable } from '../../lib';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, natPair, requireIpvs } from '../helpers/kernel';
 
 let director: TestNamespace;
 let real: TestNamespace;
@@ -68,16 +68,7 @@ const connectionsOf = async (d: typeof A) => {
 beforeAll(async () => {
   await requireIpvs();
   tmp = mkdtempSync(join(tmpdir(), 'apply-'));
-  director = new TestNamespace('adir');
-  real = new TestNamespace('ars');
-  director.exec('ip', 'link', 'add', 'to-rs', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', real.name);
-  director.exec('ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'to-rs');
-  director.exec('ip', 'link', 'set', 'to-rs', 'up');
-  director.exec('ip', 'addr', 'add', `${VIP}/32`, 'dev', 'lo');
-  real.exec('ip', 'addr', 'add', '198.51.100.2/24', 'dev', 'eth0');
-  real.exec('ip', 'addr', 'add', '198.51.100.3/24', 'dev', 'eth0');
-  real.exec('ip', 'link', 'set', 'eth0', 'up');
-  real.exec('ip', 'route', 'add', 'default', 'via', '198.51.100.1');
+  ({ director, real } = natPair('a', VIP, ['198.51.100.2', '198.51.100.3']));
   // Answers with the address it was reached at, and keeps the connection open.
   server = spawn('ip', ['netns', 'exec', real.name, process.execPath, '-e', `
     const keep = [];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics, type Ipvs, type IpvsMetrics } from '../../lib';
 import { spawnAsync } from '../helpers/child';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, natPair, requireIpvs } from '../helpers/kernel';
 import { parseSamples, seriesOf, valueOf, type Sample } from '../helpers/prom-text';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -109,15 +109,7 @@ async function settle(): Promise<void> {
 
 beforeAll(async () => {
   await requireIpvs();
-  director = new TestNamespace('mdir');
-  real = new TestNamespace('mrs');
-  director.exec('ip', 'link', 'add', 'to-rs', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', real.name);
-  director.exec('ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'to-rs');
-  director.exec('ip', 'link', 'set', 'to-rs', 'up');
-  director.exec('ip', 'addr', 'add', '192.0.2.100/32', 'dev', 'lo');
-  for (const rip of RIPS) real.exec('ip', 'addr', 'add', `${rip.address}/24`, 'dev', 'eth0');
-  real.exec('ip', 'link', 'set', 'eth0', 'up');
-  real.exec('ip', 'route', 'add', 'default', 'via', '198.51.100.1');
+  ({ director, real } = natPair('m', '192.0.2.100', RIPS.map((rip) => rip.address)));
   servers = RIPS.map((rip) => spawn('ip', ['netns', 'exec', real.name, process.execPath, '-e', `
     require('net').createServer((s) => { s.on('data', () => {}); s.end('pong from ${rip.address}'); })
       .listen(${rip.port}, '${rip.address}', () => console.log('ready'));`]));

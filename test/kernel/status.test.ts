@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnAsync } from '../helpers/child';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, natPair, requireIpvs } from '../helpers/kernel';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 const VIP = '192.0.2.110';
@@ -51,16 +51,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'status-'));
   file = join(tmp, 'lb.yaml');
   state = join(tmp, 'state.json');
-  director = new TestNamespace('sdir');
-  real = new TestNamespace('srs');
-  director.exec('ip', 'link', 'add', 'to-rs', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', real.name);
-  director.exec('ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'to-rs');
-  director.exec('ip', 'link', 'set', 'to-rs', 'up');
-  director.exec('ip', 'addr', 'add', `${VIP}/32`, 'dev', 'lo');
-  real.exec('ip', 'addr', 'add', `${A}/24`, 'dev', 'eth0');
-  real.exec('ip', 'addr', 'add', `${B}/24`, 'dev', 'eth0');
-  real.exec('ip', 'link', 'set', 'eth0', 'up');
-  real.exec('ip', 'route', 'add', 'default', 'via', '198.51.100.1');
+  ({ director, real } = natPair('s', VIP, [A, B]));
   // Answers with the address it was reached at, and keeps the connection open.
   server = spawn('ip', ['netns', 'exec', real.name, process.execPath, '-e', `
     const keep = [];

@@ -4,53 +4,17 @@ import { tmpdir } from 'node:os';
 import { constants as os } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyTable, type ApplyClient } from '../../lib/apply';
+import { applyTable } from '../../lib/apply';
+import { FakeKernel } from '../helpers/fake-kernel';
 import { consistentTable } from '../../lib/apply/consistent';
 import { IpvsError, IpvsPartialError, IpvsValidationError } from '../../lib/errors';
 import { Table, type DesiredTable } from '../../lib/index';
-import type { BatchOperation, BatchResult, ServiceEntry, ServiceKey } from '../../lib/types';
+import type { BatchResult, ServiceEntry } from '../../lib/types';
 
 const S = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
 const T = { protocol: 'tcp', address: '192.0.2.2', port: 443 } as const;
 const d = (n: number, weight = 1) => ({ destination: { address: `198.51.100.${n}`, port: 80 }, options: { forwarding: 'masq' as const, weight } });
 const want = (...dests: ReturnType<typeof d>[]): DesiredTable => ({ services: [{ service: S, options: { scheduler: 'rr' }, destinations: dests }] });
-
-const CODES: Record<string, number> = { EEXIST: os.errno.EEXIST, ESRCH: os.errno.ESRCH, ENOENT: os.errno.ENOENT };
-
-/** A kernel as a Table; connections by destination address; `hide` leaves services out of listings (a torn dump). */
-class FakeKernel implements ApplyClient {
-  table: Table;
-  connections = new Map<string, { active: number; inactive: number }>();
-  hide = new Set<string>();
-  writes: BatchOperation[][] = [];
-  constructor(rules = '') {
-    this.table = Table.fromRules(rules);
-  }
-  private entries(): ServiceEntry[] {
-    return this.table.services().map((s) => ({
-      key: s.key, config: s.config,
-      destinations: s.destinations.map((x) => ({ key: x.key, config: x.config, connections: this.connections.get(x.key.address) ?? { active: 0, inactive: 0 } })),
-    })) as unknown as ServiceEntry[];
-  }
-  async getTable() {
-    return this.entries().filter((s) => !this.hide.has((s.key as { address: string }).address));
-  }
-  async batch(ops: readonly BatchOperation[]): Promise<BatchResult[]> {
-    this.writes.push([...ops]);
-    const { table, outcomes } = this.table.applyAll(ops);
-    this.table = table;
-    return outcomes.map((o, i) => o.ok ? { ok: true, operation: ops[i] }
-      : { ok: false, operation: ops[i], applied: 'no', error: new IpvsError(CODES[o.code], { operation: 'batch', object: 'x' }) });
-  }
-  async getService(key: ServiceKey) {
-    const s = this.entries().find((e) => JSON.stringify(e.key) === JSON.stringify(key));
-    if (!s) throw new IpvsError(os.errno.ESRCH, { operation: 'getService', object: 'x' });
-    return s;
-  }
-  async listDestinations(key: ServiceKey) {
-    return (await this.getService(key)).destinations;
-  }
-}
 
 const apply = (k: FakeKernel, desired: DesiredTable | Table, options?: object) => applyTable(k, desired, options, 10_000);
 

@@ -4,7 +4,7 @@ import { applyTable } from '../../lib/apply';
 import { IpvsValidationError } from '../../lib/errors';
 import { Table, diff, type DesiredTable } from '../../lib/index';
 import type { DestinationKey, ServiceKey } from '../../lib/types';
-import { FakeKernel } from './director-fake-kernel';
+import { FakeKernel } from '../helpers/fake-kernel';
 
 const S = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
 const current = Table.fromRules([

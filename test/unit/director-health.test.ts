@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Director, type LogRecord } from '../../lib/director';
 import { parseConfig } from '../../lib';
 import type { Ipvs } from '../../lib/ipvs';
-import { FakeIpvs } from './director-fake-kernel';
+import { FakeIpvs } from '../helpers/fake-kernel';
 
 const servers = new Map<number, Server>();
 let ports: number[] = [];

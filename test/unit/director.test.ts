@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { Director, type DirectorClock, type LogRecord } from '../../lib/director';
 import { IpvsValidationError, parseConfig } from '../../lib';
 import type { Ipvs } from '../../lib/ipvs';
-import { FakeIpvs, FakeKernel } from './director-fake-kernel';
+import { FakeIpvs, FakeKernel } from '../helpers/fake-kernel';
 import { FakeMonitor } from './director-fake-monitor';
 
 const S = { protocol: 'tcp', address: '203.0.113.10', port: 80 } as const;

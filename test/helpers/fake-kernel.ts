@@ -1,6 +1,7 @@
 /**
  * A kernel as a Table for apply (the ApplyClient interface), and an Ipvs stand-in whose apply()
- * runs the real applyTable against it: the director's unit tests see what apply really sends.
+ * runs the real applyTable against it: apply's and the director's unit tests see what apply
+ * really sends.
  */
 import { constants as os } from 'node:os';
 import { applyTable, type ApplyClient, type ApplyOptions, type ApplyResult } from '../../lib/apply';
@@ -10,10 +11,11 @@ import type { BatchOperation, BatchResult, ServiceEntry, ServiceKey } from '../.
 
 const CODES: Record<string, number> = { EEXIST: os.errno.EEXIST, ESRCH: os.errno.ESRCH, ENOENT: os.errno.ENOENT };
 
-/** Connections by destination address. */
+/** Connections by destination address; `hide` leaves services (by address) out of listings: a torn dump. */
 export class FakeKernel implements ApplyClient {
   table: Table;
   connections = new Map<string, { active: number; inactive: number }>();
+  hide = new Set<string>();
   writes: BatchOperation[][] = [];
   constructor(rules = '') {
     this.table = Table.fromRules(rules);
@@ -25,7 +27,7 @@ export class FakeKernel implements ApplyClient {
     })) as unknown as ServiceEntry[];
   }
   async getTable() {
-    return this.entries();
+    return this.entries().filter((s) => !this.hide.has((s.key as { address: string }).address));
   }
   async batch(ops: readonly BatchOperation[]): Promise<BatchResult[]> {
     this.writes.push([...ops]);
