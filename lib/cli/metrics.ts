@@ -1,5 +1,4 @@
 /** `node-ipvs metrics`: one scrape of the table's Prometheus metrics, printed (what GET /metrics of the director answers). */
-import { createMetrics } from '../metrics';
 import { intOption, parse, printJson, withClient, type Command } from './common';
 
 const HELP = `usage: node-ipvs metrics [--json] [--timeout MS] [--netns NAME]
@@ -20,6 +19,8 @@ export const metricsCommand: Command = {
     const p = parse(args, { json: { type: 'boolean' }, timeout: { type: 'string' } }, HELP);
     if (!p) return 0;
     const timeout = intOption(p.values, 'timeout');
+    // Loaded here, not at the top: prom-client is ~90 modules every other command would load for nothing.
+    const { createMetrics } = await import('../metrics');
     return withClient(p.values, async (ipvs) => {
       const metrics = createMetrics(timeout === undefined ? { ipvs } : { ipvs, timeout });
       if (p.values.json) printJson(await metrics.registry.getMetricsAsJSON());

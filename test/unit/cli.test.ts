@@ -4,7 +4,7 @@
  * closed pipe. (Listings against the kernel: test/kernel/cli-list.test.ts.)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -69,6 +69,21 @@ describe('node-ipvs --version', () => {
   it('prints the package version, with -V too', () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     for (const flag of ['--version', '-V']) expect(cli(flag)).toMatchObject({ status: 0, stdout: `node-ipvs ${version}\n`, stderr: '' });
+  });
+});
+
+describe('start-up', () => {
+  // Every command pays for what the CLI loads before it runs (12 s for ipvsadm-like commands under
+  // the sandbox kernel once prom-client came in): the agent's and the metrics' modules load only for theirs.
+  it('loads neither prom-client, undici, the health checkers nor the director for other commands', () => {
+    const preload = join(mkdtempSync(join(tmpdir(), 'startup-')), 'loaded.js');
+    writeFileSync(preload, `process.on('exit', () => process.stderr.write(Object.keys(require.cache)
+      .filter((f) => /prom-client|undici|[\\/]dist[\\/](director|metrics)[\\/]|[\\/]health[\\/](monitor|checkers)/.test(f)).join('\\n')));`);
+    const r = spawnSync(process.execPath, ['-r', preload, CLI, '--version'], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^node-ipvs /);
+    expect(r.stderr).toBe('');
+    const metrics = spawnSync(process.execPath, ['-r', preload, CLI, 'metrics', '--help'], { encoding: 'utf8' });
+    expect(metrics.stdout).toMatch(/^usage: node-ipvs metrics/);
   });
 });
 
