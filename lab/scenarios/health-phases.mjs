@@ -124,7 +124,7 @@ export async function runAgent(ctx) {
   await sleep(reloadEnd + 1200 - Date.now());
   for (const figure of later) figure();
   m.counts = stream.tally(t0, reloadEnd);
-  if (process.env.LAB_DEBUG) m.debug = { reloadAt: reload - t0, deletedAt: deleted - t0, downAt: down - t0, rs1: S.rs1.events.entries.filter((e) => e.t >= t0).map((e) => `${e.kind}${e.kind === 'check' ? (e.ok ? '+' : '-') : ''} ${e.t - t0}`), log: agent.log.map((l) => `${l.t - t0} ${l.line}`) };
+  if (process.env.LAB_DEBUG) m.debug = { reloadAt: reload - t0, deletedAt: deleted - t0, downAt: down - t0, allDownAt: allDown - t0, sorryAt: sorry === null ? null : sorry - t0, failures: stream.requests.entries.filter((r) => r.e).map((r) => `${r.t - t0}+${r.ms} ${r.e}`), rs1: S.rs1.events.entries.filter((e) => e.t >= t0).map((e) => `${e.kind}${e.kind === 'check' ? (e.ok ? '+' : '-') : ''} ${e.t - t0}`), log: agent.log.map((l) => `${l.t - t0} ${l.line}`) };
   return m;
 }
 

@@ -89,6 +89,8 @@ export class Director extends EventEmitter<DirectorEvents> {
   private readonly logSink: ((record: LogRecord) => void) | undefined;
   private readonly clock: DirectorClock;
   private readonly serial = new Serial<ApplyReason, ApplyResult>((reasons) => this.applyNow(reasons));
+  /** Reasons of the events of this synchronous run, applied together once it ends (see request). */
+  private burst: Set<ApplyReason> | null = null;
   private state: State = 'new';
   private timer: unknown = null;
   private metrics: { metrics: IpvsMetrics; endpoint: MetricsEndpoint; listen: MetricsListen } | null = null;
@@ -274,9 +276,24 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.request('health');
   }
 
-  /** An apply whose failure is logged (by applyNow) and retried by the next resync, not thrown at anyone. */
+  /**
+   * An apply whose failure is logged (by applyNow) and retried by the next resync, not thrown at
+   * anyone. One check's events come in one synchronous run (the last server's transition, then the
+   * quorum it loses): the apply starts after them, from the state they leave. Applied one by one,
+   * the lab saw the last server removed before the sorry server came in, and requests refused between.
+   */
   private request(reason: ApplyReason): void {
-    this.serial.request(reason).catch(() => {});
+    if (this.burst) {
+      this.burst.add(reason);
+      return;
+    }
+    this.burst = new Set([reason]);
+    queueMicrotask(() => {
+      const reasons = [...this.burst!];
+      this.burst = null;
+      // stop() may have begun meanwhile: it awaits the applies under way, and no new one may start after it.
+      if (this.state === 'running' || this.state === 'starting') this.serial.request(reasons).catch(() => {});
+    });
   }
 
   private hook(name: 'up' | 'down' | 'quorumUp' | 'quorumDown', args: string[]): void {

@@ -9,13 +9,15 @@ export class Serial<R, T> {
 
   constructor(private readonly run: (reasons: R[]) => Promise<T>) {}
 
-  request(reason: R): Promise<T> {
-    if (!this.running) return this.start([reason]);
+  /** One reason, or several that arrived together (one apply for all of them). */
+  request(reason: R | readonly R[]): Promise<T> {
+    const given = Array.isArray(reason) ? [...new Set(reason as readonly R[])] : [reason as R];
+    if (!this.running) return this.start(given);
     if (this.queued) {
-      if (!this.queued.reasons.includes(reason)) this.queued.reasons.push(reason);
+      for (const r of given) if (!this.queued.reasons.includes(r)) this.queued.reasons.push(r);
       return this.queued.promise;
     }
-    const reasons = [reason];
+    const reasons = given;
     const after = this.running.then(() => undefined, () => undefined);
     const promise = after.then(() => {
       this.queued = null;

@@ -103,12 +103,26 @@ describe('Director', () => {
     await d.stop();
   });
 
+  it("one check's events (the last server's transition, then the lost quorum) make one apply: the sorry server comes in as the server goes", async () => {
+    const ipvs = new FakeIpvs();
+    const monitor = new FakeMonitor();
+    const c = parseConfig('services:\n  - service: tcp 203.0.113.10:80\n    forwarding: nat\n    health: { type: tcp }\n    quorum: { sorryServer: 192.0.2.99 }\n    destinations:\n      - server: 198.51.100.1\n', { format: 'yaml' });
+    const d = new Director({ ipvs: ipvs as unknown as Ipvs, config: c, monitor, clock: new FakeClock(), log: () => {} });
+    await d.start();
+    monitor.set(S, server(1), 'down');
+    monitor.emit('quorum', { service: S, up: false, weight: 0, at: Date.now() });
+    await settle();
+    expect(ipvs.calls).toHaveLength(2);
+    await d.stop();
+  });
+
   it('coalesces a burst: transitions during an apply are served by one more apply', async () => {
     const { d, ipvs, kernel, monitor } = setup([1, 2, 3, 4, 5]);
     await d.start();
     let release!: () => void;
     ipvs.gate = new Promise((r) => (release = r));
-    monitor.set(S, server(1), 'down'); // starts an apply, held at the gate
+    monitor.set(S, server(1), 'down'); // starts an apply (once this run ends), held at the gate
+    await settle();
     for (const n of [2, 3, 4]) monitor.set(S, server(n), 'down');
     await settle();
     expect(ipvs.calls).toHaveLength(2); // start, and the held one; the rest wait for one more
