@@ -3,6 +3,7 @@
 //   unit     on this machine (no kernel needed)
 //   package  on this machine: npm pack, installed without a compiler, loaded from CJS, ESM and TypeScript
 //   kernel   inside a sandbox kernel with IPVS (real netlink, ipvsadm as the reference)
+//   timed    the same, alone in a sandbox of its own: tests whose figures are times (the health lab)
 //   no-ipvs  inside a sandbox kernel booted without IPVS
 // A suite that produces no report (it crashed, or the sandbox could not boot)
 // counts as a failure: a kernel suite never passes by not running.
@@ -22,6 +23,7 @@ const suites = [
   { name: 'unit', argv: vitest('vitest.unit.config.mts', join(out, 'unit.json')), report: join(out, 'unit.json') },
   { name: 'package', argv: vitest('vitest.package.config.mts', join(out, 'package.json')), report: join(out, 'package.json') },
   { name: 'kernel', argv: [...sandbox(['--timeout', '1800']), ...vitest('vitest.kernel.config.mts', join(out, 'kernel.json'))], report: join(out, 'kernel.json') },
+  { name: 'timed', argv: [...sandbox(['--timeout', '600']), ...vitest('vitest.timed.config.mts', join(out, 'timed.json'))], report: join(out, 'timed.json') },
   { name: 'no-ipvs', argv: [...sandbox(['--timeout', '600', '--no-ipvs']), ...vitest('vitest.noipvs.config.mts', join(out, 'noipvs.json'))], report: join(out, 'noipvs.json') },
 ];
 
