@@ -20,6 +20,9 @@ for (let i = 0; i < Number(count); i++) {
       ? request(`${url}hold`, { ...options, method: 'POST', headers: { 'transfer-encoding': 'chunked' } })
       : get(`${url}hold`, options);
     req.once('response', (res) => {
+      // Held means held: the 3 s limit is for getting the answer, not an idle timeout that would
+      // close the connection while a slow scenario (a loaded machine) still counts it as active.
+      req.setTimeout(0);
       res.once('data', (d) => resolve(String(d).split(' ')[0]));
       if (echo) held.push(heldConnection(req, res));
     });

@@ -65,14 +65,19 @@ export async function runAgent(ctx) {
   // All three down: the sorry server takes the traffic; then all back.
   await S.rs1.nextCheck();
   const allDown = Math.min(...await Promise.all(three.map((n) => S[n].stop())));
-  m.sorryKernel = since(allDown, await watch.until((w) => up(w, A.sorry) && !three.some((n) => up(w, A[n])), allDown, WAIT_MS));
+  const switched = await watch.until((w) => up(w, A.sorry) && !three.some((n) => up(w, A[n])), allDown, WAIT_MS);
+  m.sorryKernel = since(allDown, switched);
   const sorry = (await stream.answeredBy('sorry', allDown, WAIT_MS))?.t ?? null;
   await sleep(500);
   const sorryEnd = Date.now();
   m.sorry = since(allDown, sorry);
+  // "Once it answers" counts from the kernel's switch, not from the start of the first request the
+  // sorry server answered: a request whose SYN was retried answers a second after it started, and
+  // its start would count the last refusals of the dead servers as failures after the switch.
   later.push(() => {
-    m.sorryFailed = stream.failed(allDown, sorry ?? sorryEnd);
-    m.sorryFailedAfter = sorry === null ? null : stream.failed(sorry, sorryEnd);
+    m.sorryFailed = stream.failed(allDown, switched ?? sorryEnd);
+    m.sorryFailedAfter = switched === null ? null : stream.failed(switched, sorryEnd);
+    m.sorryFailuresAfter = switched === null ? [] : stream.requests.between(switched, sorryEnd).filter((r) => r.e).map((r) => `+${r.t - switched} ms ${r.e} after ${r.ms} ms`);
   });
   await S.rs1.nextCheck();
   const allBack = Math.min(...await Promise.all(three.map((n) => S[n].start())));

@@ -91,7 +91,7 @@ function checksOf(m) {
     ['no request reached it after detection', m.failedAfter === 0 && m.hitsAfter === 0, `${m.failedAfter} failed, ${m.hitsAfter} reached it`],
     [`started again: takes traffic within rise × interval (${CHECK.rise} × ${CHECK.interval} ms) + 1 s`, within(m.recovery, CHECK.rise * CHECK.interval + slack), `${m.recovery} ms (in the kernel after ${m.recoveryKernel} ms)`],
     ['all three stopped: the sorry server answers, and once it does nothing fails', within(m.sorry, CHECK.fall * CHECK.interval + slack) && m.sorryFailedAfter === 0,
-      `after ${m.sorry} ms (${m.sorryFailed} failed before, ${m.sorryFailedAfter} after)`],
+      `after ${m.sorry} ms (${m.sorryFailed} failed before the kernel's switch at ${m.sorryKernel} ms, ${m.sorryFailedAfter} after${m.sorryFailuresAfter?.length ? `: ${m.sorryFailuresAfter.join(', ')}` : ''})`],
     ['all three started: traffic returns to them and the sorry server leaves', within(m.returned, CHECK.rise * CHECK.interval + slack) && within(m.sorryGone, CHECK.rise * CHECK.interval + 2 * slack),
       `first answer after ${m.returned} ms, sorry server gone after ${m.sorryGone} ms`],
     // The agent's resync timer runs from the end of one resync to the start of the next, so a
