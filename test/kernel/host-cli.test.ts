@@ -163,5 +163,5 @@ describe('node-ipvs host', () => {
     // refusal line. (Not a wall-clock limit near the CLI's own start-up, which takes 4-8 s here.)
     oneLine(await cliWithin(60_000, 'host', 'director', 'stop', '--state', fifo), /not a regular file/);
     expect(snapshot()).toBe(before);
-  });
+  }, 240_000);  // nine CLI runs, each 4-8 s to start under the sandbox kernel beside another test file
 });
