@@ -106,7 +106,9 @@ describe('batch', () => {
     const t = tally(cut.results);
     expect([t.ok, t.unknown, t.notSent, t.refused]).toEqual([cut.applied, cut.unknown, cut.notSent, 0]);
     expect(t.notSent).toBeGreaterThan(0);
-    const inKernel = ctx.ns.saved().length;
+    // Counted by the library's own dump (async): ipvsadm -S of up to 20,000 services blocks this
+    // worker for tens of seconds under the sandbox kernel, past the test's limit.
+    const inKernel = (await ctx.ipvs.listServices()).length;
     expect(inKernel).toBeGreaterThanOrEqual(t.ok);
     expect(inKernel).toBeLessThanOrEqual(t.ok + t.unknown);
   });
