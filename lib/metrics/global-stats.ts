@@ -7,19 +7,10 @@ import { constants as os } from 'node:os';
 import { native } from '../binding';
 import { isNativeError } from '../call';
 import { IpvsError } from '../errors';
+import type { Stats } from '../types';
 
-export interface GlobalStats {
-  conns: bigint;
-  inPackets: bigint;
-  outPackets: bigint;
-  inBytes: bigint;
-  outBytes: bigint;
-  cps: bigint;
-  inPps: bigint;
-  outPps: bigint;
-  inBps: bigint;
-  outBps: bigint;
-}
+/** The same ten counters and rates as a service's or a destination's (lib/types.ts Stats), for the whole namespace. */
+export type GlobalStats = Stats;
 
 const FILE = '/proc/net/ip_vs_stats';
 
