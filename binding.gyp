@@ -32,6 +32,17 @@
       "conditions": [
         ["OS!='linux'", { "type": "none" }]
       ]
+    },
+    {
+      # Preloaded into the test sandbox's kernel (user-mode Linux), never into Node: see the file's header.
+      "target_name": "uml_xstate",
+      "type": "shared_library",
+      "sources": ["native/sandbox/uml_xstate.c"],
+      "libraries": ["-ldl"],
+      "cflags": ["-Wall", "-Wextra"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none" }]
+      ]
     }
   ]
 }

@@ -1,11 +1,18 @@
 /** What the sandbox kernel needs on the host, and the exact install line when something is missing. */
 import { existsSync, readdirSync } from 'node:fs';
-import { systemPackages } from '../system-packages';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, systemPackages } from '../system-packages';
 
 export const UML_KERNEL = '/usr/bin/linux.uml';
 export const UML_MODULES = '/usr/lib/uml/modules';
 /** The sandbox role of scripts/packages.txt (the kernel and the reference tools tests and the lab run in it). */
 export const INSTALL_HINT = `apt-get update && apt-get install -y ${systemPackages('sandbox').join(' ')}`;
+
+/**
+ * Preloaded into the kernel process: lets UML 6.1 save and restore FPU state on hosts whose XSAVE
+ * area is larger than its fixed buffer (AVX-512, AMX). Built with the addon (native/sandbox/uml_xstate.c).
+ */
+export const XSTATE_SHIM = join(PACKAGE_ROOT, 'build', 'Release', 'uml_xstate.so');
 
 export class SandboxError extends Error {
   override readonly name = 'SandboxError';

@@ -5,12 +5,12 @@
  * its exit status. The guest is killed at the deadline, whatever it does.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trackGuest } from './guests';
 import { END_MARKER, START_MARKER, initScript } from './init-script';
-import { SandboxError, checkSandboxPrerequisites } from './prerequisites';
+import { SandboxError, XSTATE_SHIM, checkSandboxPrerequisites } from './prerequisites';
 
 export { SandboxError, checkSandboxPrerequisites } from './prerequisites';
 
@@ -83,7 +83,7 @@ export function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
   const started = Date.now();
 
   return new Promise<SandboxResult>((resolvePromise, reject) => {
-    const child = spawn(kernel, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(kernel, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: kernelEnv() });
     let inCommand = false;
     let bootMs = 0;
     let pending = '';
@@ -130,10 +130,25 @@ export function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
       if (timedOut) {
         reject(new SandboxError(`the sandbox kernel was killed after ${options.timeoutMs ?? 600_000} ms (deadline)`));
       } else if (status === null || !/^\d+$/.test(status)) {
-        reject(new SandboxError(`the sandbox kernel stopped before the command finished. Console:\n${consoleLog.slice(-4000)}`));
+        reject(new SandboxError(`the sandbox kernel stopped before the command finished.${xstateHint(consoleLog)} Console:\n${consoleLog.slice(-4000)}`));
       } else {
         resolvePromise({ exitCode: Number(status), bootMs, durationMs: Date.now() - started, console: consoleLog });
       }
     });
   });
+}
+
+/** The host environment for the kernel process, with the FPU-state shim preloaded when it is built. */
+function kernelEnv(): NodeJS.ProcessEnv {
+  if (!existsSync(XSTATE_SHIM)) return process.env;
+  const preload = [XSTATE_SHIM, process.env.LD_PRELOAD].filter(Boolean).join(':');
+  return { ...process.env, LD_PRELOAD: preload };
+}
+
+/** UML's own words when this host's FPU state outgrew it and the shim was not there to help. */
+function xstateHint(consoleLog: string): string {
+  if (!consoleLog.includes('ptrace set fp regs failed')) return '';
+  return existsSync(XSTATE_SHIM)
+    ? ` The kernel could not restore FPU registers even with ${XSTATE_SHIM} preloaded.`
+    : ` This host's FPU state (XSAVE: AVX-512 or AMX) is larger than UML 6.1 can save; build ${XSTATE_SHIM} with \`npm run build\` (node-gyp builds it with the addon).`;
 }
