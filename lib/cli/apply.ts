@@ -123,11 +123,9 @@ async function run(args: string[], dryRun: boolean, help: string, name: string):
 }
 
 export const applyCommand: Command = {
-  summary: 'make the table hold a config file (only the difference)',
   run: (args) => run(args, false, APPLY_HELP, 'apply'),
 };
 
 export const diffCommand: Command = {
-  summary: 'what apply FILE would change (apply --dry-run)',
   run: (args) => run(args, true, DIFF_HELP, 'diff'),
 };

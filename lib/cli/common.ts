@@ -11,7 +11,6 @@ export class UsageError extends Error {}
 export class CommandFailure extends Error {}
 
 export interface Command {
-  summary: string;
   run(args: string[]): Promise<number>;
 }
 

@@ -245,6 +245,5 @@ function watchFile(file: string, changed: () => void, log: (r: LogRecord) => voi
 }
 
 export const directorCommand: Command = {
-  summary: 'run the agent: apply CONFIG, health checks, drift repair, reloads',
   run,
 };

@@ -101,9 +101,8 @@ function destinationOptions(v: Values): DestinationOptions {
   return o;
 }
 
-function command(summary: string, usage: string, options: object, action: (v: Values) => (ipvs: Ipvs) => Promise<void>): Command {
+function command(usage: string, options: object, action: (v: Values) => (ipvs: Ipvs) => Promise<void>): Command {
   return {
-    summary,
     async run(args) {
       const p = parse(args, { ...SERVICE_OPTIONS, ...(options as object) } as never, usage);
       if (!p) return 0;
@@ -125,42 +124,36 @@ function destinationAction(v: Values, method: 'addDestination' | 'updateDestinat
 const NETNS_HELP = 'other:\n  --netns NAME          act on the table of network namespace NAME\n';
 
 export const addServiceCommand = command(
-  'add a virtual service (ipvsadm -A)',
   `usage: node-ipvs add-service SERVICE [SETTINGS]\n\n${SERVICE_HELP}${SERVICE_SETTINGS_HELP}${NETNS_HELP}`,
   SERVICE_SETTING_OPTIONS,
   (v) => { const s = serviceFrom(v)!; const o = serviceOptions(v); return (ipvs) => ipvs.addService(s, o); },
 );
 
 export const editServiceCommand = command(
-  "change a service's settings; the others keep their values (ipvsadm -E)",
   `usage: node-ipvs edit-service SERVICE [SETTINGS]\n\n${SERVICE_HELP}${SERVICE_SETTINGS_HELP}${NETNS_HELP}`,
   SERVICE_SETTING_OPTIONS,
   (v) => { const s = serviceFrom(v)!; const o = serviceOptions(v); return (ipvs) => ipvs.updateService(s, o); },
 );
 
 export const deleteServiceCommand = command(
-  'delete a service and its destinations (ipvsadm -D)',
   `usage: node-ipvs delete-service SERVICE\n\n${SERVICE_HELP}${NETNS_HELP}`,
   {},
   (v) => { const s = serviceFrom(v)!; return (ipvs) => ipvs.deleteService(s); },
 );
 
 export const addDestCommand = command(
-  'add a real server to a service (ipvsadm -a)',
   `usage: node-ipvs add-dest SERVICE --server ADDR[:PORT] [SETTINGS]\n\n${SERVICE_HELP}${DEST_HELP}${NETNS_HELP}`,
   DEST_OPTIONS,
   (v) => destinationAction(v, 'addDestination'),
 );
 
 export const editDestCommand = command(
-  "change a real server's settings; the others keep their values (ipvsadm -e)",
   `usage: node-ipvs edit-dest SERVICE --server ADDR[:PORT] [SETTINGS]\n\n${SERVICE_HELP}${DEST_HELP}${NETNS_HELP}`,
   DEST_OPTIONS,
   (v) => destinationAction(v, 'updateDestination'),
 );
 
 export const deleteDestCommand = command(
-  'remove a real server from a service (ipvsadm -d)',
   `usage: node-ipvs delete-dest SERVICE --server ADDR[:PORT]\n\n${SERVICE_HELP}${DEST_KEY_HELP}${NETNS_HELP}`,
   { server: { type: 'string' } },
   (v) => { const s = serviceFrom(v)!; const d = destinationKey(v, s); return (ipvs) => ipvs.deleteDestination(s, d); },

@@ -179,7 +179,6 @@ function describeStatus(s: Record<string, unknown>): string {
 }
 
 export const hostCommand: Command = {
-  summary: 'set a director or real server up, down, or check it (start|stop|status)',
   async run(args) {
     const [roleName, action, ...rest] = args;
     if (!roleName || roleName === '--help' || roleName === '-h') {

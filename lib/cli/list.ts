@@ -33,7 +33,6 @@ options:
 const FORMATS: ListFormat[] = ['stats', 'rate', 'thresholds', 'persistent-conn', 'tun-info'];
 
 export const listCommand: Command = {
-  summary: 'list services and destinations (ipvsadm -L -n)',
   async run(args) {
     const p = parse(args, {
       ...SERVICE_OPTIONS,

@@ -4,42 +4,41 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { native } from '../binding';
 import { IpvsError, IpvsHostError, IpvsRulesError, IpvsValidationError } from '../errors';
-import { applyCommand, diffCommand } from './apply';
-import { directorCommand } from './director';
 import { CommandFailure, fitHelp, UsageError, type Command } from './common';
-import { hostCommand } from './host';
-import { addDestCommand, addServiceCommand, deleteDestCommand, deleteServiceCommand, editDestCommand, editServiceCommand } from './edit';
-import { listCommand } from './list';
-import { metricsCommand } from './metrics';
-import { restoreCommand, saveCommand } from './rules';
-import { sandboxCommand } from './sandbox';
-import { statusCommand } from './status';
-import { daemonCommand, flushCommand, infoCommand, timeoutsCommand, zeroCommand } from './settings';
 import { suggestCommand } from './suggest';
 
-/** Every subcommand by name (exported for the help-screen tests, which must cover each one). */
-export const COMMANDS = new Map<string, Command>([
-  ['list', listCommand],
-  ['save', saveCommand],
-  ['restore', restoreCommand],
-  ['apply', applyCommand],
-  ['diff', diffCommand],
-  ['status', statusCommand],
-  ['add-service', addServiceCommand],
-  ['edit-service', editServiceCommand],
-  ['delete-service', deleteServiceCommand],
-  ['add-dest', addDestCommand],
-  ['edit-dest', editDestCommand],
-  ['delete-dest', deleteDestCommand],
-  ['flush', flushCommand],
-  ['zero', zeroCommand],
-  ['timeouts', timeoutsCommand],
-  ['daemon', daemonCommand],
-  ['info', infoCommand],
-  ['metrics', metricsCommand],
-  ['host', hostCommand],
-  ['director', directorCommand],
-  ['sandbox', sandboxCommand],
+/** A subcommand: its line in the usage screen, and its code, loaded only when it runs. */
+export interface CommandEntry {
+  summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every subcommand by name (exported for the help-screen tests, which must cover each one). Each
+ * file is required on use: `node-ipvs list` does not load YAML, undici or prom-client.
+ */
+export const COMMANDS = new Map<string, CommandEntry>([
+  ['list', { summary: 'list services and destinations (ipvsadm -L -n)', load: async () => (await import('./list')).listCommand }],
+  ['save', { summary: 'write the table as rules text (ipvsadm -S -n)', load: async () => (await import('./rules')).saveCommand }],
+  ['restore', { summary: 'apply rules text from a file or standard input (ipvsadm -R)', load: async () => (await import('./rules')).restoreCommand }],
+  ['apply', { summary: 'make the table hold a config file (only the difference)', load: async () => (await import('./apply')).applyCommand }],
+  ['diff', { summary: 'what apply FILE would change (apply --dry-run)', load: async () => (await import('./apply')).diffCommand }],
+  ['status', { summary: 'the table with what apply owns and drains (--state FILE)', load: async () => (await import('./status')).statusCommand }],
+  ['add-service', { summary: 'add a virtual service (ipvsadm -A)', load: async () => (await import('./edit')).addServiceCommand }],
+  ['edit-service', { summary: "change a service's settings; the others keep their values (ipvsadm -E)", load: async () => (await import('./edit')).editServiceCommand }],
+  ['delete-service', { summary: 'delete a service and its destinations (ipvsadm -D)', load: async () => (await import('./edit')).deleteServiceCommand }],
+  ['add-dest', { summary: 'add a real server to a service (ipvsadm -a)', load: async () => (await import('./edit')).addDestCommand }],
+  ['edit-dest', { summary: "change a real server's settings; the others keep their values (ipvsadm -e)", load: async () => (await import('./edit')).editDestCommand }],
+  ['delete-dest', { summary: 'remove a real server from a service (ipvsadm -d)', load: async () => (await import('./edit')).deleteDestCommand }],
+  ['flush', { summary: 'delete every service (ipvsadm -C)', load: async () => (await import('./settings')).flushCommand }],
+  ['zero', { summary: 'zero the counters of one service or all (ipvsadm -Z)', load: async () => (await import('./settings')).zeroCommand }],
+  ['timeouts', { summary: 'show or set the tcp, tcpfin and udp timeouts (ipvsadm --set)', load: async () => (await import('./settings')).timeoutsCommand }],
+  ['daemon', { summary: 'start, stop or list connection-sync daemons', load: async () => (await import('./settings')).daemonCommand }],
+  ['info', { summary: 'IPVS version and connection table size', load: async () => (await import('./settings')).infoCommand }],
+  ['metrics', { summary: 'one scrape of the Prometheus metrics', load: async () => (await import('./metrics')).metricsCommand }],
+  ['host', { summary: 'set a director or real server up, down, or check it (start|stop|status)', load: async () => (await import('./host')).hostCommand }],
+  ['director', { summary: 'run the agent: apply CONFIG, health checks, drift repair, reloads', load: async () => (await import('./director')).directorCommand }],
+  ['sandbox', { summary: 'run a command inside a fresh sandbox kernel with IPVS (no root needed)', load: async () => (await import('./sandbox')).sandboxCommand }],
 ]);
 
 /** The shell's status for a process killed by SIGPIPE, which is how ipvsadm ends in `ipvsadm -Ln | head`. */
@@ -116,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === 'help') {
     const topic = rest[0] === undefined ? undefined : COMMANDS.get(rest[0]);
-    if (topic) return topic.run(['--help']);
+    if (topic) return (await topic.load()).run(['--help']);
     process.stdout.write(usage());
     return rest[0] === undefined ? 0 : 2;
   }
@@ -131,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await command.run(rest);
+    return await (await command.load()).run(rest);
   } catch (err) {
     const { text, code } = describeError(err, name);
     process.stderr.write(`node-ipvs: ${text}\n`);

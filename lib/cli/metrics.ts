@@ -14,7 +14,6 @@ options:
 `;
 
 export const metricsCommand: Command = {
-  summary: 'one scrape of the Prometheus metrics',
   async run(args) {
     const p = parse(args, { json: { type: 'boolean' }, timeout: { type: 'string' } }, HELP);
     if (!p) return 0;

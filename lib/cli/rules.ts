@@ -99,7 +99,6 @@ function abortOnSignals(): { controller: AbortController; received: () => NodeJS
 }
 
 export const saveCommand: Command = {
-  summary: 'write the table as rules text (ipvsadm -S -n)',
   async run(args) {
     const p = parse(args, { 'no-thresholds': { type: 'boolean' } }, SAVE_HELP);
     if (!p) return 0;
@@ -111,7 +110,6 @@ export const saveCommand: Command = {
 };
 
 export const restoreCommand: Command = {
-  summary: 'apply rules text from a file or standard input (ipvsadm -R)',
   async run(args) {
     const p = parse(args, { 'stop-on-error': { type: 'boolean' }, json: { type: 'boolean' } }, RESTORE_HELP, true);
     if (!p) return 0;

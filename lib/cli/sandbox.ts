@@ -19,7 +19,6 @@ options:
 `;
 
 export const sandboxCommand = {
-  summary: 'run a command inside a fresh sandbox kernel with IPVS (no root needed)',
   async run(args: string[]): Promise<number> {
     const split = args.indexOf('--');
     const own = split >= 0 ? args.slice(0, split) : args;

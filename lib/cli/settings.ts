@@ -5,7 +5,6 @@ import { SERVICE_HELP, SERVICE_OPTIONS, intOption, parse, printJson, serviceFrom
 const NETNS = '  --netns NAME     the table of network namespace NAME\n';
 
 export const flushCommand: Command = {
-  summary: 'delete every service (ipvsadm -C)',
   async run(args) {
     const p = parse(args, {}, `usage: node-ipvs flush [--netns NAME]\n\nDeletes every virtual service and real server.\n\noptions:\n${NETNS}`);
     if (!p) return 0;
@@ -15,7 +14,6 @@ export const flushCommand: Command = {
 };
 
 export const zeroCommand: Command = {
-  summary: 'zero the counters of one service or all (ipvsadm -Z)',
   async run(args) {
     const p = parse(args, SERVICE_OPTIONS, `usage: node-ipvs zero [SERVICE] [--netns NAME]\n\nZeroes the counters of SERVICE, or of every service.\n\n${SERVICE_HELP}options:\n${NETNS}`);
     if (!p) return 0;
@@ -36,7 +34,6 @@ options:
 ${NETNS}`;
 
 export const timeoutsCommand: Command = {
-  summary: 'show or set the tcp, tcpfin and udp timeouts (ipvsadm --set)',
   async run(args) {
     const p = parse(args, { tcp: { type: 'string' }, 'tcp-fin': { type: 'string' }, udp: { type: 'string' }, json: { type: 'boolean' } }, TIMEOUTS_HELP);
     if (!p) return 0;
@@ -69,7 +66,6 @@ options:
 ${NETNS}`;
 
 export const daemonCommand: Command = {
-  summary: 'start, stop or list connection-sync daemons',
   async run(args) {
     const p = parse(args, {
       interface: { type: 'string' }, 'sync-id': { type: 'string' }, 'max-length': { type: 'string' },
@@ -109,7 +105,6 @@ export const daemonCommand: Command = {
 };
 
 export const infoCommand: Command = {
-  summary: 'IPVS version and connection table size',
   async run(args) {
     const p = parse(args, { json: { type: 'boolean' } }, `usage: node-ipvs info [--json] [--netns NAME]\n\noptions:\n  --json           print as JSON\n${NETNS}`);
     if (!p) return 0;

@@ -97,7 +97,6 @@ export function statusJson(status: TableStatus, record: string | null) {
 }
 
 export const statusCommand: Command = {
-  summary: 'the table with what apply owns and drains (--state FILE)',
   async run(args) {
     const p = parse(args, OPTIONS, HELP);
     if (!p) return 0;

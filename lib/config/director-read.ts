@@ -1,5 +1,5 @@
 /** The `director:` section read from a document: each field judged alone, placed at its value. */
-import { isMap } from 'yaml';
+import { isMap } from './document';
 import { show } from '../errors';
 import {
   DIRECTOR_FIELDS, NOTIFY_FIELDS, defaultDirectorSettings, directorSetting, notifyCommand, type DirectorSettings, type NotifySettings,

@@ -4,11 +4,22 @@
  * refused where they stand instead of being expanded (no "billion laughs"), and a key such as
  * `__proto__` stays a name to check, never a property set on an object.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { clip, show } from '../errors';
 import type { Place, Problems } from './problems';
 
 export type { YamlNode };
+
+let yamlModule: typeof Yaml | undefined;
+/** The yaml package (72 modules) loads with the first config read, not with the library. */
+const yaml = (): typeof Yaml => (yamlModule ??= require('yaml') as typeof Yaml);
+
+// A node exists only once a document was parsed, so these never load yaml themselves.
+export const isMap = (node: unknown): node is Yaml.YAMLMap => yaml().isMap(node);
+export const isSeq = (node: unknown): node is Yaml.YAMLSeq => yaml().isSeq(node);
+export const isScalar = (node: unknown): node is Yaml.Scalar => yaml().isScalar(node);
+const isAlias = (node: unknown): node is Yaml.Alias => yaml().isAlias(node);
 
 export class Source {
   private readonly lines: LineCounter;
@@ -31,6 +42,7 @@ export class Source {
 
 /** The document, or null when the text has a syntax problem (each one added to problems). */
 export function parseSource(text: string, json: boolean, problems: Problems): Source | null {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {

@@ -5,7 +5,6 @@
  * exec). Values are judged by lib/health's validators, and a complaint is placed where the bad
  * value was written: in the service's block or the destination's.
  */
-import { isMap } from 'yaml';
 import { IpvsValidationError, show } from '../errors';
 import { checkHealthSpec, checkQuorumSpec } from '../health/spec';
 import type { HealthCheckSpec, HealthDestination, HealthService, HealthTable, QuorumSpec } from '../health/types';
@@ -13,7 +12,7 @@ import { endpointId } from '../keys';
 import type { NormalizedServiceKey } from '../validate/service';
 import { publicServiceKey } from '../validate/service';
 import type { DesiredDestination } from './desired';
-import type { YamlNode } from './document';
+import { isMap, type YamlNode } from './document';
 import { SpellingError, endpointSpelling } from './endpoints';
 import { hostPort } from '../describe';
 import { HEALTH_FIELDS, QUORUM_FIELDS, QUERY_FIELDS, TARGET_FIELDS } from './fields';

@@ -4,7 +4,6 @@
  * (lib/validate), with the file's field paths, so a value is valid here exactly when the client
  * would take it. Every problem is collected, each at its place in the file.
  */
-import { isMap, isScalar, isSeq } from 'yaml';
 import { show } from '../errors';
 import type { DestinationOptions, ServiceOptions } from '../types';
 import {
@@ -13,7 +12,7 @@ import {
 import { oneOf } from '../validate/primitives';
 import { publicServiceKey, serviceConfig, serviceKey, servicePatch, type NormalizedServiceKey } from '../validate/service';
 import type { DesiredDestination, DesiredService, DesiredTable } from './desired';
-import { Source, hasAlias, plainOf, scalarOf, type YamlNode } from './document';
+import { Source, hasAlias, isMap, isScalar, isSeq, plainOf, scalarOf, type YamlNode } from './document';
 import { SpellingError, endpointSpelling, serviceSpelling } from './endpoints';
 import {
   ADDRESS_KEY_FIELDS, DESTINATION_FIELDS, FWMARK_KEY_FIELDS, PERSISTENCE_FIELDS, SERVER_FIELDS, SERVICE_FIELDS, TOP_FIELDS,

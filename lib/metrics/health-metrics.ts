@@ -5,7 +5,8 @@
  * servers the monitor no longer watches are dropped at the next scrape.
  */
 import type { EventEmitter } from 'node:events';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { prom } from './prom';
 import type { CheckEvent, HealthTransition, QuorumTransition, ServerHealth } from '../health/types';
 import type { ServiceKey } from '../types';
 import { destinationLabel, serviceLabel } from './labels';
@@ -59,7 +60,7 @@ export class HealthMetrics {
       this.#prune();
     };
     const states = () => source.states();
-    new Gauge({
+    new (prom().Gauge)({
       name: 'ipvs_destination_health_up', help: 'The real server\'s health: 1 up, 0 down.',
       labelNames: ['service', 'destination'], registers,
       async collect() {
@@ -68,7 +69,7 @@ export class HealthMetrics {
         for (const s of states()) this.set(serverLabels(s), s.state === 'up' ? 1 : 0);
       },
     });
-    new Gauge({
+    new (prom().Gauge)({
       name: 'ipvs_destination_health_weight', help: 'The weight health gives the real server: configured or dynamic while up, 0 while down.',
       labelNames: ['service', 'destination'], registers,
       async collect() {
@@ -79,7 +80,7 @@ export class HealthMetrics {
     });
     if (typeof source.quorums === 'function') {
       const quorums = source.quorums.bind(source);
-      new Gauge({
+      new (prom().Gauge)({
         name: 'ipvs_service_quorum_up', help: 'The virtual service\'s quorum: 1 held, 0 lost (its sorry server takes the traffic).',
         labelNames: ['service'], registers,
         async collect() {
@@ -89,19 +90,19 @@ export class HealthMetrics {
         },
       });
     }
-    this.#latency = new Histogram({
+    this.#latency = new (prom().Histogram)({
       name: 'ipvs_health_check_duration_seconds', help: 'How long each check attempt of the real server took.',
       labelNames: ['service', 'destination'], buckets: LATENCY_BUCKETS, registers, collect: prune,
     });
-    this.#checks = new Counter({
+    this.#checks = new (prom().Counter)({
       name: 'ipvs_health_checks_total', help: 'Check attempts of the real server, by result (ok, failed).',
       labelNames: ['service', 'destination', 'result'], registers, collect: prune,
     });
-    this.#transitions = new Counter({
+    this.#transitions = new (prom().Counter)({
       name: 'ipvs_destination_health_transitions_total', help: 'Times the real server went up or down (label to).',
       labelNames: ['service', 'destination', 'to'], registers, collect: prune,
     });
-    this.#quorumTransitions = new Counter({
+    this.#quorumTransitions = new (prom().Counter)({
       name: 'ipvs_service_quorum_transitions_total', help: 'Times the virtual service gained or lost its quorum (label to: up, down).',
       labelNames: ['service', 'to'], registers, collect: prune,
     });

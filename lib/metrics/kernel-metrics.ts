@@ -4,7 +4,8 @@
  * Every series is rebuilt from the scrape's reading (reset, then set), so a service or real server
  * deleted from the kernel leaves no stale series behind.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { prom } from './prom';
 import type { Stats } from '../types';
 import type { GlobalStats } from './global-stats';
 import { NODE_BACKEND_LABELS } from './labels';
@@ -136,7 +137,7 @@ export function registerKernelMetrics(registry: Registry, read: () => Promise<Re
   for (const def of kernelDefinitions()) {
     const common = { name: def.name, help: def.help, labelNames: [...def.labelNames], registers: [registry] };
     if (def.type === 'counter') {
-      new Counter({
+      new (prom().Counter)({
         ...common,
         async collect() {
           const reading = await read();
@@ -146,7 +147,7 @@ export function registerKernelMetrics(registry: Registry, read: () => Promise<Re
         },
       });
     } else {
-      new Gauge({
+      new (prom().Gauge)({
         ...common,
         async collect() {
           const reading = await read();

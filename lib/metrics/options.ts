@@ -1,5 +1,6 @@
 /** createMetrics' and serve's options, checked before anything is registered or bound. */
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { prom } from './prom';
 import { MAX_TIMEOUT_MS } from '../call';
 import { IpvsValidationError } from '../errors';
 import { Ipvs } from '../ipvs';
@@ -32,12 +33,12 @@ export function metricsOptions(options: unknown): CheckedMetricsOptions {
   const ipvs = own(obj, 'ipvs');
   if (!(ipvs instanceof Ipvs)) throw new IpvsValidationError('options.ipvs', ipvs, 'an Ipvs client (Ipvs.open())');
   const registry = own(obj, 'registry');
-  if (registry !== undefined && !(registry instanceof Registry)) throw new IpvsValidationError('options.registry', registry, 'a prom-client Registry');
+  if (registry !== undefined && !(registry instanceof prom().Registry)) throw new IpvsValidationError('options.registry', registry, 'a prom-client Registry');
   const timeout = own(obj, 'timeout');
   return {
     ipvs,
     health: healthSource(own(obj, 'health')),
-    registry: registry ?? new Registry(),
+    registry: registry ?? new (prom().Registry)(),
     timeout: timeout === undefined ? DEFAULT_SCRAPE_TIMEOUT_MS : integer(timeout, 'options.timeout', 1, MAX_TIMEOUT_MS),
   };
 }

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IpvsError, IpvsHostError, IpvsValidationError } from '../../lib/errors';
 import { fitHelp, UsageError, type Command } from '../../lib/cli/common';
 import { COMMANDS as COMMAND_TABLE, describeError } from '../../lib/cli/main';
@@ -18,7 +18,10 @@ const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 /** Every command the CLI has: a new one is covered by these tests without being listed here. */
-const COMMANDS: Record<string, Command> = Object.fromEntries(COMMAND_TABLE);
+const COMMANDS: Record<string, Command> = {};
+beforeAll(async () => {
+  for (const [name, entry] of COMMAND_TABLE) COMMANDS[name] = await entry.load();
+});
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
@@ -60,7 +63,7 @@ const hostRoles = () => {
 
 /** Every help screen: the top level, each command, host and each host ROLE. */
 function helpScreens(): Promise<Array<[string, string]>> {
-  const argvs = [['--help'], ...Object.keys(COMMANDS).map((name) => [name, '--help']), ['host', '--help'],
+  const argvs = [['--help'], ...[...COMMAND_TABLE.keys()].map((name) => [name, '--help']), ['host', '--help'],
     ...hostRoles().map((role) => ['host', role, '--help'])];
   return Promise.all(argvs.map(async (argv): Promise<[string, string]> => [argv.join(' '), await cliOut(...argv)]));
 }
@@ -74,16 +77,29 @@ describe('node-ipvs --version', () => {
 
 describe('start-up', () => {
   // Every command pays for what the CLI loads before it runs (12 s for ipvsadm-like commands under
-  // the sandbox kernel once prom-client came in): the agent's and the metrics' modules load only for theirs.
-  it('loads neither prom-client, undici, the health checkers nor the director for other commands', () => {
+  // the sandbox kernel once prom-client came in): each command's file loads only when it runs, and
+  // yaml, undici and prom-client only when a config is read, an HTTP check made, metrics registered.
+  const HEAVY = /[\\/]node_modules[\\/](yaml|undici|prom-client)[\\/]|[\\/]dist[\\/]cli[\\/](apply|director|metrics|host)\.js/;
+  function loaded(...argv: string[]): { stdout: string; heavy: string[] } {
     const preload = join(mkdtempSync(join(tmpdir(), 'startup-')), 'loaded.js');
-    writeFileSync(preload, `process.on('exit', () => process.stderr.write(Object.keys(require.cache)
-      .filter((f) => /prom-client|undici|[\\/]dist[\\/](director|metrics)[\\/]|[\\/]health[\\/](monitor|checkers)/.test(f)).join('\\n')));`);
-    const r = spawnSync(process.execPath, ['-r', preload, CLI, '--version'], { encoding: 'utf8' });
-    expect(r.stdout).toMatch(/^node-ipvs /);
-    expect(r.stderr).toBe('');
-    const metrics = spawnSync(process.execPath, ['-r', preload, CLI, 'metrics', '--help'], { encoding: 'utf8' });
-    expect(metrics.stdout).toMatch(/^usage: node-ipvs metrics/);
+    writeFileSync(preload, `process.on('exit', () => process.stderr.write(Object.keys(require.cache).join('\\n')));`);
+    const r = spawnSync(process.execPath, ['-r', preload, ...argv], { encoding: 'utf8' });
+    const heavy = [...new Set(r.stderr.split('\n').filter((f) => HEAVY.test(f)).map((f) => f.match(HEAVY)![0]))];
+    return { stdout: r.stdout, heavy };
+  }
+
+  it('loads none of yaml, undici, prom-client or other commands\' files for --version and list --help', () => {
+    expect(loaded(CLI, '--version')).toEqual({ stdout: expect.stringMatching(/^node-ipvs /), heavy: [] });
+    expect(loaded(CLI, 'list', '--help')).toEqual({ stdout: expect.stringMatching(/^usage: node-ipvs list/), heavy: [] });
+  });
+
+  it('a command loads its own file and no other command\'s', () => {
+    expect(loaded(CLI, 'apply', '--help').heavy.sort()).toEqual(['/dist/cli/apply.js']);
+    expect(loaded(CLI, 'metrics', '--help').heavy.sort()).toEqual(['/dist/cli/metrics.js']);
+  });
+
+  it('require("node-ipvs") loads none of them: they come with the first config, HTTP check or metrics', () => {
+    expect(loaded('-e', `require(${JSON.stringify(join(ROOT, 'dist', 'index.js'))})`).heavy).toEqual([]);
   });
 });
 
@@ -105,7 +121,7 @@ describe('a mistyped command', () => {
   });
 
   it('suggests only what is close and unambiguous', () => {
-    const names = Object.keys(COMMANDS);
+    const names = [...COMMAND_TABLE.keys()];
     expect(suggestCommand('lst', names)).toBe('list');
     expect(suggestCommand('rstore', names)).toBe('restore');
     expect(suggestCommand('add-serivce', names)).toBe('add-service');
@@ -122,7 +138,7 @@ describe('help screens', () => {
   // One process per screen (about 30): the time is the machine's, not a property of the help.
   it('every line of every help screen fits 80 columns', async () => {
     const screens = await helpScreens();
-    expect(screens.length).toBe(Object.keys(COMMANDS).length + 2 + hostRoles().length);
+    expect(screens.length).toBe([...COMMAND_TABLE.keys()].length + 2 + hostRoles().length);
     for (const [name, text] of screens) {
       expect(text.length, name).toBeGreaterThan(50);
       const long = text.split('\n').filter((l) => l.length > 80);

@@ -4,7 +4,7 @@
  * against the accepted codes and ranges, the body's first 64 KiB against a regex. The attempt's
  * timeout covers connecting, the headers and the body.
  */
-import { Client } from 'undici';
+import type { Client } from 'undici';
 import type { Checker, CheckOutcome, CheckTarget, HttpCheckSettings } from '../types';
 import { bounded, errorCode } from './attempt';
 
@@ -33,7 +33,9 @@ export function httpChecker(settings: HttpCheckSettings, tls: boolean): Checker 
     const key = `${origin} ${timeoutMs}`;
     let client = clients.get(key);
     if (!client || client.destroyed || client.closed) {
-      client = new Client(origin, {
+      // undici (110 modules) loads with the first HTTP check, not with the library.
+      const { Client: UndiciClient } = require('undici') as typeof import('undici');
+      client = new UndiciClient(origin, {
         connectTimeout: timeoutMs,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
