@@ -5,6 +5,7 @@ import { drain } from './scenarios/apply-drain.mjs';
 import { fwmarkTwoPorts } from './scenarios/apply-fwmark.mjs';
 import { persistenceAllPorts } from './scenarios/apply-persistence.mjs';
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
+import { failover } from './scenarios/failover.mjs';
 import { health } from './scenarios/health.mjs';
 import { nat } from './scenarios/nat.mjs';
 import { leastConnection, schedulers } from './scenarios/schedulers.mjs';
@@ -24,6 +25,7 @@ export const SCENARIOS = {
   'apply-fwmark': fwmarkTwoPorts,
   'apply-drain': drain,
   health: () => health(),
+  'failover-keepalived': () => failover('keepalived'),
 };
 
 export const TITLES = {
@@ -39,5 +41,6 @@ export const TITLES = {
   'apply-persistence': 'node-ipvs apply docs/examples/persistence-all-ports.yaml: a port-0 persistent service; one client, every port, one real server',
   'apply-fwmark': 'node-ipvs apply docs/examples/fwmark-two-ports.yaml: ports 80 and 443 marked in the mangle table, one persistent fwmark service',
   'apply-drain': 'node-ipvs apply drains a real server taken out of the file: held connections keep working, new ones go elsewhere, deleted once they close',
+  'failover-keepalived': 'director failover with two keepalived directors (VRRPv3 + sync daemon): master killed, back, link down, up; 200 held connections',
   health: 'health checks on a DR cluster of three: the director agent beside keepalived (servers stopped and started, all down to the sorry server, drift, reload)',
 };
