@@ -5,5 +5,9 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     pool: 'forks',
+    // A timeout here only guards against a hang: property tests of 20,000 cases took 29 s on a
+    // machine busy with two sandbox kernels, past vitest's default of 5 s.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });
