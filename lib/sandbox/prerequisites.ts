@@ -1,5 +1,6 @@
 /** What the sandbox kernel needs on the host, and the exact install line when something is missing. */
 import { existsSync, readdirSync } from 'node:fs';
+import { arch } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, systemPackages } from '../system-packages';
 
@@ -10,9 +11,16 @@ export const INSTALL_HINT = `apt-get update && apt-get install -y ${systemPackag
 
 /**
  * Preloaded into the kernel process: lets UML 6.1 save and restore FPU state on hosts whose XSAVE
- * area is larger than its fixed buffer (AVX-512, AMX). Built with the addon (native/sandbox/uml_xstate.c).
+ * area is larger than its fixed buffer (AMX). Built with the addon (native/sandbox/uml_xstate.c);
+ * prebuildify moves it beside the prebuilt addon, so an installed package has it there.
  */
-export const XSTATE_SHIM = join(PACKAGE_ROOT, 'build', 'Release', 'uml_xstate.so');
+export const XSTATE_SHIMS = [
+  join(PACKAGE_ROOT, 'build', 'Release', 'uml_xstate.so'),
+  join(PACKAGE_ROOT, 'prebuilds', `linux-${arch()}`, 'uml_xstate.so'),
+];
+
+/** The shim to preload, or null when none is built. */
+export const xstateShim = (): string | null => XSTATE_SHIMS.find((path) => existsSync(path)) ?? null;
 
 export class SandboxError extends Error {
   override readonly name = 'SandboxError';

@@ -5,12 +5,12 @@
  * its exit status. The guest is killed at the deadline, whatever it does.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trackGuest } from './guests';
 import { END_MARKER, START_MARKER, initScript } from './init-script';
-import { SandboxError, XSTATE_SHIM, checkSandboxPrerequisites } from './prerequisites';
+import { SandboxError, XSTATE_SHIMS, checkSandboxPrerequisites, xstateShim } from './prerequisites';
 
 export { SandboxError, checkSandboxPrerequisites } from './prerequisites';
 
@@ -140,15 +140,17 @@ export function runInSandbox(options: SandboxOptions): Promise<SandboxResult> {
 
 /** The host environment for the kernel process, with the FPU-state shim preloaded when it is built. */
 function kernelEnv(): NodeJS.ProcessEnv {
-  if (!existsSync(XSTATE_SHIM)) return process.env;
-  const preload = [XSTATE_SHIM, process.env.LD_PRELOAD].filter(Boolean).join(':');
+  const shim = xstateShim();
+  if (!shim) return process.env;
+  const preload = [shim, process.env.LD_PRELOAD].filter(Boolean).join(':');
   return { ...process.env, LD_PRELOAD: preload };
 }
 
 /** UML's own words when this host's FPU state outgrew it and the shim was not there to help. */
 function xstateHint(consoleLog: string): string {
   if (!consoleLog.includes('ptrace set fp regs failed')) return '';
-  return existsSync(XSTATE_SHIM)
-    ? ` The kernel could not restore FPU registers even with ${XSTATE_SHIM} preloaded.`
-    : ` This host's FPU state (XSAVE: AVX-512 or AMX) is larger than UML 6.1 can save; build ${XSTATE_SHIM} with \`npm run build\` (node-gyp builds it with the addon).`;
+  const shim = xstateShim();
+  return shim
+    ? ` The kernel could not restore FPU registers even with ${shim} preloaded.`
+    : ` This host's FPU state (XSAVE: AMX) is larger than UML 6.1 can save; build ${XSTATE_SHIMS[0]} with \`npm run build\` (node-gyp builds it with the addon).`;
 }
