@@ -1,0 +1,248 @@
+/**
+ * VRRPv3 on the wire, on a real kernel: two namespaces joined by a veth. Adverts cross it decoded
+ * with the interface they came in on; packets a router must refuse (TTL 64, a bad checksum), written
+ * by hand through an IP_HDRINCL socket, are counted and never delivered; keepalived (Debian's) and
+ * the library understand each other both ways; a gratuitous ARP / unsolicited NA moves the peer's
+ * neighbour entries to the announcing MAC.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { native } from '../../lib/binding';
+import { announceAddresses } from '../../lib/vrrp/announce';
+import { VrrpSocket, VrrpSocketError } from '../../lib/vrrp/socket';
+import type { Advert, VrrpDropReason } from '../../lib/vrrp/types';
+import { TestNamespace } from '../helpers/kernel';
+
+let a: TestNamespace;
+let b: TestNamespace;
+const open: VrrpSocket[] = [];
+
+beforeAll(() => {
+  a = new TestNamespace('vrrpa');
+  b = new TestNamespace('vrrpb');
+  a.exec('ip', 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb', 'netns', b.name);
+  for (const [ns, dev, v4, v6] of [[a, 'va', '192.0.2.1', '2001:db8::1'], [b, 'vb', '192.0.2.2', '2001:db8::2']] as const) {
+    // No duplicate address detection: the link-local address must be usable as soon as the link is up.
+    ns.exec('sysctl', '-qw', `net.ipv6.conf.${dev}.accept_dad=0`);
+    ns.exec('ip', 'addr', 'add', `${v4}/24`, 'dev', dev);
+    ns.exec('ip', 'addr', 'add', `${v6}/64`, 'dev', dev, 'nodad');
+    ns.exec('ip', 'link', 'set', dev, 'up');
+  }
+});
+
+afterAll(async () => {
+  for (const s of open) await s.close();
+  a?.delete();
+  b?.delete();
+});
+
+async function socket(ns: TestNamespace, iface: string, family: 'inet' | 'inet6', extra: { peers?: string[] } = {}) {
+  const s = await VrrpSocket.open({ netns: ns.name, interface: iface, family, ...extra });
+  open.push(s);
+  return s;
+}
+
+/** What a socket hears, in order. */
+function record(s: VrrpSocket): { adverts: Advert[]; drops: VrrpDropReason[] } {
+  const heard = { adverts: [] as Advert[], drops: [] as VrrpDropReason[] };
+  s.onAdvert((adv) => heard.adverts.push(adv));
+  s.onDrop((r) => heard.drops.push(r));
+  return heard;
+}
+
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('VRRP sockets across a veth', () => {
+  it('an IPv4 advert sent in one namespace arrives decoded in the other, with its interface', async () => {
+    const rx = await socket(b, 'vb', 'inet');
+    const tx = await socket(a, 'va', 'inet');
+    expect(tx.source).toBe('192.0.2.1');
+    const heard = record(rx);
+    await tx.send({ family: 'inet', vrid: 7, priority: 150, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'] });
+    await until('the advert', () => heard.adverts.length > 0);
+    expect(heard.adverts[0]).toEqual({
+      family: 'inet', vrid: 7, priority: 150, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'], source: '192.0.2.1', interface: 'vb',
+    });
+    expect(heard.drops).toEqual([]);
+    expect(tx.stats().sent).toBe(1);
+    expect(rx.stats().received).toBe(1);
+    // Not looped back to the sender (IP_MULTICAST_LOOP off).
+    const own = record(tx);
+    await tx.send({ family: 'inet', vrid: 7, priority: 150, intervalCs: 100, addresses: ['192.0.2.100'] });
+    await until('the second advert', () => heard.adverts.length > 1);
+    expect(own.adverts).toEqual([]);
+    await rx.close();
+    await tx.close();
+  });
+
+  it('an IPv6 advert leaves from the link-local address and arrives decoded', async () => {
+    const rx = await socket(b, 'vb', 'inet6');
+    const tx = await socket(a, 'va', 'inet6');
+    expect(tx.source).toMatch(/^fe80::/);
+    const heard = record(rx);
+    await tx.send({ family: 'inet6', vrid: 9, priority: 255, intervalCs: 4095, addresses: ['2001:db8::100'] });
+    await until('the advert', () => heard.adverts.length > 0);
+    expect(heard.adverts[0]).toEqual({
+      family: 'inet6', vrid: 9, priority: 255, intervalCs: 4095, addresses: ['2001:db8::100'], source: tx.source, interface: 'vb',
+    });
+    await rx.close();
+    await tx.close();
+  });
+
+  it('unicast peers: the advert goes to the peer (its checksum over the peer address) and decodes there', async () => {
+    const rx = await socket(b, 'vb', 'inet', { peers: ['192.0.2.1'] });
+    const tx = await socket(a, 'va', 'inet', { peers: ['192.0.2.2'] });
+    const heard = record(rx);
+    await tx.send({ family: 'inet', vrid: 3, priority: 10, intervalCs: 50, addresses: ['192.0.2.100'] });
+    await until('the advert', () => heard.adverts.length > 0);
+    expect(heard.adverts[0]).toMatchObject({ vrid: 3, priority: 10, intervalCs: 50, source: '192.0.2.1' });
+    expect(heard.drops).toEqual([]);
+    await rx.close();
+    await tx.close();
+  });
+
+  it('TTL 64 and a bad checksum, written through IP_HDRINCL, are dropped and counted, never delivered', async () => {
+    const rx = await socket(b, 'vb', 'inet');
+    const heard = record(rx);
+    const message = native().vrrpCodec.encode({ family: 'inet', vrid: 5, priority: 100, intervalCs: 100, addresses: ['192.0.2.100'] },
+      '192.0.2.1', '224.0.0.18');
+    const bad = Buffer.from(message);
+    bad[6] ^= 0xff; // the checksum
+    // Each packet: [ttl, hex of the VRRP message]; the kernel fills the IP checksum, id and length.
+    const packets = [[64, message], [255, bad], [255, message]].map(([ttl, m]) => `(${ttl}, '${(m as Buffer).toString('hex')}')`);
+    a.exec('python3', '-c', `
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'va')
+for ttl, hexmsg in [${packets.join(', ')}]:
+    m = bytes.fromhex(hexmsg)
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0xc0, 20 + len(m), 0, 0, ttl, 112, 0, socket.inet_aton('192.0.2.1'), socket.inet_aton('224.0.0.18'))
+    s.sendto(ip + m, ('224.0.0.18', 0))
+`);
+    await until('the good packet', () => heard.adverts.length > 0);
+    expect(heard.drops).toEqual(['ttl', 'checksum']);
+    expect(heard.adverts).toHaveLength(1);
+    expect(heard.adverts[0]).toMatchObject({ vrid: 5, source: '192.0.2.1' });
+    const stats = rx.stats();
+    expect(stats.dropped).toMatchObject({ ttl: 1, checksum: 1, version: 0 });
+    expect(stats.received).toBe(1);
+    await rx.close();
+  });
+
+  it('refuses an unknown interface, an address-less one, and sends on a closed socket', async () => {
+    await expect(socket(a, 'nosuch0', 'inet')).rejects.toMatchObject({ name: 'VrrpSocketError', code: 'ENODEV' });
+    a.exec('ip', 'link', 'add', 'bare0', 'type', 'dummy');
+    await expect(socket(a, 'bare0', 'inet')).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+    const s = await socket(a, 'va', 'inet');
+    await s.close();
+    const err = await s.send({ family: 'inet', vrid: 1, priority: 1, intervalCs: 1, addresses: ['192.0.2.9'] }).catch((e) => e);
+    expect(err).toBeInstanceOf(VrrpSocketError);
+    expect(err.code).toBe('EBADF');
+  });
+});
+
+describe('gratuitous ARP and unsolicited neighbour advertisements', () => {
+  it("move the peer's existing neighbour entries for the VIPs to the announcing MAC", async () => {
+    const mac = a.exec('cat', '/sys/class/net/va/address').trim();
+    // Entries that point elsewhere (the old master); locktime 0 so an update is taken at once.
+    b.exec('sysctl', '-qw', 'net.ipv4.neigh.vb.locktime=0');
+    b.exec('ip', 'neigh', 'replace', '192.0.2.100', 'lladdr', '02:00:00:00:00:99', 'dev', 'vb', 'nud', 'stale');
+    b.exec('ip', 'neigh', 'replace', '2001:db8::100', 'lladdr', '02:00:00:00:00:99', 'dev', 'vb', 'nud', 'stale');
+    const sent = await announceAddresses({ netns: a.name, interface: 'va', addresses: ['192.0.2.100', '2001:db8::100'] });
+    expect(sent).toBe(2);
+    await until('the neighbour entries to move', () =>
+      b.exec('ip', 'neigh', 'show', '192.0.2.100', 'dev', 'vb').includes(mac) &&
+      b.exec('ip', '-6', 'neigh', 'show', '2001:db8::100', 'dev', 'vb').includes(mac), 5000);
+  });
+
+  it('refuses a non-Ethernet interface', async () => {
+    await expect(announceAddresses({ netns: a.name, interface: 'lo', addresses: ['192.0.2.100'] }))
+      .rejects.toMatchObject({ code: 'EOPNOTSUPP' });
+  });
+});
+
+describe('keepalived interoperation (VRRP version 3)', () => {
+  let dir: string;
+  let keepalived: ChildProcess | undefined;
+  let log = '';
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vrrp-ka-'));
+    writeFileSync(join(dir, 'keepalived.conf'), `
+global_defs {
+  router_id vrrp-wire-test
+  vrrp_version 3
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface va
+  virtual_router_id 51
+  priority 100
+  advert_int 1
+  virtual_ipaddress {
+    192.0.2.100/24
+    192.0.2.101/24
+  }
+}
+`);
+    keepalived = spawn('ip', ['netns', 'exec', a.name, 'keepalived', '-n', '-l', '-G', '-D', '-P', '-f', join(dir, 'keepalived.conf'),
+      '-p', join(dir, 'main.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    keepalived.stdout!.on('data', (d) => { log += d; });
+    keepalived.stderr!.on('data', (d) => { log += d; });
+  });
+
+  afterAll(async () => {
+    if (keepalived && keepalived.exitCode === null) {
+      const exited = new Promise((r) => keepalived!.once('exit', r));
+      keepalived.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("keepalived's adverts decode with its VRID, priority, interval and VIPs; it yields to a higher priority of ours", async () => {
+    const rx = await socket(b, 'vb', 'inet');
+    const heard = record(rx);
+    // keepalived starts as backup and becomes master after its master-down interval (about 3 s).
+    await until("keepalived's first advert", () => heard.adverts.some((x) => x.priority === 100), 20_000);
+    const theirs = heard.adverts.find((x) => x.vrid === 51)!;
+    expect(theirs).toEqual({
+      family: 'inet', vrid: 51, priority: 100, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'], source: '192.0.2.1', interface: 'vb',
+    });
+    expect(heard.drops).toEqual([]);
+    await until('keepalived to log its master state', () => /Entering MASTER STATE/.test(log));
+
+    // Ours, priority 200 every second: keepalived must take it as a valid advert and step down.
+    let running = true;
+    const advertising = (async () => {
+      while (running) {
+        await rx.send({ family: 'inet', vrid: 51, priority: 200, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'] });
+        await pause(1000);
+      }
+    })();
+    try {
+      await until('keepalived to become backup', () => /Entering BACKUP STATE/.test(log.slice(log.indexOf('Entering MASTER STATE'))), 10_000);
+      // As backup it stops advertising: nothing more from it within two of its intervals.
+      const count = heard.adverts.length;
+      await pause(2500);
+      expect(heard.adverts.length).toBe(count);
+      expect(log).not.toMatch(/Invalid VRRPv3 checksum|wrong VRRP version|too short|too long/);
+    } finally {
+      running = false;
+      await advertising;
+    }
+    await rx.close();
+  }, 60_000);
+});
