@@ -146,7 +146,11 @@ class VrrpSocketJs : public Napi::ObjectWrap<VrrpSocketJs> {
   bool closed() const { return closed_; }
   // On the JS thread when the open worker has finished: starts watching the socket.
   Outcome Attach(std::unique_ptr<Socket> socket, const std::string& ifname, Napi::Function listener);
-  void Detach() { poller_ = nullptr; }
+  // The poller is closing: keep its counters, so stats() still answers after close().
+  void Detach() {
+    if (poller_) last_ = poller_->socket->stats();
+    poller_ = nullptr;
+  }
 
  private:
   Napi::Value Open(const Napi::CallbackInfo& info);

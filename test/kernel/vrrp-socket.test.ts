@@ -15,6 +15,8 @@ import { announceAddresses } from '../../lib/vrrp/announce';
 import { VrrpSocket, VrrpSocketError } from '../../lib/vrrp/socket';
 import type { Advert, VrrpDropReason } from '../../lib/vrrp/types';
 import { TestNamespace } from '../helpers/kernel';
+import { runChild } from '../helpers/native-check';
+import { buildVrrpCheck } from '../helpers/vrrp-check';
 
 let a: TestNamespace;
 let b: TestNamespace;
@@ -245,4 +247,69 @@ vrrp_instance VI_1 {
     }
     await rx.close();
   }, 60_000);
+});
+
+describe('lifecycle and memory', () => {
+  /** A node child that loads the built library; prints what the script logs. */
+  const node = (script: string) => runChild(process.execPath, ['--expose-gc', '-e', `
+    const { VrrpSocket } = require(${JSON.stringify(require.resolve('../../dist/vrrp/socket'))});
+    const { Worker } = require('node:worker_threads');
+    (async () => { ${script} })().catch((e) => { console.error(e); process.exit(1); });
+  `]);
+
+  it('a worker thread ended with its socket open and receiving, and a socket collected unclosed, crash nothing', async () => {
+    const r = await node(`
+      const flood = await VrrpSocket.open({ netns: ${JSON.stringify(a.name)}, interface: 'va', family: 'inet' });
+      const advert = { family: 'inet', vrid: 1, priority: 1, intervalCs: 1, addresses: ['192.0.2.9'] };
+      const timer = setInterval(() => { for (let i = 0; i < 20; i++) flood.send(advert).catch(() => {}); }, 1);
+      for (let round = 0; round < 5; round++) {
+        const w = new Worker(\`
+          const { VrrpSocket } = require(${JSON.stringify(require.resolve('../../dist/vrrp/socket'))});
+          const { parentPort } = require('node:worker_threads');
+          VrrpSocket.open({ netns: ${JSON.stringify(b.name)}, interface: 'vb', family: 'inet' }).then((s) => {
+            s.onAdvert(() => {});
+            parentPort.postMessage('open');
+          });
+        \`, { eval: true });
+        await new Promise((res) => w.once('message', res));
+        await new Promise((res) => setTimeout(res, 30));
+        await w.terminate();
+      }
+      for (let i = 0; i < 50; i++) {
+        const s = await VrrpSocket.open({ netns: ${JSON.stringify(b.name)}, interface: 'vb', family: 'inet' });
+        s.unref();
+      }
+      global.gc();
+      await new Promise((res) => setTimeout(res, 100));
+      global.gc();
+      clearInterval(timer);
+      await flood.close();
+      console.log('done', flood.stats().sent > 0);
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('done true');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('an open socket keeps the process alive until closed; unref() lets it exit', async () => {
+    const r = await node(`
+      const s = await VrrpSocket.open({ netns: ${JSON.stringify(b.name)}, interface: 'vb', family: 'inet' });
+      setTimeout(() => { console.log('still here'); s.close(); }, 300);
+      const t = await VrrpSocket.open({ netns: ${JSON.stringify(b.name)}, interface: 'vb', family: 'inet6' });
+      t.unref();
+    `);
+    expect(r.stdout.trim()).toBe('still here');
+    expect(r.status).toBe(0);
+  });
+
+  it('the socket core, both families, and the announcements have no memory error or leak under valgrind', async () => {
+    const bin = await buildVrrpCheck('vrrp_check_plain', []);
+    const r = await runChild('valgrind', ['--leak-check=full', '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=99',
+      bin, 'kernel', `/run/netns/${a.name}`, `/run/netns/${b.name}`]);
+    expect(r.stderr).not.toMatch(/CHECK failed/);
+    expect(r.stdout.trim()).toBe('kernel: 0 failures');
+    expect(r.stderr).toMatch(/ERROR SUMMARY: 0 errors/);
+    expect(r.stderr).toMatch(/All heap blocks were freed|definitely lost: 0 bytes/);
+    expect(r.status).toBe(0);
+  }, 600_000);
 });
