@@ -20,6 +20,7 @@ using ipvs::Outcome;
 // The largest advert: 255 IPv6 addresses (4,088 bytes), or an IPv4 header with
 // options and 255 IPv4 addresses (1,088). Anything longer is cut (MSG_TRUNC) and dropped.
 constexpr size_t kBufferSize = 4096 + 64;
+constexpr int kTrafficClass = 0xc0;
 
 Ip Group(int family) {
   Ip g;
@@ -125,6 +126,8 @@ Outcome Socket::Setup(const SocketOptions& options) {
     if (!(o = SetInt(fd_, IPPROTO_IP, IP_MULTICAST_TTL, ttl, "IP_MULTICAST_TTL")).ok()) return o;
     if (!(o = SetInt(fd_, IPPROTO_IP, IP_TTL, ttl, "IP_TTL")).ok()) return o;
     if (!(o = SetInt(fd_, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP")).ok()) return o;
+    // Precedence "internetwork control", as keepalived marks its adverts: queued ahead of bulk traffic.
+    if (!(o = SetInt(fd_, IPPROTO_IP, IP_TOS, kTrafficClass, "IP_TOS")).ok()) return o;
     ip_mreqn mreq;
     memset(&mreq, 0, sizeof mreq);
     mreq.imr_ifindex = ifindex_;
@@ -141,6 +144,7 @@ Outcome Socket::Setup(const SocketOptions& options) {
     if (!(o = SetInt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, kHopLimit, "IPV6_MULTICAST_HOPS")).ok()) return o;
     if (!(o = SetInt(fd_, IPPROTO_IPV6, IPV6_UNICAST_HOPS, kHopLimit, "IPV6_UNICAST_HOPS")).ok()) return o;
     if (!(o = SetInt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP")).ok()) return o;
+    if (!(o = SetInt(fd_, IPPROTO_IPV6, IPV6_TCLASS, kTrafficClass, "IPV6_TCLASS")).ok()) return o;
     if (!(o = SetInt(fd_, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex_, "IPV6_MULTICAST_IF")).ok()) return o;
     if (peers_.empty()) {
       ipv6_mreq mreq;
