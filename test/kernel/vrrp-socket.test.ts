@@ -198,6 +198,16 @@ vrrp_instance VI_1 {
     192.0.2.101/24
   }
 }
+vrrp_instance VI_6 {
+  state BACKUP
+  interface va
+  virtual_router_id 52
+  priority 150
+  advert_int 0.5
+  virtual_ipaddress {
+    2001:db8::100/64
+  }
+}
 `);
     keepalived = spawn('ip', ['netns', 'exec', a.name, 'keepalived', '-n', '-l', '-G', '-D', '-P', '-f', join(dir, 'keepalived.conf'),
       '-p', join(dir, 'main.pid'), '-r', join(dir, 'vrrp.pid'), '-c', join(dir, 'checkers.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -215,37 +225,46 @@ vrrp_instance VI_1 {
   });
 
   it("keepalived's adverts decode with its VRID, priority, interval and VIPs; it yields to a higher priority of ours", async () => {
-    const rx = await socket(b, 'vb', 'inet');
-    const heard = record(rx);
+    const rx4 = await socket(b, 'vb', 'inet');
+    const rx6 = await socket(b, 'vb', 'inet6');
+    const heard4 = record(rx4);
+    const heard6 = record(rx6);
     // keepalived starts as backup and becomes master after its master-down interval (about 3 s).
-    await until("keepalived's first advert", () => heard.adverts.some((x) => x.priority === 100), 20_000);
-    const theirs = heard.adverts.find((x) => x.vrid === 51)!;
-    expect(theirs).toEqual({
+    await until("keepalived's first adverts", () => heard4.adverts.length > 0 && heard6.adverts.length > 0, 20_000);
+    expect(heard4.adverts[0]).toEqual({
       family: 'inet', vrid: 51, priority: 100, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'], source: '192.0.2.1', interface: 'vb',
     });
-    expect(heard.drops).toEqual([]);
-    await until('keepalived to log its master state', () => /Entering MASTER STATE/.test(log));
+    const linkLocal = a.exec('ip', '-6', '-o', 'addr', 'show', 'dev', 'va', 'scope', 'link').match(/inet6 (\S+)\//)![1];
+    expect(heard6.adverts[0]).toEqual({
+      family: 'inet6', vrid: 52, priority: 150, intervalCs: 50, addresses: ['2001:db8::100'], source: linkLocal, interface: 'vb',
+    });
+    expect([...heard4.drops, ...heard6.drops]).toEqual([]);
+    await until('keepalived to log both master states', () => /\(VI_1\) Entering MASTER STATE/.test(log) && /\(VI_6\) Entering MASTER STATE/.test(log));
 
-    // Ours, priority 200 every second: keepalived must take it as a valid advert and step down.
+    // Ours, priority 200 every interval: keepalived must take them as valid adverts and step down.
     let running = true;
     const advertising = (async () => {
       while (running) {
-        await rx.send({ family: 'inet', vrid: 51, priority: 200, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'] });
-        await pause(1000);
+        await rx4.send({ family: 'inet', vrid: 51, priority: 200, intervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'] });
+        await rx6.send({ family: 'inet6', vrid: 52, priority: 200, intervalCs: 50, addresses: ['2001:db8::100'] });
+        await pause(500);
       }
     })();
     try {
-      await until('keepalived to become backup', () => /Entering BACKUP STATE/.test(log.slice(log.indexOf('Entering MASTER STATE'))), 10_000);
+      const after = (name: string) => log.slice(log.indexOf(`(${name}) Entering MASTER STATE`));
+      await until('keepalived to become backup', () =>
+        /\(VI_1\) Entering BACKUP STATE/.test(after('VI_1')) && /\(VI_6\) Entering BACKUP STATE/.test(after('VI_6')), 10_000);
       // As backup it stops advertising: nothing more from it within two of its intervals.
-      const count = heard.adverts.length;
+      const counts = [heard4.adverts.length, heard6.adverts.length];
       await pause(2500);
-      expect(heard.adverts.length).toBe(count);
-      expect(log).not.toMatch(/Invalid VRRPv3 checksum|wrong VRRP version|too short|too long/);
+      expect([heard4.adverts.length, heard6.adverts.length]).toEqual(counts);
+      expect(log).not.toMatch(/Invalid VRRPv3 checksum|wrong VRRP version|too short|too long|invalid TTL/);
     } finally {
       running = false;
       await advertising;
     }
-    await rx.close();
+    await rx4.close();
+    await rx6.close();
   }, 60_000);
 });
 
