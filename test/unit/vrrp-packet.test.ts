@@ -233,3 +233,42 @@ describe('validation before the socket', () => {
     await expect(announceAddresses({ interface: 'eth0', addresses: ['192.0.2.1'], router: 1 } as never)).rejects.toMatchObject({ field: 'options.router' });
   });
 });
+
+describe('the native edge refuses bad arguments with a TypeError, never a crash', () => {
+  const { VrrpSocket: NativeSocket, vrrpAnnounce } = native();
+  const advert = { family: 'inet' as const, vrid: 1, priority: 1, intervalCs: 1, addresses: ['192.0.2.1'] };
+
+  it('the socket class: open arguments, send before open, stats and close before open', async () => {
+    const s = new NativeSocket();
+    const listener = () => {};
+    for (const [options, timeout, l] of [
+      [null, 1000, listener], [{ family: 'inet' }, 1000, listener], [{ family: 'x', interface: 'eth0' }, 1000, listener],
+      [{ family: 'inet', interface: 'a'.repeat(16) }, 1000, listener], [{ family: 'inet', interface: 'eth0', peers: ['2001:db8::1'] }, 1000, listener],
+      [{ family: 'inet', interface: 'eth0', peers: 'x' }, 1000, listener], [{ family: 'inet', interface: 'eth0', netns: 5 }, 1000, listener],
+      [{ family: 'inet', interface: 'eth0' }, 0, listener], [{ family: 'inet', interface: 'eth0' }, 1000, null],
+    ] as const) {
+      expect(() => s.open(options as never, timeout, l as never)).toThrow(TypeError);
+    }
+    await expect(s.send(advert)).rejects.toMatchObject({ errno: 9 }); // EBADF: never opened
+    expect(() => s.send({ ...advert, vrid: 256 })).toThrow(TypeError);
+    expect(() => s.send({ ...advert, addresses: Array(256).fill('192.0.2.1') })).toThrow(TypeError);
+    expect(s.stats()).toMatchObject({ received: 0, sent: 0, dropped: { checksum: 0, ttl: 0 } });
+    s.close();
+    s.close();
+    s.ref();
+    s.unref();
+    expect(() => s.open({ family: 'inet', interface: 'eth0', netns: null }, 1000, listener)).toThrow(/closed/);
+  });
+
+  it('announce and the codec hooks', () => {
+    expect(() => vrrpAnnounce(null, '', ['192.0.2.1'], false, 1000)).toThrow(TypeError);
+    expect(() => vrrpAnnounce(null, 'eth0', ['nonsense'], false, 1000)).toThrow(TypeError);
+    expect(() => vrrpAnnounce(null, 'eth0', ['192.0.2.1'], false, -1)).toThrow(TypeError);
+    expect(() => codec.decodeIpv4('x' as never)).toThrow(TypeError);
+    expect(() => codec.decodeIpv6(Buffer.alloc(8), '192.0.2.1', 'ff02::12', 255)).toThrow(TypeError);
+    expect(() => codec.decodeIpv6(Buffer.alloc(8), 'fe80::1', 'ff02::12', 256)).toThrow(TypeError);
+    expect(() => codec.gratuitousArp(Buffer.alloc(5), '192.0.2.1')).toThrow(TypeError);
+    expect(() => codec.unsolicitedNa(Buffer.alloc(6), '192.0.2.1', false)).toThrow(TypeError);
+    expect(() => codec.encode(advert, '2001:db8::1', '224.0.0.18')).toThrow(TypeError);
+  });
+});
