@@ -321,6 +321,41 @@ describe('lifecycle and memory', () => {
     expect(r.status).toBe(0);
   });
 
+  it('the N-API edge does not grow over 40 rounds of 500 adverts sent and received and 20 opens and closes', async () => {
+    const r = await node(`
+      const rx = await VrrpSocket.open({ netns: ${JSON.stringify(b.name)}, interface: 'vb', family: 'inet' });
+      const tx = await VrrpSocket.open({ netns: ${JSON.stringify(a.name)}, interface: 'va', family: 'inet' });
+      let heard = 0;
+      rx.onAdvert(() => { heard++; });
+      const addresses = Array.from({ length: 20 }, (_, i) => '192.0.2.' + (100 + i));
+      const round = async () => {
+        const target = heard + 500;
+        for (let i = 0; i < 500; i++) {
+          await tx.send({ family: 'inet', vrid: 1 + (i % 255), priority: 100, intervalCs: 100, addresses });
+          if (i % 50 === 49) await new Promise((res) => setTimeout(res, 5));
+        }
+        const end = Date.now() + 10000;
+        while (heard < target && Date.now() < end) await new Promise((res) => setTimeout(res, 5));
+        for (let i = 0; i < 20; i++) (await VrrpSocket.open({ netns: ${JSON.stringify(b.name)}, interface: 'vb', family: 'inet6' })).close();
+      };
+      const nativeMemory = () => { global.gc(); const m = process.memoryUsage(); return m.rss - m.heapTotal; };
+      for (let i = 0; i < 15; i++) await round();
+      const before = nativeMemory();
+      for (let i = 0; i < 40; i++) await round();
+      const after = nativeMemory();
+      await rx.close();
+      await tx.close();
+      console.log(JSON.stringify({ before, after, heard, sent: tx.stats().sent }));
+    `);
+    expect(r.stderr).toBe('');
+    const { before, after, heard, sent } = JSON.parse(r.stdout);
+    expect(sent).toBe(55 * 500);
+    expect(heard).toBeGreaterThan(sent * 0.9); // a few may overflow the receive buffer; the point is they were decoded
+    // 40 rounds decode 20,000 adverts of 20 addresses and open 800 sockets: a leaked advert buffer
+    // (4 KiB) or socket per round trip would add 80 MiB or more. 8 MiB allows for allocator noise.
+    expect(after - before).toBeLessThan(8 * 1024 * 1024);
+  }, 300_000);
+
   it('the socket core, both families, and the announcements have no memory error or leak under valgrind', async () => {
     const bin = await buildVrrpCheck('vrrp_check_plain', []);
     const r = await runChild('valgrind', ['--leak-check=full', '--errors-for-leak-kinds=definite,indirect', '--error-exitcode=99',
