@@ -15,7 +15,11 @@
         "native/host_net.cc",
         "native/rtnl.cc",
         "native/ipvs_encode.cc",
-        "native/ipvs_decode.cc"
+        "native/ipvs_decode.cc",
+        "native/vrrp_packet.cc",
+        "native/vrrp_socket.cc",
+        "native/vrrp_announce.cc",
+        "native/vrrp_js.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",

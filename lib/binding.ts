@@ -6,6 +6,7 @@
  */
 import { PACKAGE_ROOT, systemPackages } from './system-packages';
 import type { Stats } from './types';
+import type { VrrpDropReason } from './vrrp/types';
 
 // node-gyp-build picks build/Release (a source build) first, then the prebuilt
 // binary in prebuilds/<platform>-<arch>/ that fits this system (N-API: one per
@@ -117,6 +118,45 @@ export type NativeHostNetRequest =
   | { op: 'addAddress' | 'deleteAddress'; interface: string; address: string; prefix: number; noDad?: boolean; deprecated?: boolean }
   | { op: 'addDefaultRoute' | 'deleteDefaultRoute' | 'defaultRoutes'; family: number; gateway?: string; interface?: string };
 
+/** An advert as the VRRP codec and sockets take and give it (lib/vrrp/types.ts's Advert). */
+export interface NativeVrrpAdvert {
+  family: 'inet' | 'inet6';
+  vrid: number;
+  priority: number;
+  intervalCs: number;
+  addresses: string[];
+}
+
+/** What the VRRP decoder answers: the advert with its source (and interface, from a socket), or why it was dropped. */
+export type NativeVrrpReceived = (NativeVrrpAdvert & { source: string; interface?: string }) | VrrpDropReason;
+
+export interface NativeVrrpSocketOptions {
+  family: 'inet' | 'inet6';
+  interface: string;
+  netns: string | null;
+  peers?: string[];
+  source?: string;
+}
+
+export interface NativeVrrpStats {
+  received: number;
+  sent: number;
+  dropped: Record<VrrpDropReason, number>;
+}
+
+/** A raw IPPROTO_VRRP socket on one interface; the listener gets every datagram, checked, on the JS thread. */
+export interface NativeVrrpSocket {
+  /** Once per object; resolves with the address adverts leave from. */
+  open(options: NativeVrrpSocketOptions, timeoutMs: number, listener: (received: NativeVrrpReceived) => void): Promise<{ source: string }>;
+  /** A non-blocking sendmsg to the group or to each peer, now: rejects with its errno (EAGAIN included). */
+  send(advert: NativeVrrpAdvert): Promise<void>;
+  stats(): NativeVrrpStats;
+  /** Idempotent; the descriptor is closed once libuv has let go of it. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeBinding {
   Client: new () => NativeClient;
   constants: Record<string, number>;
@@ -132,6 +172,19 @@ export interface NativeBinding {
   readProcNet(nsPath: string | null, names: ReadonlyArray<'ip_vs_conn' | 'ip_vs_conn_sync' | 'ip_vs_stats'>, timeoutMs: number): Promise<Buffer[]>;
   /** rtnetlink on an interface of namespace nsPath (null: this one), ended by its deadline (timeoutMs from the call). */
   hostNet(nsPath: string | null, request: NativeHostNetRequest, timeoutMs: number): Promise<unknown>;
+  VrrpSocket: new () => NativeVrrpSocket;
+  /** A gratuitous ARP per IPv4 address, an unsolicited NA per IPv6 one, out of interface in namespace nsPath; resolves with the frames sent. */
+  vrrpAnnounce(nsPath: string | null, iface: string, addresses: string[], router: boolean, timeoutMs: number): Promise<number>;
+  /** The codec the sockets run, for byte-exact and fuzz tests. */
+  vrrpCodec: {
+    encode(advert: NativeVrrpAdvert, source: string, destination: string): Buffer;
+    /** A whole IPv4 datagram, header included (what a raw IPv4 socket reads). */
+    decodeIpv4(datagram: Buffer): NativeVrrpReceived;
+    /** A VRRP message with its IPv6 endpoints and hop limit (what a raw IPv6 socket's ancillary data says). */
+    decodeIpv6(message: Buffer, source: string, destination: string, hopLimit: number): NativeVrrpReceived;
+    gratuitousArp(mac: Buffer, address: string): Buffer;
+    unsolicitedNa(mac: Buffer, address: string, router: boolean): Buffer;
+  };
 }
 
 let loaded: NativeBinding | undefined;

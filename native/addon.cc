@@ -13,6 +13,7 @@
 #include "js_convert.h"
 #include "netns.h"
 #include "proc_net.h"
+#include "vrrp_js.h"
 
 namespace {
 
@@ -128,6 +129,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("constants", Constants(env));
   exports.Set("encodeRequest", Napi::Function::New(env, EncodeRequestJs, "encodeRequest"));
   exports.Set("decodeRecord", Napi::Function::New(env, DecodeRecordJs, "decodeRecord"));
+  vrrp::RegisterVrrp(env, exports);
   return exports;
 }
 

@@ -25,7 +25,9 @@ export interface Advert {
 
 /** Why a received packet was dropped before it reached the state machine (counted per reason). */
 export type VrrpDropReason =
-  | 'short' | 'ttl' | 'version' | 'type' | 'checksum' | 'address-count' | 'length' | 'family' | 'interface';
+  | 'short' | 'ttl' | 'version' | 'type' | 'checksum' | 'address-count' | 'length' | 'family' | 'interface'
+  /** An interval of 0: no master-down interval can be computed from it. */
+  | 'interval';
 
 /** The transport a state machine sends and receives with: a raw socket in production, a fake in unit tests. */
 export interface VrrpTransport {
