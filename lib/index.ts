@@ -34,3 +34,6 @@ export type { DrainPredicate } from './table/types';
 export { enterNetns } from './netns';
 export { SyncDaemons, syncDaemonSettings } from './sync/daemons';
 export type { SyncMode, SyncDaemonSettings, SyncClient, SyncChange, FollowedState } from './sync/daemons';
+export { VrrpSocket, VrrpSocketError } from './vrrp/socket';
+export { announceAddresses } from './vrrp/announce';
+export type { Advert, VrrpFamily, VrrpDropReason, VrrpTransport, VrrpState } from './vrrp/types';
