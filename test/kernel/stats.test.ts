@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ipvs } from '../../lib';
-import { TestNamespace, requireIpvs } from '../helpers/kernel';
+import { TestNamespace, plain, requireIpvs } from '../helpers/kernel';
 
 let director: TestNamespace;
 let real: TestNamespace;
@@ -91,9 +91,20 @@ describe('stats with traffic', () => {
     expect(dest.connections.active + dest.connections.inactive).toBeGreaterThan(0);
 
     // The table, read in one native call, carries the same counters; the addon leaves them out for save().
-    const [entry] = await ipvs.getTable();
-    expect(entry.stats).toEqual(svc.stats);
-    expect(entry.destinations.map((d) => d.stats)).toEqual([dest.stats]);
+    // Its rates are the estimator's of that moment: compared with listings taken just before and
+    // just after it in the same 2 s tick (both equal), read again while a tick falls in between.
+    let entry: Awaited<ReturnType<typeof ipvs.getTable>>[number] | undefined;
+    let around: [typeof svc.stats, typeof dest.stats] | undefined;
+    for (let i = 0; i < 10 && !around; i++) {
+      const before = [(await ipvs.listServices())[0].stats, (await ipvs.listDestinations(VIP))[0].stats] as const;
+      [entry] = await ipvs.getTable();
+      const after = [(await ipvs.listServices())[0].stats, (await ipvs.listDestinations(VIP))[0].stats] as const;
+      if (JSON.stringify(plain(before)) === JSON.stringify(plain(after))) around = [before[0], before[1]];
+    }
+    expect(around, 'no two listings within one estimator tick in 10 tries').toBeDefined();
+    expect(entry!.stats).toEqual(around![0]);
+    expect(entry!.destinations.map((d) => d.stats)).toEqual([around![1]]);
+    expect(around![0].conns).toBe(svc.stats.conns);
 
     await ipvs.zero(VIP);
     const [zeroed] = await ipvs.listServices();
