@@ -32,3 +32,15 @@ export type { DirectorOptions, DirectorMonitor, DirectorEvents, DirectorClock, L
 export type { DirectorSettings, MetricsListen, NotifySettings } from './config/desired';
 export type { DrainPredicate } from './table/types';
 export { enterNetns } from './netns';
+export { VrrpMachine } from './vrrp/machine';
+export type { VrrpEffects, VrrpRouterInfo, VrrpStatus } from './vrrp/machine';
+export type { VrrpMachineOptions, GarpSettings, TrackSpec } from './vrrp/options';
+export type { VrrpClock } from './vrrp/clock';
+export type { VrrpCounters, VrrpMachineDropReason } from './vrrp/counters';
+export type {
+  VrrpMachineEvents, VrrpTransition, VrrpTransitionReason, VrrpPriorityChange, VrrpEffectError, VrrpSendError, VrrpAddressMismatch,
+} from './vrrp/events';
+export type { Advert, VrrpTransport, VrrpState, VrrpFamily, VrrpDropReason } from './vrrp/types';
+export type {
+  VrrpSettings, VrrpInstanceConfig, VrrpSyncConfig, VrrpDaemonPlan, VrrpTrack, VrrpInterfaceTrack, VrrpServiceTrack, VrrpScriptTrack, VrrpVip,
+} from './config/desired';

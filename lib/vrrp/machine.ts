@@ -216,7 +216,8 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
     this.queue('becomeMaster', () => {
       // A term already over (shutdown, a higher master) is not started: leaveMaster follows in the queue anyway.
       if (term !== this.masterTerm) return;
-      return this.host.becomeMaster(this.info).then(
+      // Through a promise: an effect that throws instead of rejecting has failed all the same.
+      return Promise.resolve().then(() => this.host.becomeMaster(this.info)).then(
         () => {
           if (term === this.masterTerm) this.garp.start();
         },
@@ -234,7 +235,7 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
     this.garp.stop();
     this.masterTerm++;
     if (sendZero) this.sendAdvert(0);
-    this.queue('leaveMaster', () => this.host.leaveMaster(this.info).catch((error: unknown) => this.effectError('leaveMaster', error)));
+    this.queue('leaveMaster', () => Promise.resolve().then(() => this.host.leaveMaster(this.info)).catch((error: unknown) => this.effectError('leaveMaster', error)));
   }
 
   private enterFault(reason: VrrpTransitionReason, detail: string): void {

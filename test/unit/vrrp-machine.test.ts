@@ -403,6 +403,23 @@ describe('effects and events', () => {
     expect(a.machine.state).toBe('initialize');
   });
 
+  it('an effect that throws instead of rejecting has failed all the same: becomeMaster -> fault', async () => {
+    const lab = new Lab();
+    const a = lab.add({ priority: 100 });
+    a.host.becomeMaster = () => {
+      throw new Error('no netlink');
+    };
+    a.host.leaveMaster = () => {
+      throw new Error('still no netlink');
+    };
+    const errors: string[] = [];
+    a.machine.on('effect-error', (e) => errors.push(`${e.effect}: ${(e.error as Error).message}`));
+    a.machine.start();
+    await lab.clock.advance(5000);
+    expect(a.machine.state).toBe('fault');
+    expect(errors).toEqual(['becomeMaster: no netlink', 'leaveMaster: still no netlink']);
+  });
+
   it('a send that throws instead of rejecting is a send error too', async () => {
     const lab = new Lab();
     const a = lab.add({ priority: 255 });
