@@ -33,6 +33,9 @@ export type { DirectorSettings, MetricsListen, NotifySettings } from './config/d
 export type { DrainPredicate } from './table/types';
 export { enterNetns } from './netns';
 export { VrrpMachine } from './vrrp/machine';
+export { TrackPoller } from './vrrp/track-poll';
+export type { TrackHook, TrackTarget } from './vrrp/track-poll';
+export { machineOptionsOf, daemonsFor } from './vrrp/from-config';
 export type { VrrpEffects, VrrpRouterInfo, VrrpStatus } from './vrrp/machine';
 export type { VrrpMachineOptions, GarpSettings, TrackSpec } from './vrrp/options';
 export type { VrrpClock } from './vrrp/clock';
