@@ -6,6 +6,7 @@
  * docs/failover.md describes the states, timers and settings.
  */
 import { EventEmitter } from 'node:events';
+import { IpvsValidationError } from '../errors';
 import { compareAddresses } from './address-order';
 import { systemClock, type VrrpClock } from './clock';
 import { newCounters, type VrrpCounters, type VrrpMachineDropReason } from './counters';
@@ -74,10 +75,14 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
   constructor(options: VrrpMachineOptions, private readonly transport: VrrpTransport, private readonly host: VrrpEffects, private readonly clock: VrrpClock = systemClock) {
     super();
     this.options = checkMachineOptions(options);
+    requireMethods(transport, 'transport', ['send', 'onAdvert', 'onDrop']);
+    requireMethods(host, 'effects', ['becomeMaster', 'leaveMaster', 'announce']);
+    requireMethods(clock, 'clock', ['now', 'setTimeout', 'clearTimeout']);
     const o = this.options;
     this.tracks = new TrackSet(o.priority, o.track);
     this.masterAdverCs = o.interval / 10;
-    this.info = { name: o.name, vrid: o.vrid, family: o.family, addresses: o.addresses, accept: o.accept };
+    // Frozen: the effects get it on every call and must not change what the machine advertises.
+    this.info = Object.freeze({ name: o.name, vrid: o.vrid, family: o.family, addresses: Object.freeze([...o.addresses]), accept: o.accept });
     this.garp = new GarpSchedule(clock, o.garp, () => this.runEffect('announce').then(() => undefined));
     transport.onAdvert((advert) => this.receive(advert));
     transport.onDrop((reason) => this.drop(reason));
@@ -125,6 +130,8 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
 
   /** A tracked input's state (an interface, a service's quorum, a hook); unknown names are ignored. */
   setTracked(name: string, up: boolean): void {
+    if (typeof name !== 'string') throw new IpvsValidationError('name', name, "a tracked input's name");
+    if (typeof up !== 'boolean') throw new IpvsValidationError('up', up, 'true or false');
     if (!this.tracks.has(name)) return;
     const before = this.tracks.effective();
     if (!this.tracks.set(name, up)) return;
@@ -361,5 +368,12 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
     this.emit('transition', {
       instance: this.options.name, from, to, reason, ...(detail !== undefined ? { detail } : {}), time: this.clock.now(), priority: this.priority,
     });
+  }
+}
+
+function requireMethods(value: unknown, field: string, names: readonly string[]): void {
+  for (const name of names) {
+    const method = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+    if (typeof method !== 'function') throw new IpvsValidationError(`${field}.${name}`, method, 'a function');
   }
 }

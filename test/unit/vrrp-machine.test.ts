@@ -536,6 +536,29 @@ describe('options', () => {
     expect((caught as IpvsValidationError).field).toBe(field);
   });
 
+  it('the constructor refuses a transport, effects or clock without their methods; setTracked a non-boolean', () => {
+    const clock = new FakeClock();
+    const lab = new Lab();
+    const transport = lab.bus.transport('192.0.2.1');
+    const host = new FakeHost(clock);
+    const fields = (make: () => unknown) => {
+      try {
+        make();
+      } catch (err) {
+        expect(err).toBeInstanceOf(IpvsValidationError);
+        return (err as IpvsValidationError).field;
+      }
+      return null;
+    };
+    expect(fields(() => new VrrpMachine(good as never, { send: transport.send.bind(transport), onAdvert: transport.onAdvert.bind(transport) } as never, host, clock))).toBe('transport.onDrop');
+    expect(fields(() => new VrrpMachine(good as never, transport, { becomeMaster: host.becomeMaster } as never, clock))).toBe('effects.leaveMaster');
+    expect(fields(() => new VrrpMachine(good as never, transport, host, { now: () => 0 } as never))).toBe('clock.setTimeout');
+    const m = new VrrpMachine({ ...good, family: 'inet', track: [{ name: 'x', weight: -1 }] }, transport, host, clock);
+    expect(fields(() => m.setTracked('x', 0 as never))).toBe('up');
+    expect(fields(() => m.setTracked(1 as never, true))).toBe('name');
+    expect(m.priority).toBe(100);
+  });
+
   it('the constructor refuses bad options before touching the transport', () => {
     const clock = new FakeClock();
     let subscribed = false;
