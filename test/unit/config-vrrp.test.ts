@@ -290,3 +290,27 @@ describe('config vrrp: field names', () => {
     expect(({} as Record<string, unknown>).vrid).toBeUndefined();
   });
 });
+
+describe('config vrrp: any value anywhere (property)', () => {
+  it('a random value in any field reads or is a problem at a place in the section, never a surprise', async () => {
+    const fc = (await import('fast-check')).default;
+    // Lines of BASE holding `key: value` inside the section, and the indentation/key to keep.
+    const fieldLines = BASE.map((line, i) => [i + 1, /^(\s*(?:- )?)(\w+): /.exec(line)] as const)
+      .filter(([n, m]) => n >= 8 && m !== null)
+      .map(([n, m]) => [n, `${m![1]}${m![2]}`] as const);
+    fc.assert(fc.property(fc.constantFrom(...fieldLines), fc.jsonValue({ maxDepth: 2 }), ([n, key], value) => {
+      const text = edit([n, `${key}: ${JSON.stringify(value)}`]);
+      try {
+        parseConfig(text);
+      } catch (err) {
+        expect(err).toBeInstanceOf(IpvsConfigError);
+        for (const p of (err as IpvsConfigError).problems) {
+          expect(p.message).not.toMatch(/^cannot be read/);
+          // Every problem is about the vrrp section (the services are untouched), or names the key's own line.
+          expect(p.field === '' || p.field.startsWith('vrrp')).toBe(true);
+          expect(p.line).toBeGreaterThanOrEqual(7);
+        }
+      }
+    }), { numRuns: 300 });
+  }, 60_000);
+});
