@@ -5,82 +5,22 @@
  */
 import { IpvsValidationError, show } from '../errors';
 import type { HealthTable } from '../health/types';
-import { duration } from '../health/duration';
-import { serviceId } from '../keys';
 import type { DesiredTable } from '../table/types';
-import { address, addressKind, boolean, integer, interfaceName, oneOf } from '../validate/primitives';
-import { serviceKey } from '../validate/service';
-import { daemonOptions } from '../validate/settings';
+import { address, addressKind, boolean, interfaceName, oneOf } from '../validate/primitives';
 import {
-  GARP_FIELDS, OWNER_PRIORITY, advertInterval, defaultGarp, familyAddress, garpField, preemptDelay, priority, trackWeight, vrid,
-  type GarpSettings,
+  GARP_FIELDS, OWNER_PRIORITY, advertInterval, defaultGarp, familyAddress, garpField, preemptDelay, priority, vrid, type GarpSettings,
 } from '../vrrp/options';
 import type { VrrpFamily } from '../vrrp/types';
 import { notifyCommand } from './director-settings';
 import { isMap, isSeq, scalarOf, type YamlNode } from './document';
-import { SpellingError, serviceSpelling } from './endpoints';
 import type { Field, FieldReader } from './health-read';
-import { describeService } from './identity';
-import {
-  VRRP_FIELDS, VRRP_INSTANCE_FIELDS, VRRP_RUN_FIELDS, VRRP_SYNC_FIELDS, VRRP_TRACK_FIELDS, defaultDaemonPlan, defaultVrrpSettings,
-  type VrrpDaemonPlan, type VrrpInstanceConfig, type VrrpSettings, type VrrpSyncConfig, type VrrpTrack, type VrrpVip,
-} from './vrrp-settings';
+import { Judge, NAME } from './vrrp-judge';
+import { VRRP_FIELDS, VRRP_INSTANCE_FIELDS, defaultVrrpSettings, type VrrpInstanceConfig, type VrrpSettings, type VrrpVip } from './vrrp-settings';
+import { readSync } from './vrrp-sync-read';
+import { readTracks } from './vrrp-track-read';
 
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_INSTANCES = 255;
 const MAX_PEERS = 64;
-const MAX_TRACKS = 64;
-const MAX_SCRIPT_MS = 3_600_000;
-
-/** The fields of one mapping, each value judged by its check; a check's complaint is a problem at that value. */
-class Judge {
-  /** A field had a problem (the mapping's result is not used). */
-  bad = false;
-
-  constructor(private readonly reader: FieldReader, readonly fields: Map<string, Field>, readonly path: string) {}
-
-  has(name: string): boolean {
-    return this.fields.has(name);
-  }
-
-  at(name: string): string {
-    return `${this.path}.${name}`;
-  }
-
-  /** The checked value, the fallback when the field is absent, undefined (and bad) when it has a problem. */
-  take<T>(name: string, check: (value: unknown, field: string) => T, fallback?: T): T | undefined {
-    const field = this.fields.get(name);
-    if (!field) return fallback;
-    const at = this.at(name);
-    const value = this.reader.value(field, at);
-    if (typeof value === 'symbol') {
-      this.bad = true;
-      return undefined;
-    }
-    return this.attempt(() => check(value, at), at);
-  }
-
-  attempt<T>(check: () => T, at: string): T | undefined {
-    try {
-      return check();
-    } catch (err) {
-      this.reader.problems.addError(err, (p) => this.reader.placeOfPath(p), at);
-      this.bad = true;
-      return undefined;
-    }
-  }
-
-  problem(name: string, message: string): void {
-    const at = name ? this.at(name) : this.path;
-    this.reader.problems.add(this.reader.placeOfPath(at), at, message);
-    this.bad = true;
-  }
-
-  missing(name: string, what: string): void {
-    this.reader.problems.add(this.reader.placeOfPath(this.path), this.at(name), `missing: ${what}`);
-    this.bad = true;
-  }
-}
 
 export function readVrrp(reader: FieldReader, field: Field, path: string, table: DesiredTable | null, health: HealthTable): VrrpSettings {
   const settings = defaultVrrpSettings();
@@ -263,150 +203,3 @@ function readGarp(reader: FieldReader, field: Field, path: string, owner: Judge)
   return garp;
 }
 
-function readTracks(
-  reader: FieldReader, field: Field, path: string, owner: Judge, table: DesiredTable | null, health: HealthTable,
-): VrrpTrack[] {
-  const plain = reader.value(field, path);
-  if (typeof plain === 'symbol') {
-    owner.bad = true;
-    return [];
-  }
-  if (!field.value || !isSeq(field.value) || field.value.items.length > MAX_TRACKS) {
-    owner.problem('track', `expected a list of up to ${MAX_TRACKS} tracked inputs ({ interface: eth1 }, { service: tcp 192.0.2.10:80 }, { script: [/usr/local/bin/check] }, each with a weight:), got ${show(plain)}`);
-    return [];
-  }
-  const out: VrrpTrack[] = [];
-  const names = new Map<string, string>();
-  field.value.items.forEach((item, i) => {
-    const at = `${path}[${i}]`;
-    const track = readTrack(reader, item as YamlNode | null, at, table, health);
-    if (!track) {
-      owner.bad = true;
-      return;
-    }
-    const first = names.get(track.name);
-    if (first) {
-      reader.problems.add(reader.placeOfPath(at), at, `${track.name} is tracked at ${first} already`);
-      owner.bad = true;
-      return;
-    }
-    names.set(track.name, at);
-    out.push(track);
-  });
-  return out;
-}
-
-function readTrack(reader: FieldReader, node: YamlNode | null, path: string, table: DesiredTable | null, health: HealthTable): VrrpTrack | null {
-  const f = reader.fields(node, path, VRRP_TRACK_FIELDS, 'a tracked input: a mapping with interface:, service: or script:, and weight:');
-  if (!f) return null;
-  const j = new Judge(reader, f, path);
-  const kinds = (['interface', 'service', 'script'] as const).filter((k) => j.has(k));
-  if (kinds.length !== 1) {
-    if (kinds.length === 0) j.missing('interface', 'what is tracked: interface: NAME, service: SERVICE or script: [PROGRAM, ARGS…]');
-    else j.problem(kinds[1], `one tracked input per entry: this one has ${kinds.join(' and ')}`);
-    return null;
-  }
-  const weight = j.take('weight', trackWeight, 0);
-  const kind = kinds[0];
-  if (kind !== 'script')
-    for (const name of ['interval', 'timeout', 'rise', 'fall'])
-      if (j.has(name)) j.problem(name, `${name} is a script's setting (this entry tracks ${kind === 'interface' ? 'an interface' : 'a service'})`);
-  if (kind === 'interface') {
-    const iface = j.take('interface', interfaceName);
-    return j.bad || iface === undefined || weight === undefined ? null : { kind, name: `interface ${iface}`, interface: iface, weight };
-  }
-  if (kind === 'service') {
-    const key = j.take('service', (v, at) => {
-      if (typeof v !== 'string') throw new IpvsValidationError(at, v, 'a service of this file, spelled as in its services: list (tcp 192.0.2.10:80, fwmark 1)');
-      try {
-        return serviceKey(serviceSpelling(v), at);
-      } catch (err) {
-        if (err instanceof SpellingError) throw new IpvsValidationError(at, v, err.message);
-        throw err;
-      }
-    });
-    if (key === undefined || weight === undefined || j.bad) return null;
-    const id = serviceId(key);
-    const ids = (services: readonly { service: Parameters<typeof serviceKey>[0] }[]) => services.map((s) => serviceId(serviceKey(s.service)));
-    // Without a table (the services: list has problems of its own) the service cannot be looked up.
-    if (table && !ids(table.services).includes(id)) {
-      j.problem('service', `${describeService(key)} is not among this file's services`);
-      return null;
-    }
-    if (table && !ids(health.services).includes(id)) {
-      j.problem('service', `${describeService(key)} has no health checks (health: or quorum:): its quorum never changes, so tracking it does nothing`);
-      return null;
-    }
-    return { kind, name: describeService(key), service: publicKey(key), weight };
-  }
-  const command = j.take('script', notifyCommand);
-  const interval = j.take('interval', (v, at) => duration(v, at, 100, MAX_SCRIPT_MS), 1000);
-  const timeout = j.take('timeout', (v, at) => duration(v, at, 10, MAX_SCRIPT_MS));
-  const rise = j.take('rise', (v, at) => integer(v, at, 1, 100), 1);
-  const fall = j.take('fall', (v, at) => integer(v, at, 1, 100), 1);
-  if (j.bad || !command || interval === undefined || rise === undefined || fall === undefined || weight === undefined) return null;
-  return { kind, name: `script ${command.join(' ')}`, command, weight, interval, timeout: timeout ?? interval, rise, fall };
-}
-
-function publicKey(key: ReturnType<typeof serviceKey>) {
-  return key.kind === 'fwmark' ? { fwmark: key.fwmark, family: key.family } : { protocol: key.protocol, address: key.address, port: key.port };
-}
-
-function readSync(reader: FieldReader, field: Field, path: string, instances: readonly VrrpInstanceConfig[], written: ReadonlySet<string>): VrrpSyncConfig | null {
-  if (!field.value || !isMap(field.value)) {
-    reader.problems.add(reader.placeOfField(field), path, `expected the sync daemon's settings: a mapping with interface:, instance:, syncId:, run: …, got ${show(reader.value(field, path))}`);
-    return null;
-  }
-  const f = reader.fields(field.value, path, VRRP_SYNC_FIELDS, "the sync daemon's settings");
-  if (!f) return null;
-  const j = new Judge(reader, f, path);
-  const names = instances.map((i) => i.name);
-  let instance: string | undefined;
-  if (j.has('instance')) {
-    instance = j.take('instance', (v, at) => {
-      if (typeof v === 'string' && names.includes(v)) return v;
-      // An instance with problems of its own is not in the list: its problems say enough.
-      if (typeof v === 'string' && written.has(v)) return undefined;
-      throw new IpvsValidationError(at, v, names.length ? `the name of a VRRP instance (${names.join(', ')})` : 'the name of a VRRP instance (there is none: add vrrp.instances)');
-    });
-    if (instance === undefined) j.bad = true;
-  } else if (names.length === 1 && written.size === 1) instance = names[0];
-  else if (written.size === 0) j.missing('instance', 'a VRRP instance to drive the sync daemon (there is none: add vrrp.instances)');
-  else if (written.size > 1) j.missing('instance', `which VRRP instance drives the sync daemon (${[...written].join(', ')})`);
-  else j.bad = true;
-  const iface = j.take('interface', interfaceName);
-  if (!j.has('interface')) j.missing('interface', 'the interface sync messages go out on (keepalived\'s lvs_sync_daemon INTERFACE)');
-  const driver = instances.find((i) => i.name === instance);
-  const syncId = j.take('syncId', (v, at) => integer(v, at, 0, 255), driver?.vrid);
-  const run = f.get('run') ? readRun(reader, f.get('run')!, j.at('run'), j) : defaultDaemonPlan();
-  const extra: Partial<Pick<VrrpSyncConfig, 'maxLength' | 'group' | 'port' | 'ttl'>> = {};
-  for (const name of ['maxLength', 'group', 'port', 'ttl'] as const) {
-    // The client's own check of a sync daemon's options, one field at a time.
-    const value = j.take(name, (v) => daemonOptions({ state: 'master', interface: 'lo', [name]: v }, path)[name]);
-    if (value !== undefined) (extra as Record<string, unknown>)[name] = value;
-  }
-  if (j.bad || instance === undefined || iface === undefined || syncId === undefined) return null;
-  return { instance, interface: iface, syncId, run, ...extra };
-}
-
-function readRun(reader: FieldReader, field: Field, path: string, owner: Judge): VrrpDaemonPlan {
-  const plan = defaultDaemonPlan();
-  if (!field.value || !isMap(field.value)) {
-    owner.problem('run', `expected which daemons run in each state: a mapping with master:, backup:, fault: (lists of master and backup), got ${show(reader.value(field, path))}`);
-    return plan;
-  }
-  const f = reader.fields(field.value, path, VRRP_RUN_FIELDS, 'which daemons run in each state');
-  if (!f) return plan;
-  const j = new Judge(reader, f, path);
-  for (const state of VRRP_RUN_FIELDS) {
-    const daemons = j.take(state, (v, at) => {
-      if (!Array.isArray(v) || v.length > 2) throw new IpvsValidationError(at, v, 'a list of the daemons to run: [master], [backup], [master, backup] or []');
-      const out = v.map((d, i) => oneOf(d, `${at}[${i}]`, ['master', 'backup'] as const));
-      if (out.length === 2 && out[0] === out[1]) throw new IpvsValidationError(`${at}[1]`, v[1], 'each daemon once');
-      return out;
-    });
-    if (daemons) plan[state] = daemons;
-  }
-  if (j.bad || f.size !== field.value.items.length) owner.bad = true;
-  return plan;
-}

@@ -47,7 +47,7 @@ describe('VRRP election (property)', () => {
               alive.add(r);
             } else if (alive.has(r)) {
               alive.delete(r);
-              if (e.action === 'kill') await lab.kill(r);
+              if (e.action === 'kill') lab.kill(r);
               else void r.machine.stop();
             }
           }

@@ -62,7 +62,7 @@ describe('elections', () => {
     expect(lab.masters()).toEqual([a]);
     const last = lab.bus.sent.filter((s) => s.from === a.transport.source).at(-1)!.time;
     expect(last).toBe(MDI(150) + 6000);
-    await lab.kill(a);
+    lab.kill(a);
     await lab.clock.advance(20_000);
     expect(timeOf(b, 'master')).toBe(last + MDI(100));
     expect(b.transitions.at(-1)).toMatchObject({ from: 'backup', to: 'master', reason: 'master-down' });
@@ -98,7 +98,7 @@ describe('elections', () => {
     await lab.clock.advance(10_000);
     expect(b.machine.status()).toMatchObject({ state: 'backup', masterAdverInterval: 2000, masterDownInterval: masterDownIntervalMs(100, 200) });
     const last = lab.bus.sent.filter((s) => s.from === a.transport.source).at(-1)!.time;
-    await lab.kill(a);
+    lab.kill(a);
     await lab.clock.advance(20_000);
     expect(timeOf(b, 'master')).toBe(last + 6000 + skewTimeMs(100, 200));
   });
@@ -130,7 +130,7 @@ describe('preemption', () => {
     expect(lab.masters()).toEqual([a]);
     expect(b.transitions.map((t) => t.to)).toEqual(['backup']);
     const last = lab.bus.sent.at(-1)!.time;
-    await lab.kill(a);
+    lab.kill(a);
     await lab.clock.advance(10_000);
     expect(timeOf(b, 'master')).toBe(last + MDI(200));
   });
