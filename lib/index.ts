@@ -36,4 +36,18 @@ export { SyncDaemons, syncDaemonSettings } from './sync/daemons';
 export type { SyncMode, SyncDaemonSettings, SyncClient, SyncChange, FollowedState } from './sync/daemons';
 export { VrrpSocket, VrrpSocketError } from './vrrp/socket';
 export { announceAddresses } from './vrrp/announce';
-export type { Advert, VrrpFamily, VrrpDropReason, VrrpTransport, VrrpState } from './vrrp/types';
+export { VrrpMachine } from './vrrp/machine';
+export { TrackPoller } from './vrrp/track-poll';
+export type { TrackHook, TrackTarget } from './vrrp/track-poll';
+export { machineOptionsOf, daemonsFor } from './vrrp/from-config';
+export type { VrrpEffects, VrrpRouterInfo, VrrpStatus } from './vrrp/machine';
+export type { VrrpMachineOptions, GarpSettings, TrackSpec } from './vrrp/options';
+export type { VrrpClock } from './vrrp/clock';
+export type { VrrpCounters, VrrpMachineDropReason } from './vrrp/counters';
+export type {
+  VrrpMachineEvents, VrrpTransition, VrrpTransitionReason, VrrpPriorityChange, VrrpEffectError, VrrpSendError, VrrpAddressMismatch,
+} from './vrrp/events';
+export type { Advert, VrrpTransport, VrrpState, VrrpFamily, VrrpDropReason } from './vrrp/types';
+export type {
+  VrrpSettings, VrrpInstanceConfig, VrrpSyncConfig, VrrpDaemonPlan, VrrpTrack, VrrpInterfaceTrack, VrrpServiceTrack, VrrpScriptTrack, VrrpVip,
+} from './config/desired';

@@ -2,9 +2,13 @@
 import type { HealthTable } from '../health/types';
 import type { DesiredTable } from '../table/types';
 import type { DirectorSettings } from './director-settings';
+import type { VrrpSettings } from './vrrp-settings';
 
 export type { DesiredDestination, DesiredService, DesiredTable } from '../table/types';
 export type { DirectorSettings, MetricsListen, NotifySettings } from './director-settings';
+export type {
+  VrrpDaemonPlan, VrrpInstanceConfig, VrrpInterfaceTrack, VrrpScriptTrack, VrrpServiceTrack, VrrpSettings, VrrpSyncConfig, VrrpTrack, VrrpVip,
+} from './vrrp-settings';
 
 /** How a config text is written. */
 export type ConfigFormat = 'yaml' | 'json' | 'rules';
@@ -28,6 +32,8 @@ export interface ConfigFile {
   health: HealthTable;
   /** The `director:` section, defaults filled (the defaults when the file has none). */
   director: DirectorSettings;
+  /** The `vrrp:` section, defaults filled (no instances, no sync daemon when the file has none). */
+  vrrp: VrrpSettings;
 }
 
 export interface ParseConfigOptions {

@@ -5,8 +5,9 @@
  */
 import { distance } from '../distance';
 import { clip } from '../errors';
+import { VRRP_KEEPALIVED_WORDS } from './vrrp-settings';
 
-export const TOP_FIELDS = ['services', 'director'] as const;
+export const TOP_FIELDS = ['services', 'director', 'vrrp'] as const;
 export const SERVICE_FIELDS = [
   'service', 'scheduler', 'schedulerFlags', 'onePacket', 'persistence', 'persistenceEngine', 'forwarding', 'destinations',
   'health', 'quorum',
@@ -50,6 +51,7 @@ const KEEPALIVED = new Map<string, string>([
   ['quorum_down', 'notify.quorumDown|quorumDown'], ['notify_up', 'notify.up|up'], ['notify_down', 'notify.down|down'],
   ['omega', 'onStop|director.onStop'], ['lvs_flush_onstop', 'onStop|director.onStop'], ['lvs_flush', 'onStop|director.onStop'],
   ['hysteresis', 'quorum.hysteresis'], ['global_defs', 'director'],
+  ...VRRP_KEEPALIVED_WORDS,
 ]);
 
 /** "no such field …" with the field meant when it is plain which (a misspelling, or keepalived's word). */

@@ -9,6 +9,7 @@ import type { ConfigFile, ConfigFormat, DesiredTable, ParseConfigOptions } from 
 import { parseSource } from './document';
 import type { HealthTable } from '../health/types';
 import { defaultDirectorSettings } from './director-settings';
+import { defaultVrrpSettings } from './vrrp-settings';
 import { MAX_CONFIG_BYTES, checkLimits } from './limits';
 import { Problems } from './problems';
 import { DocumentReader } from './read';
@@ -38,13 +39,14 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Con
   let table: DesiredTable | null = null;
   let health: HealthTable = { services: [] };
   let director = defaultDirectorSettings();
+  let vrrp = defaultVrrpSettings();
   try {
     if (format === 'rules') table = readRules(body, problems);
     else {
       const source = parseSource(body, format === 'json', problems);
       const reader = source && new DocumentReader(source, problems);
       table = reader && reader.read();
-      if (reader) ({ director } = reader);
+      if (reader) ({ director, vrrp } = reader);
       if (reader) health = reader.health.table();
     }
   } catch (err) {
@@ -52,7 +54,7 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Con
     problems.add({ line: 1, column: 1 }, '', `cannot be read (${err instanceof Error ? err.message : String(err)})`);
   }
   problems.throwIfAny(path);
-  return { format, table: table!, health, director };
+  return { format, table: table!, health, director, vrrp };
 }
 
 /**

@@ -23,6 +23,8 @@ import { describeServer, describeService } from './identity';
 import { defaultDirectorSettings, type DirectorSettings } from './director-settings';
 import { readDirector } from './director-read';
 import { HealthReader, type Field, type FieldReader } from './health-read';
+import { readVrrp } from './vrrp-read';
+import { defaultVrrpSettings, type VrrpSettings } from './vrrp-settings';
 import type { Place, Problems } from './problems';
 
 /** keepalived's lvs_method words (and their lower case) for the library's forwarding methods. */
@@ -47,6 +49,8 @@ export class DocumentReader implements FieldReader {
   readonly health = new HealthReader(this);
   /** The `director:` section, defaults filled. */
   director: DirectorSettings = defaultDirectorSettings();
+  /** The `vrrp:` section, defaults filled. */
+  vrrp: VrrpSettings = defaultVrrpSettings();
   /** A destination's `health:` field, by the destination's path, for its service to read. */
   private readonly destinationHealth = new Map<string, Field | undefined>();
 
@@ -62,6 +66,14 @@ export class DocumentReader implements FieldReader {
     if (!top) return null;
     const director = top.get('director');
     if (director) this.director = readDirector(this, director, 'director');
+    const table = this.table(root, top);
+    // After the services: a tracked service is looked up among them.
+    const vrrp = top.get('vrrp');
+    if (vrrp) this.vrrp = readVrrp(this, vrrp, 'vrrp', table, this.health.table());
+    return table;
+  }
+
+  private table(root: YamlNode, top: Map<string, Field>): DesiredTable | null {
     const list = top.get('services');
     if (!list) {
       this.problems.add(this.source.placeOf(root), 'services', 'missing: the list of services (`services: []` for none)');

@@ -110,7 +110,7 @@ describe('parseConfig: each bad value at its line and column', () => {
 describe('parseConfig: the top level', () => {
   it('a misspelled services field, and the missing one', () => {
     expect(problemsOf('servces: []\n')).toEqual([
-      { line: 1, column: 1, field: 'servces', message: 'no such field (did you mean services?; known: services, director)' },
+      { line: 1, column: 1, field: 'servces', message: 'no such field (did you mean services?; known: services, director, vrrp)' },
       { line: 1, column: 1, field: 'services', message: 'missing: the list of services (`services: []` for none)' },
     ]);
   });

@@ -29,6 +29,7 @@ describe('readConfig', () => {
       table: { services: [{ service: { protocol: 'tcp', address: '192.0.2.10', port: 80 }, options: expect.any(Object), destinations: [] }] },
       health: { services: [] },
       director: expect.objectContaining({ onStop: 'keep' }),
+      vrrp: { instances: [], sync: null },
     });
     writeFileSync(file, '{"services": 5}');
     await expect(readConfig(file)).rejects.toThrow(`${file}:1:14: services: expected a list of services, got 5`);
