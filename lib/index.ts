@@ -32,7 +32,7 @@ export type { DirectorOptions, DirectorMonitor, DirectorEvents, DirectorClock, L
 export type { DirectorSettings, MetricsListen, NotifySettings } from './config/desired';
 export type { DrainPredicate } from './table/types';
 export { enterNetns } from './netns';
-export { SyncDaemons, syncDaemonSettings } from './sync/daemons';
+export { SyncDaemons, syncDaemonSettings, SYNC_PLANS } from './sync/daemons';
 export type { SyncMode, SyncDaemonSettings, SyncClient, SyncChange, FollowedState } from './sync/daemons';
 export { VrrpSocket, VrrpSocketError } from './vrrp/socket';
 export { announceAddresses } from './vrrp/announce';

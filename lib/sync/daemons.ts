@@ -9,15 +9,25 @@
  *   starting it can hang in the kernel (test/helpers/kernel.ts settleDaemon).
  * - `'follow'`: keepalived's way: the master daemon on the master, the backup daemon on backups
  *   (and in fault), switched on every transition.
+ * Or any other plan (`run`, the config file's `vrrp.sync.run`). None run in initialize.
  */
+import type { VrrpDaemonPlan } from '../config/vrrp-settings';
 import { IpvsError, IpvsValidationError } from '../errors';
 import type { CallOptions, DaemonInfo, DaemonOptions, DaemonState } from '../types';
-import { plainObject } from '../validate/primitives';
-import { daemonOptions } from '../validate/settings';
+import { oneOf, plainObject } from '../validate/primitives';
+import { DAEMON_STATE_NAMES, daemonOptions } from '../validate/settings';
+import { daemonsFor } from '../vrrp/from-config';
+import type { VrrpState } from '../vrrp/types';
 
 const EEXIST = 17;
 
 export type SyncMode = 'both' | 'follow';
+
+/** The plans the modes stand for (a config's `vrrp.sync.run` may give any other). */
+export const SYNC_PLANS: Record<SyncMode, VrrpDaemonPlan> = {
+  both: { master: ['master', 'backup'], backup: ['master', 'backup'], fault: ['master', 'backup'] },
+  follow: { master: ['master'], backup: ['backup'], fault: ['backup'] },
+};
 
 export interface SyncDaemonSettings {
   /** The interface sync messages go out of and come in on (the directors' shared segment). */
@@ -25,6 +35,8 @@ export interface SyncDaemonSettings {
   /** Sync id 0-255 shared by the group (default 0): a daemon ignores other ids. */
   syncId?: number;
   mode?: SyncMode;
+  /** Which daemons run in each state, instead of a mode's plan (the config file's `vrrp.sync.run`). */
+  run?: VrrpDaemonPlan;
   /** Multicast group (default 224.0.0.81), UDP port (8848), TTL (1), largest message payload. */
   group?: string;
   port?: number;
@@ -45,22 +57,39 @@ export interface SyncChange {
   action: 'started' | 'stopped' | 'adopted';
 }
 
-/** The VRRP states the daemons follow (fault and initialize run as a backup would). */
-export type FollowedState = 'initialize' | 'backup' | 'master' | 'fault';
+/** The VRRP states the daemons follow; none run in initialize (a stopped router, as keepalived's). */
+export type FollowedState = VrrpState;
 
 /** The settings checked whole, before any daemon starts: the daemon fields by the client's own validator. */
-export function syncDaemonSettings(value: unknown, field = 'sync'): SyncDaemonSettings & { mode: SyncMode } {
+export function syncDaemonSettings(value: unknown, field = 'sync'): Omit<SyncDaemonSettings, 'mode' | 'run'> & { run: VrrpDaemonPlan } {
   const obj = plainObject(value, field);
-  const { mode = 'both', ...daemon } = obj;
-  if (mode !== 'both' && mode !== 'follow') throw new IpvsValidationError(`${field}.mode`, mode, "'both' or 'follow'");
+  const { mode, run, ...daemon } = obj;
   if (Object.hasOwn(daemon, 'state')) throw new IpvsValidationError(`${field}.state`, daemon.state, 'no state: the VRRP state chooses it');
   const { state: _state, ...checked } = daemonOptions({ ...daemon, state: 'master' }, field);
-  return { ...checked, mode };
+  if (mode !== undefined && run !== undefined) throw new IpvsValidationError(`${field}.run`, run, 'no run beside a mode (a mode is a plan)');
+  if (run !== undefined) return { ...checked, run: daemonPlan(run, `${field}.run`) };
+  const m = oneOf(mode ?? 'both', `${field}.mode`, ['both', 'follow'] as const);
+  return { ...checked, run: SYNC_PLANS[m] };
+}
+
+function daemonPlan(value: unknown, field: string): VrrpDaemonPlan {
+  const obj = plainObject(value, field);
+  const plan = {} as VrrpDaemonPlan;
+  for (const state of ['master', 'backup', 'fault'] as const) {
+    const list = Object.hasOwn(obj, state) ? obj[state] : undefined;
+    if (!Array.isArray(list)) throw new IpvsValidationError(`${field}.${state}`, list, "an array of 'master' and 'backup'");
+    const daemons = list.map((d, i) => oneOf(d, `${field}.${state}[${i}]`, DAEMON_STATE_NAMES));
+    if (new Set(daemons).size !== daemons.length) throw new IpvsValidationError(`${field}.${state}`, list, 'each daemon once');
+    plan[state] = daemons;
+  }
+  const extra = Object.keys(obj).find((k) => !['master', 'backup', 'fault'].includes(k));
+  if (extra !== undefined) throw new IpvsValidationError(`${field}.${extra}`, obj[extra], 'master, backup or fault');
+  return plan;
 }
 
 export class SyncDaemons {
   readonly #client: SyncClient;
-  readonly #settings: SyncDaemonSettings & { mode: SyncMode };
+  readonly #settings: ReturnType<typeof syncDaemonSettings>;
   /** The states whose daemon this object runs (started or adopted). */
   readonly #running = new Set<DaemonState>();
 
@@ -74,14 +103,14 @@ export class SyncDaemons {
     return [...this.#running].sort();
   }
 
-  get mode(): SyncMode {
-    return this.#settings.mode;
+  /** Which daemons run in each state. */
+  get plan(): VrrpDaemonPlan {
+    return this.#settings.run;
   }
 
   /** The daemons that should run in `state`. */
   wanted(state: FollowedState): DaemonState[] {
-    if (this.#settings.mode === 'both') return ['master', 'backup'];
-    return state === 'master' ? ['master'] : ['backup'];
+    return daemonsFor(this.#settings.run, state);
   }
 
   /**

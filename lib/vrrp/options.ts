@@ -6,7 +6,7 @@
  */
 import { IpvsValidationError } from '../errors';
 import { duration } from '../health/duration';
-import { address, boolean, integer, onlyKeys, oneOf, own, plainObject } from '../validate/primitives';
+import { address, addressKind, boolean, integer, onlyKeys, oneOf, own, plainObject } from '../validate/primitives';
 import type { VrrpFamily } from './types';
 
 /** keepalived's garp_master_* settings: gratuitous ARP / unsolicited NA bursts after becoming master. */
@@ -110,11 +110,15 @@ export function garpField(name: keyof GarpSettings, value: unknown, field: strin
 
 export const GARP_FIELDS = ['repeat', 'delay', 'refresh', 'refreshRepeat', 'interval'] as const;
 
-/** A VRRP address of family: canonical text; IPv4 and IPv6 never mixed in one router (RFC 5798 §5.2.9). */
-export function familyAddress(value: unknown, field: string, family: VrrpFamily): string {
+/**
+ * A VRRP address of family: canonical text; IPv4 and IPv6 never mixed in one router (RFC 5798
+ * §5.2.9). `unicast` (a source or a peer) refuses multicast, broadcast and unspecified too.
+ */
+export function familyAddress(value: unknown, field: string, family: VrrpFamily, unicast = false): string {
   const a = address(value, field);
   const want = family === 'inet' ? 'ipv4' : 'ipv6';
   if (a.family !== want) throw new IpvsValidationError(field, value, `an ${want === 'ipv4' ? 'IPv4' : 'IPv6'} address (the router's family is ${family})`);
+  if (unicast && addressKind(a) !== 'unicast') throw new IpvsValidationError(field, value, 'a unicast address');
   return a.address;
 }
 

@@ -7,7 +7,8 @@ import { native, type NativeError, type NativeVrrpReceived, type NativeVrrpSocke
 import { DEFAULT_TIMEOUT_MS, isNativeError } from '../call';
 import { errnoName, IpvsValidationError } from '../errors';
 import { resolveNetns } from '../netns';
-import { address, addressKind, integer, interfaceName, onlyKeys, oneOf, own, plainObject } from '../validate/primitives';
+import { integer, interfaceName, onlyKeys, oneOf, own, plainObject } from '../validate/primitives';
+import { familyAddress } from './options';
 import type { Advert, VrrpDropReason, VrrpFamily, VrrpTransport } from './types';
 
 export interface VrrpSocketOptions {
@@ -48,15 +49,6 @@ export class VrrpSocketError extends Error {
 
 const OPTION_KEYS = ['interface', 'family', 'netns', 'peers', 'source', 'timeout'];
 const ADVERT_KEYS = ['family', 'vrid', 'priority', 'intervalCs', 'addresses'];
-const FAMILY = { inet: 'ipv4', inet6: 'ipv6' } as const;
-
-/** One address of `family`, canonical; `unicast` refuses multicast, broadcast, unspecified. */
-export function familyAddress(value: unknown, field: string, family: VrrpFamily, unicast: boolean): string {
-  const a = address(value, field);
-  if (a.family !== FAMILY[family]) throw new IpvsValidationError(field, value, `an ${family === 'inet' ? 'IPv4' : 'IPv6'} address`);
-  if (unicast && addressKind(a) !== 'unicast') throw new IpvsValidationError(field, value, 'a unicast address');
-  return a.address;
-}
 
 function addressList(value: unknown, field: string, family: VrrpFamily, min: number, max: number): string[] {
   if (!Array.isArray(value) || value.length < min || value.length > max)

@@ -1,7 +1,8 @@
 /** SyncDaemons against a fake kernel: which daemons run in each VRRP state, adoption, errors part-way. */
 import { describe, expect, it } from 'vitest';
 import { IpvsError, IpvsValidationError } from '../../lib/errors';
-import { SyncDaemons, type SyncClient } from '../../lib/sync/daemons';
+import { SYNC_PLANS, SyncDaemons, type SyncClient } from '../../lib/sync/daemons';
+import { daemonsFor } from '../../lib/vrrp/from-config';
 import type { DaemonInfo, DaemonOptions, DaemonState } from '../../lib/types';
 
 class FakeDaemons implements SyncClient {
@@ -31,7 +32,7 @@ describe('SyncDaemons', () => {
   it("'both' (the default) runs a master and a backup daemon in every state and never switches them", async () => {
     const kernel = new FakeDaemons();
     const sync = new SyncDaemons(kernel, { interface: 'eth1', syncId: 7 });
-    expect(sync.mode).toBe('both');
+    expect(sync.plan).toEqual(SYNC_PLANS.both);
     expect(await sync.follow('backup')).toEqual([{ state: 'master', action: 'started' }, { state: 'backup', action: 'started' }]);
     expect(await sync.follow('master')).toEqual([]);
     expect(await sync.follow('fault')).toEqual([]);
@@ -39,17 +40,28 @@ describe('SyncDaemons', () => {
     expect(sync.running).toEqual(['backup', 'master']);
   });
 
-  it("'follow' runs the master daemon on the master and the backup daemon otherwise, switched on each transition", async () => {
+  it("'follow' runs the master daemon on the master and the backup daemon in backup and fault, none in initialize", async () => {
     const kernel = new FakeDaemons();
     const sync = new SyncDaemons(kernel, { interface: 'eth1', mode: 'follow' });
-    await sync.follow('initialize');
+    expect(await sync.follow('initialize')).toEqual([]);
     await sync.follow('master');
     await sync.follow('fault');
     await sync.follow('backup');
-    expect(kernel.log).toEqual(['start backup eth1 0', 'start master eth1 0', 'stop backup', 'start backup eth1 0', 'stop master']);
+    expect(kernel.log).toEqual(['start master eth1 0', 'start backup eth1 0', 'stop master']);
     expect([...kernel.running.keys()]).toEqual(['backup']);
     expect(await sync.stop()).toEqual([{ state: 'backup', action: 'stopped' }]);
     expect(kernel.running.size).toBe(0);
+  });
+
+  it("runs a config's own plan (vrrp.sync.run), the same as daemonsFor says", async () => {
+    const kernel = new FakeDaemons();
+    const run = { master: ['master' as const], backup: ['master' as const, 'backup' as const], fault: [] };
+    const sync = new SyncDaemons(kernel, { interface: 'eth1', run });
+    await sync.follow('backup');
+    expect(sync.running).toEqual(['backup', 'master']);
+    await sync.follow('fault');
+    expect(sync.running).toEqual([]);
+    expect(['master', 'backup', 'fault'].map((s) => sync.wanted(s as 'master'))).toEqual(['master', 'backup', 'fault'].map((s) => daemonsFor(run, s as 'master')));
   });
 
   it('adopts a daemon that already runs with its settings (an agent restarted), refuses one with others', async () => {
@@ -80,6 +92,10 @@ describe('SyncDaemons', () => {
     [{ interface: 'eth1', state: 'master' }, 'sync.state'],
     [JSON.parse('{"interface": "eth1", "__proto__": 1}'), 'sync.__proto__'],
     [null, 'sync'],
+    [{ interface: 'eth1', mode: 'both', run: SYNC_PLANS.both }, 'sync.run'],
+    [{ interface: 'eth1', run: { master: ['master'], backup: ['backup', 'backup'], fault: [] } }, 'sync.run.backup'],
+    [{ interface: 'eth1', run: { master: ['primary'], backup: [], fault: [] } }, 'sync.run.master[0]'],
+    [{ interface: 'eth1', run: { master: [], backup: [] } }, 'sync.run.fault'],
   ])('refuses bad settings %j naming the field', (settings, field) => {
     let err: unknown;
     try { new SyncDaemons(new FakeDaemons(), settings as never); } catch (e) { err = e; }
