@@ -1,23 +1,33 @@
 /** TCP_CHECK: up when a connection to the target is accepted; closed at once. */
 import { connect } from 'node:net';
-import type { Checker, CheckOutcome, CheckTarget } from '../types';
-import { bounded, errorCode } from './attempt';
+import type { CheckOutcome } from '../types';
+import { errorCode, timedOut, type Attempt, type Probe } from './attempt';
 
-export function tcpChecker(): Checker {
-  return { check: (target, timeoutMs, signal) => bounded(timeoutMs, signal, (inner) => tcpConnect(target, inner)) };
-}
+const CONNECTED: CheckOutcome = Object.freeze({ ok: true, reason: 'connected' });
 
-function tcpConnect(target: CheckTarget, signal: AbortSignal): Promise<CheckOutcome> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: target.address, port: target.port, family: target.family === 'inet6' ? 6 : 4 });
-    const end = (outcome: CheckOutcome): void => {
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(outcome);
+/**
+ * The hot path of a TCP check: one socket, one timer, one settle. The socket's own listeners stay
+ * on (not once) so an error after the settle has a listener and is dropped.
+ */
+export const tcpProbe: Probe = {
+  start(target, timeoutMs, done): Attempt {
+    let settled = false;
+    let socket: ReturnType<typeof connect> | null = null;
+    const end = (outcome: CheckOutcome | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket?.destroy();
+      if (outcome) done(outcome);
     };
-    const onAbort = (): void => end({ ok: false, reason: 'aborted' });
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => end({ ok: true, reason: 'connected' }));
-    socket.once('error', (err) => end({ ok: false, reason: `connect ${errorCode(err)}` }));
-  });
-}
+    const timer = setTimeout(() => end(timedOut(timeoutMs)), timeoutMs);
+    try {
+      socket = connect({ host: target.address, port: target.port, family: target.family === 'inet6' ? 6 : 4 });
+      socket.on('connect', () => end(CONNECTED));
+      socket.on('error', (err) => end({ ok: false, reason: `connect ${errorCode(err)}` }));
+    } catch (err) {
+      queueMicrotask(() => end({ ok: false, reason: `connect ${errorCode(err)}` }));
+    }
+    return { cancel: () => end(null) };
+  },
+};
