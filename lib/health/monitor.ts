@@ -18,7 +18,7 @@ import { destinationId, endpointId, serviceId } from '../keys';
 import type { DesiredTable } from '../table/types';
 import type { DestinationKey, ServiceKey } from '../types';
 import { serviceKey } from '../validate/service';
-import type { Attempt, Probe } from './checkers/attempt';
+import { errorCode, type Attempt, type Probe } from './checkers/attempt';
 import { createProbe } from './checkers';
 import { guardedProbe } from './guard';
 import { healthyTable, type ServerView, type ServiceView } from './healthy';
@@ -231,10 +231,19 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   #attempt(w: Watched): void {
     w.timer = undefined;
     const t0 = this.#clock.now();
-    w.attempt = (w.probe as Probe).start(w.target, w.spec.timeout, (outcome) => {
+    const done = (outcome: CheckOutcome): void => {
       w.attempt = null;
       this.#attempted(w, outcome, t0);
-    });
+    };
+    try {
+      w.attempt = (w.probe as Probe).start(w.target, w.spec.timeout, done);
+    } catch (err) {
+      // A throw here would be in a timer callback, where it ends the process: a failed attempt instead.
+      const generation = w.generation;
+      queueMicrotask(() => {
+        if (w.generation === generation) done({ ok: false, reason: `checker failed: ${errorCode(err)}` });
+      });
+    }
   }
 
   #attempted(w: Watched, outcome: CheckOutcome, t0: number): void {

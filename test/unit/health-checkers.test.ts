@@ -212,6 +212,14 @@ describe('http', () => {
   });
 });
 
+describe('a target the socket layer refuses', () => {
+  it('is a failed attempt naming the error, not a throw or a rejection', async () => {
+    const bad: CheckTarget = { address: '127.0.0.1', port: 70000, family: 'inet' };
+    expect(await checker({ type: 'tcp' }).check(bad, 500, never)).toEqual({ ok: false, reason: 'connect ERR_SOCKET_BAD_PORT' });
+    expect(await checker({ type: 'http' }).check(bad, 500, never)).toEqual({ ok: false, reason: 'checker failed: ERR_INVALID_URL' });
+  });
+});
+
 describe('IPv6 targets', () => {
   it('tcp and http reach [::1], and http sends the bracketed Host', async () => {
     const v6 = createHttpServer((q, r) => r.end(`host=${q.headers.host}`));

@@ -41,10 +41,16 @@ export function probeChecker(probe: Probe): Checker {
           attempt.cancel();
           resolve(ABORTED);
         };
-        const attempt = probe.start(target, timeoutMs, (outcome) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(outcome);
-        });
+        let attempt: Attempt;
+        try {
+          attempt = probe.start(target, timeoutMs, (outcome) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(outcome);
+          });
+        } catch (err) {
+          resolve({ ok: false, reason: `checker failed: ${errorCode(err)}` });
+          return;
+        }
         signal.addEventListener('abort', onAbort, { once: true });
       });
     },
