@@ -13,7 +13,9 @@ const server = createServer((socket) => {
   socket.on('error', () => {});
   socket.once('data', () => socket.end(ANSWER));
 });
-server.listen(Number(process.argv[2]), '0.0.0.0', 1024, () => process.stdout.write('ready\n'));
+// A deep accept queue: the agents connect faster than this one Node process accepts in bursts, and
+// a full queue drops SYNs, which the agent sees as 1 s timeouts (its SYN is resent after 1 s).
+server.listen(Number(process.argv[2]), '0.0.0.0', 4096, () => process.stdout.write('ready\n'));
 createInterface({ input: process.stdin })
   .on('line', () => process.stdout.write(`${served}\n`))
   .on('close', () => process.exit(0));

@@ -98,7 +98,7 @@ async function benchMonitor({ services, per, seconds, type }, servers) {
   const down = monitor.states().filter((s) => s.state !== 'up').length;
   return {
     agent: 'node-ipvs', checks: services * per, seconds: wall,
-    cpuShare: (cpu.user + cpu.system) / 1e6 / wall,
+    ...cpuShares(cpu.user / 1e6, cpu.system / 1e6, wall, served),
     checksPerSecond: served / wall,
     eventsPerSecond: latencies.length / wall,
     failed, down,
@@ -127,11 +127,19 @@ ${Array.from({ length: per }, (_, d) => `  real_server ${serverAddress(s * per +
   return `global_defs {\n  router_id bench\n}\n${vs.join('\n')}\n`;
 }
 
-/** utime + stime of a process, in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
+/**
+ * CPU as shares of one core over `wall` seconds, user and system apart (system: the connect and
+ * close calls, which any checker pays), and per check done, in µs.
+ */
+function cpuShares(user, system, wall, checks) {
+  return { cpuShare: (user + system) / wall, userShare: user / wall, systemShare: system / wall, cpuPerCheckUs: ((user + system) / checks) * 1e6 };
+}
+
+/** utime and stime of a process, in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 async function benchKeepalived({ services, per, seconds, type }, servers) {
@@ -158,9 +166,11 @@ async function benchKeepalived({ services, per, seconds, type }, servers) {
     await sleep(seconds * 1000);
     const wall = (performance.now() - t0) / 1000;
     const served = (await servers.served()) - served0;
+    const c1 = cpuSeconds(checker);
+    const m1 = cpuSeconds(main);
     return {
       agent: 'keepalived', checks: services * per, seconds: wall,
-      cpuShare: (cpuSeconds(checker) - c0 + cpuSeconds(main) - m0) / wall,
+      ...cpuShares(c1.user - c0.user + m1.user - m0.user, c1.system - c0.system + m1.system - m0.system, wall, served),
       checksPerSecond: served / wall,
     };
   } finally {

@@ -3,7 +3,7 @@
 // sandbox boot (bench/guest.mjs does the measuring). Prints the table and
 // writes it to docs/benchmarks.md with the kernel and machine it ran on.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -11,6 +11,19 @@ import { join } from 'node:path';
 const require = createRequire(import.meta.url);
 const root = new URL('..', import.meta.url).pathname;
 const { runInSandbox } = require(join(root, 'dist'));
+
+// `npm run bench -- --health-only`: the health section alone (bench/health-report.mjs), printed and
+// put in place of docs/benchmarks.md's health section (the last one), the rest of the file left as it is.
+if (process.argv.includes('--health-only')) {
+  const health = await import('../bench/health-report.mjs');
+  const section = health.healthSection(await health.healthBench());
+  const file = join(root, 'docs', 'benchmarks.md');
+  const doc = readFileSync(file, 'utf8');
+  const at = doc.indexOf('\n## Health checks');
+  writeFileSync(file, `${at === -1 ? doc : doc.slice(0, at)}\n${section}`);
+  process.stdout.write(section);
+  process.exit(0);
+}
 
 mkdirSync(join(root, 'build'), { recursive: true });
 const floor = join(root, 'build', 'bench-floor');

@@ -3,13 +3,26 @@
  * timeout (plus a grace), a throw or a malformed result turned into a failed attempt with a reason.
  * The built-in checkers bound themselves and run without this.
  */
-import { ABORTED, errorCode } from './checkers/attempt';
+import { ABORTED, errorCode, type Probe } from './checkers/attempt';
 import type { HealthClock } from './options';
 import type { Checker, CheckOutcome, CheckTarget } from './types';
 
 /** A checker that never settles is cut off this long after its timeout (the contract says it must settle). */
 const SETTLE_GRACE_MS = 50;
 const CUSTOM_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** A custom checker as the monitor runs it: each attempt guarded, with a signal its cancel aborts. */
+export function guardedProbe(checker: Checker, clock: HealthClock): Probe {
+  return {
+    start(target, timeoutMs, done) {
+      const abort = new AbortController();
+      guardedAttempt(checker, target, timeoutMs, abort.signal, clock).then((outcome) => {
+        if (!abort.signal.aborted) done(outcome);
+      });
+      return { cancel: () => abort.abort() };
+    },
+  };
+}
 
 export function guardedAttempt(
   checker: Checker, target: CheckTarget, timeoutMs: number, signal: AbortSignal, clock: HealthClock,

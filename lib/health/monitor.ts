@@ -7,6 +7,10 @@
  * to 1 + retries attempts, `retryDelay` apart, and counts as failed only when all fail.
  * update() swaps the table in place: a server with the same key and the same settings keeps its
  * state and schedule; a new one starts per alpha; a removed one is stopped, its attempt aborted.
+ *
+ * A check runs as callbacks on the server's record, not as an async function: thousands of checks a
+ * second must not each cost an AbortController, promises and closures. A built-in checker runs as
+ * its probe (checkers/attempt.ts); a custom one through the guard, with a signal of its own.
  */
 import { EventEmitter } from 'node:events';
 import { IpvsValidationError } from '../errors';
@@ -14,9 +18,9 @@ import { destinationId, endpointId, serviceId } from '../keys';
 import type { DesiredTable } from '../table/types';
 import type { DestinationKey, ServiceKey } from '../types';
 import { serviceKey } from '../validate/service';
-import { ABORTED } from './checkers/attempt';
-import { createChecker } from './checkers';
-import { guardedAttempt } from './guard';
+import { errorCode, type Attempt, type Probe } from './checkers/attempt';
+import { createProbe } from './checkers';
+import { guardedProbe } from './guard';
 import { healthyTable, type ServerView, type ServiceView } from './healthy';
 import { QuorumState } from './quorum';
 import { monitorSettings, type HealthClock, type HealthMonitorOptions } from './options';
@@ -39,15 +43,23 @@ interface Watched {
   readonly spec: FilledHealthCheckSpec;
   /** The spec as text: equal texts, equal settings (the spec is filled, so key order is fixed). */
   readonly specText: string;
-  readonly checker: Checker | null;
-  /** A built-in checker: bounded by itself, so it runs without the guard custom checkers get. */
-  readonly builtin: boolean;
+  /** null: type 'none', never checked. */
+  readonly probe: Probe | null;
   readonly target: CheckTarget;
   readonly state: ServerState;
+  /** The next check's timer, or the retry delay's. */
   timer: unknown;
-  /** How to cut the running check short. */
-  abort: AbortController | null;
+  /** The attempt running, to cut short. */
+  attempt: Attempt | null;
+  /** The running check's start (the next one is due an interval later) and its attempts so far. */
+  started: number;
+  tries: number;
+  /** Bumped by every halt: a callback of an older check sees it and does nothing more. */
+  generation: number;
   stopped: boolean;
+  /** The timer callbacks, made once per server rather than per check. */
+  readonly begin: () => void;
+  readonly retry: () => void;
 }
 
 interface WatchedService {
@@ -64,8 +76,6 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   #servers = new Map<string, Watched>();
   #services = new Map<string, WatchedService>();
   #running = false;
-  /** Checks in flight, of watched servers and of servers removed since (stop() awaits them all). */
-  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: HealthMonitorOptions = {}) {
     super();
@@ -104,11 +114,12 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
         const field = `health.services[${i}].destinations[${j}]`;
         const watched: Watched = {
           id, sid, service: svc.service, destination: d.destination, spec: d.check, specText,
-          checker: this.#checkerFor(d.check, `${field}.check`),
-          builtin: (BUILTIN_CHECK_TYPES as readonly string[]).includes(d.check.type),
+          probe: this.#probeFor(d.check, `${field}.check`),
           target: checkTarget(d.destination, d.check, field),
           state: new ServerState(d.check, d.weight, now),
-          timer: undefined, abort: null, stopped: false,
+          timer: undefined, attempt: null, started: 0, tries: 0, generation: 0, stopped: false,
+          begin: () => this.#begin(watched),
+          retry: () => this.#attempt(watched),
         };
         servers.set(id, watched);
         fresh.push(watched);
@@ -138,11 +149,13 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     }
   }
 
-  /** Stop checking: timers cleared, attempts aborted; resolves when every check has settled. */
+  /**
+   * Stop checking: timers cleared, attempts aborted. Cutting an attempt short settles it at once,
+   * so every check has settled when this resolves.
+   */
   async stop(): Promise<void> {
     this.#running = false;
     for (const w of this.#servers.values()) this.#halt(w);
-    await Promise.all(this.#inFlight);
   }
 
   states(): ServerHealth[] {
@@ -179,13 +192,13 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
     return healthyTable(desired, views);
   }
 
-  #checkerFor(spec: FilledHealthCheckSpec, field: string): Checker | null {
+  #probeFor(spec: FilledHealthCheckSpec, field: string): Probe | null {
     if (spec.type === 'none') return null;
-    if ((BUILTIN_CHECK_TYPES as readonly string[]).includes(spec.type)) return createChecker(spec);
-    const made = this.#checkers[spec.type](spec);
+    if ((BUILTIN_CHECK_TYPES as readonly string[]).includes(spec.type)) return createProbe(spec);
+    const made: Checker = this.#checkers[spec.type](spec);
     if (typeof made !== 'object' || made === null || typeof made.check !== 'function')
       throw new IpvsValidationError(`${field}.type`, spec.type, 'a type whose checker factory returns { check(target, timeoutMs, signal) }');
-    return made;
+    return guardedProbe(made, this.#clock);
   }
 
   #warmup(w: Watched): number {
@@ -193,41 +206,59 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
   }
 
   #schedule(w: Watched, delay: number): void {
-    if (w.checker === null || w.stopped || !this.#running) return;
-    w.timer = this.#clock.setTimeout(() => {
-      w.timer = undefined;
-      const running = this.#runCheck(w).finally(() => this.#inFlight.delete(running));
-      this.#inFlight.add(running);
-    }, delay);
+    if (w.probe === null || w.stopped || !this.#running) return;
+    w.timer = this.#clock.setTimeout(w.begin, delay);
   }
 
   #halt(w: Watched): void {
     w.stopped = true;
+    w.generation++;
     if (w.timer !== undefined) this.#clock.clearTimeout(w.timer);
     w.timer = undefined;
-    w.abort?.abort();
+    const attempt = w.attempt;
+    w.attempt = null;
+    attempt?.cancel();
   }
 
-  /** One check: attempts until one is good or the retries are spent, then the state, events, and the next check. */
-  async #runCheck(w: Watched): Promise<void> {
-    const started = this.#clock.now();
-    const abort = new AbortController();
-    w.abort = abort;
-    let outcome: CheckOutcome = ABORTED;
-    for (let attempt = 0; attempt <= w.spec.retries && !abort.signal.aborted; attempt++) {
-      if (attempt > 0 && !(await this.#sleep(w.spec.retryDelay, abort.signal))) break;
-      const t0 = this.#clock.now();
-      outcome = await (w.builtin
-        ? (w.checker as Checker).check(w.target, w.spec.timeout, abort.signal)
-        : guardedAttempt(w.checker as Checker, w.target, w.spec.timeout, abort.signal, this.#clock));
-      if (abort.signal.aborted) break;
+  /** One check: up to 1 + retries attempts until one is good, then the state, events, and the next check. */
+  #begin(w: Watched): void {
+    w.timer = undefined;
+    w.started = this.#clock.now();
+    w.tries = 0;
+    this.#attempt(w);
+  }
+
+  #attempt(w: Watched): void {
+    w.timer = undefined;
+    const t0 = this.#clock.now();
+    const done = (outcome: CheckOutcome): void => {
+      w.attempt = null;
+      this.#attempted(w, outcome, t0);
+    };
+    try {
+      w.attempt = (w.probe as Probe).start(w.target, w.spec.timeout, done);
+    } catch (err) {
+      // A throw here would be in a timer callback, where it ends the process: a failed attempt instead.
+      const generation = w.generation;
+      queueMicrotask(() => {
+        if (w.generation === generation) done({ ok: false, reason: `checker failed: ${errorCode(err)}` });
+      });
+    }
+  }
+
+  #attempted(w: Watched, outcome: CheckOutcome, t0: number): void {
+    const generation = w.generation;
+    if (this.listenerCount('check') > 0) {
       const at = this.#clock.now();
       this.#emit('check', { service: w.service, destination: w.destination, outcome, latencyMs: at - t0, at });
-      if (outcome.ok) break;
+      // A listener stopped the monitor or removed the server: this check says nothing more.
+      if (w.generation !== generation) return;
     }
-    w.abort = null;
-    // Stopped or removed meanwhile: an aborted attempt says nothing about the server.
-    if (abort.signal.aborted || w.stopped) return;
+    if (!outcome.ok && w.tries < w.spec.retries) {
+      w.tries++;
+      w.timer = this.#clock.setTimeout(w.retry, w.spec.retryDelay);
+      return;
+    }
     const at = this.#clock.now();
     const weightBefore = w.state.weight;
     const change = w.state.record(outcome, at);
@@ -236,25 +267,12 @@ export class HealthMonitor extends EventEmitter<HealthMonitorEvents> {
         service: w.service, destination: w.destination, from: change.from, to: change.to, reason: outcome.reason, at, since: change.since,
       });
     }
-    const svc = this.#services.get(w.sid);
+    // The sum of weights (hence the quorum) moves only when this server's weight does.
+    const svc = w.state.weight === weightBefore ? undefined : this.#services.get(w.sid);
     const quorumChanged = svc ? this.#evaluateQuorum(svc, at) : false;
     if (change || quorumChanged || w.state.weight !== weightBefore) this.#emit('change');
-    this.#schedule(w, Math.max(0, started + w.spec.interval - this.#clock.now()));
-  }
-
-  /** Waits ms on the clock; false if aborted first. */
-  #sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    return new Promise((resolve) => {
-      const onAbort = (): void => {
-        this.#clock.clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = this.#clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    if (w.generation !== generation) return;
+    this.#schedule(w, Math.max(0, w.started + w.spec.interval - this.#clock.now()));
   }
 
   #evaluateQuorum(svc: WatchedService, at: number): boolean {

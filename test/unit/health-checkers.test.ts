@@ -120,6 +120,43 @@ describe('tcp', () => {
   });
 });
 
+describe('tcp: sockets reused across attempts', () => {
+  it('makes a new connection per attempt, and a refused or aborted one tells nothing to the next', async () => {
+    const ports: number[] = [];
+    const counting = createNetServer((s) => {
+      ports.push(s.remotePort ?? 0);
+      s.on('error', () => {});
+    });
+    const port = await listen(counting);
+    const c = checker({ type: 'tcp' });
+    const silent = await fullBacklog();
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect(await c.check(at(port), 1000, never)).toEqual({ ok: true, reason: 'connected' });
+        expect(await c.check(at(refusedPort), 1000, never)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
+        // Cut short while connecting: its socket, closed, serves a later attempt.
+        const ac = new AbortController();
+        const pending = c.check(at(silent), 5000, ac.signal);
+        ac.abort();
+        expect(await pending).toEqual({ ok: false, reason: 'aborted' });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(ports).toHaveLength(10);
+      expect(new Set(ports).size).toBe(10);
+    } finally {
+      await new Promise((r) => counting.close(r));
+    }
+  });
+  it('runs more attempts at once than it keeps sockets for, each settled once', async () => {
+    const c = checker({ type: 'tcp' });
+    for (let round = 0; round < 2; round++) {
+      const outcomes = await Promise.all(Array.from({ length: 150 }, (_, i) => c.check(at(i % 2 ? httpPort : refusedPort), 2000, never)));
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(75);
+      expect(new Set(outcomes.filter((o) => !o.ok).map((o) => o.reason))).toEqual(new Set(['connect ECONNREFUSED']));
+    }
+  });
+});
+
 describe('http', () => {
   it('is up on a 2xx status', async () => {
     expect(await checker({ type: 'http', http: { path: '/ok' } }).check(at(httpPort), 1000, never)).toEqual({ ok: true, reason: 'status 200' });
@@ -172,6 +209,14 @@ describe('http', () => {
     const t0 = Date.now();
     expect(await p).toEqual({ ok: false, reason: 'aborted' });
     expect(Date.now() - t0).toBeLessThan(500);
+  });
+});
+
+describe('a target the socket layer refuses', () => {
+  it('is a failed attempt naming the error, not a throw or a rejection', async () => {
+    const bad: CheckTarget = { address: '127.0.0.1', port: 70000, family: 'inet' };
+    expect(await checker({ type: 'tcp' }).check(bad, 500, never)).toEqual({ ok: false, reason: 'connect ERR_SOCKET_BAD_PORT' });
+    expect(await checker({ type: 'http' }).check(bad, 500, never)).toEqual({ ok: false, reason: 'checker failed: ERR_INVALID_URL' });
   });
 });
 

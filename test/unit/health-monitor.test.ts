@@ -308,6 +308,27 @@ describe('update and stop', () => {
     expect(transitions).toEqual([]);
   });
 
+  it('a listener that stops and starts the monitor leaves one schedule per server, not two', async () => {
+    const { m, transitions, checks } = monitor();
+    m.update(table({ interval: 1000, retries: 0 }));
+    down('192.0.2.1');
+    let restarted = false;
+    m.on('transition', () => {
+      if (restarted) return;
+      restarted = true;
+      void m.stop();
+      m.start();
+    });
+    m.start();
+    await at(500);
+    expect(transitions).toHaveLength(1);
+    const n = checks.length;
+    await at(4500);
+    // The restart's check at once (warm-up 0: a 0 ms timer runs at 1 ms), then one a second from it.
+    expect(checks.slice(n).map((c) => c.at)).toEqual([1001, 2001, 3001, 4001]);
+    await m.stop();
+  });
+
   it('refuses a bad table as a whole, changing nothing', async () => {
     const { m } = monitor();
     m.update(table({ interval: 1000 }, 2));

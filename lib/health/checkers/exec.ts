@@ -6,13 +6,13 @@
  * full pipe.
  */
 import { spawn } from 'node:child_process';
-import type { Checker, CheckOutcome, CheckTarget, ExecCheckSettings } from '../types';
-import { bounded, errorCode } from './attempt';
+import type { CheckOutcome, CheckTarget, ExecCheckSettings } from '../types';
+import { errorCode, timedAttempt, type Probe } from './attempt';
 
-export function execChecker(settings: ExecCheckSettings): Checker {
+export function execProbe(settings: ExecCheckSettings): Probe {
   return {
-    check: (target, timeoutMs, signal) =>
-      bounded(timeoutMs, signal, (inner) => run(settings, target, inner), () => ({ ok: false, reason: `killed after ${timeoutMs} ms` })),
+    start: (target, timeoutMs, done) =>
+      timedAttempt(timeoutMs, done, () => ({ ok: false, reason: `killed after ${timeoutMs} ms` }), (finish) => run(settings, target, finish)),
   };
 }
 
@@ -29,28 +29,25 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-function run(settings: ExecCheckSettings, target: CheckTarget, signal: AbortSignal): Promise<CheckOutcome> {
+/** Starts the program; `finish` gets its outcome when it exits. Returns how to kill it early. */
+function run(settings: ExecCheckSettings, target: CheckTarget, finish: (outcome: CheckOutcome) => void): () => void {
   const [program, ...args] = settings.command.map((a) => substitute(a, target));
-  return new Promise((resolve) => {
-    const child = spawn(program, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    child.stdout.resume();
-    child.stderr.resume();
-    const onAbort = (): void => killGroup(child.pid);
-    signal.addEventListener('abort', onAbort, { once: true });
-    let settled = false;
-    const end = (outcome: CheckOutcome): void => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      // Whatever the program left behind in its group goes with it.
-      killGroup(child.pid);
-      child.stdout.destroy();
-      child.stderr.destroy();
-      resolve(outcome);
-    };
-    child.once('error', (err) => end({ ok: false, reason: `spawn ${errorCode(err)}` }));
-    child.once('exit', (code, sig) => end(exitOutcome(code, sig, settings.dynamicWeight === true)));
-  });
+  const child = spawn(program, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  child.stdout.resume();
+  child.stderr.resume();
+  let ended = false;
+  const end = (outcome: CheckOutcome): void => {
+    if (ended) return;
+    ended = true;
+    // Whatever the program left behind in its group goes with it.
+    killGroup(child.pid);
+    child.stdout.destroy();
+    child.stderr.destroy();
+    finish(outcome);
+  };
+  child.once('error', (err) => end({ ok: false, reason: `spawn ${errorCode(err)}` }));
+  child.once('exit', (code, sig) => end(exitOutcome(code, sig, settings.dynamicWeight === true)));
+  return () => killGroup(child.pid);
 }
 
 export function exitOutcome(code: number | null, sig: NodeJS.Signals | null, dynamicWeight: boolean): CheckOutcome {
