@@ -30,6 +30,7 @@ import { applyTable, type ApplyOptions, type ApplyResult } from './apply';
 import { consistentTable } from './apply/consistent';
 import { tableStatus, type StatusOptions, type TableStatus } from './apply/status';
 import type { DesiredTable, Table } from './table';
+import { PackedListing } from './table/packed';
 
 export { DEFAULT_TIMEOUT_MS };
 
@@ -239,6 +240,15 @@ export class Ipvs {
     const withStats = own(obj, 'stats') === undefined || boolean(own(obj, 'stats'), 'options.stats');
     if (consistent === undefined || !boolean(consistent, 'options.consistent')) return this.#table(deadline, withStats);
     return consistentTable(() => this.#table(deadline, withStats));
+  }
+
+  /** @internal apply's reading: the table without counters, packed (lib/table/packed.ts). */
+  async packedTable(options?: CallOptions): Promise<PackedListing> {
+    const deadline = deadlineOf(options, this.#timeout);
+    return this.#run({ operation: 'getTable', object: 'the IPVS table' }, deadline, async () => {
+      const { words, strings } = await this.#client.getTablePacked(deadline.budget());
+      return new PackedListing(words, strings);
+    });
   }
 
   /**

@@ -10,12 +10,13 @@ import { Deadline } from '../call';
 import { IpvsError, IpvsPartialError } from '../errors';
 import { serviceId } from '../keys';
 import { diff } from '../table/diff';
+import { PackedListing } from '../table/packed';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
-import type { BatchResult } from '../types';
+import type { BatchResult, ServiceEntry } from '../types';
 import { publicServiceKey, serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
-import { completeListing } from './consistent';
+import { completeListing, completeNeeded } from './consistent';
 import { connectionsOf, drainingServices, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
@@ -58,7 +59,7 @@ interface Pass {
 
 async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
   const entries = await readKernel(client, want, o, record, left);
-  const current = Table.fromListing(entries, want);
+  const current = entries instanceof PackedListing ? Table.fromPacked(entries, want) : Table.fromListing(entries, want);
   const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
@@ -109,11 +110,24 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
 }
 
-/** The kernel's table, counters left out (apply needs connection counts only); see completeListing for `consistent`. */
-async function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
+/**
+ * The kernel's table, counters left out (apply needs connection counts only); see completeListing
+ * for `consistent`. Packed when the client can (and nothing needs reading again): made into
+ * objects only where it differs from `want`.
+ */
+async function readKernel(
+  client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number,
+): Promise<ServiceEntry[] | PackedListing> {
+  const declared = new Set(want.byId.keys());
+  const owned = o.prune ? record.services : [];
+  if (client.packedTable) {
+    const packed = await client.packedTable({ timeout: left() });
+    if (!o.consistent || !completeNeeded(packed.ids(), (i) => packed.destinationCount(i), declared, owned)) return packed;
+    return completeListing(client, packed.entries(), declared, owned, left);
+  }
   const entries = await client.getTable({ timeout: left(), stats: false });
   if (!o.consistent) return entries;
-  return completeListing(client, entries, new Set(want.byId.keys()), o.prune ? record.services : [], left);
+  return completeListing(client, entries, declared, owned, left);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {
