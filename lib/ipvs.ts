@@ -31,6 +31,7 @@ import { consistentTable } from './apply/consistent';
 import { tableStatus, type StatusOptions, type TableStatus } from './apply/status';
 import type { DesiredTable, Table } from './table';
 import { PackedListing } from './table/packed';
+import { validatedBatchOf } from './intern';
 
 export { DEFAULT_TIMEOUT_MS };
 
@@ -312,7 +313,8 @@ export class Ipvs {
    */
   async batch(operations: readonly BatchOperation[], options?: CallOptions): Promise<BatchResult[]> {
     const deadline = deadlineOf(options, this.#timeout);
-    const ops = validateBatch(operations);
+    // apply's batches come validated from its tables (intern.ts): not checked a second time.
+    const ops = validatedBatchOf<ValidatedOp>(operations) ?? validateBatch(operations);
     return this.#apply(ops, deadline);
   }
 

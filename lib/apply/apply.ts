@@ -9,11 +9,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from '../call';
 import { IpvsError, IpvsPartialError } from '../errors';
 import { serviceId } from '../keys';
-import { diff } from '../table/diff';
+import { diff, validatedStep } from '../table/diff';
+import { rememberValidatedBatch } from '../intern';
+import { validateOp } from '../plan';
 import { PackedListing } from '../table/packed';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
-import type { BatchResult, ServiceEntry } from '../types';
+import type { BatchOperation, BatchResult, ServiceEntry } from '../types';
 import { publicServiceKey, serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
 import { completeListing, completeNeeded } from './consistent';
@@ -84,7 +86,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
-    sent = drains.steps.length ? await client.batch(drains.steps.map((s) => s.operation), { timeout: left() }) : [];
+    sent = drains.steps.length ? await client.batch(checkedBatch(drains.steps), { timeout: left() }) : [];
   } catch (err) {
     if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
     throw err;
@@ -128,6 +130,24 @@ async function readKernel(
   const entries = await client.getTable({ timeout: left(), stats: false });
   if (!o.consistent) return entries;
   return completeListing(client, entries, declared, owned, left);
+}
+
+/**
+ * The steps' operations as a batch checked once: diff's adds and removals carry their checked form
+ * (made from the tables' own keys and configs), the rest are checked here. Frozen all the way
+ * down, so what was checked is what batch() sends (intern.ts).
+ */
+function checkedBatch(steps: readonly PlanStep[]): readonly BatchOperation[] {
+  const ops = steps.map((step, i) => validatedStep(step) ?? validateOp(step.operation, `operations[${i}]`));
+  const operations = Object.freeze(steps.map((step) => deepFreeze(step.operation)));
+  rememberValidatedBatch(operations, ops);
+  return operations;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {
