@@ -9,9 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from '../call';
 import { IpvsError, IpvsPartialError } from '../errors';
 import { serviceId } from '../keys';
-import { diff, validatedStep } from '../table/diff';
+import { checkedDiff } from '../table/diff';
 import { rememberValidatedBatch } from '../intern';
-import { validateOp } from '../plan';
+import { validateOp, type ValidatedOp } from '../plan';
 import { PackedListing } from '../table/packed';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
@@ -62,7 +62,7 @@ interface Pass {
 async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
   const entries = await readKernel(client, want, o, record, left);
   const current = entries instanceof PackedListing ? Table.fromPacked(entries, want) : Table.fromListing(entries, want);
-  const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
+  const { plan, checked } = checkedDiff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
   if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
@@ -86,7 +86,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
-    sent = drains.steps.length ? await client.batch(checkedBatch(drains.steps), { timeout: left() }) : [];
+    sent = drains.steps.length ? await client.batch(checkedBatch(drains.steps, checked), { timeout: left() }) : [];
   } catch (err) {
     if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
     throw err;
@@ -137,8 +137,8 @@ async function readKernel(
  * (made from the tables' own keys and configs), the rest are checked here. Frozen all the way
  * down, so what was checked is what batch() sends (intern.ts).
  */
-function checkedBatch(steps: readonly PlanStep[]): readonly BatchOperation[] {
-  const ops = steps.map((step, i) => validatedStep(step) ?? validateOp(step.operation, `operations[${i}]`));
+function checkedBatch(steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>): readonly BatchOperation[] {
+  const ops = steps.map((step, i) => checked.get(step) ?? validateOp(step.operation, `operations[${i}]`));
   const operations = Object.freeze(steps.map((step) => deepFreeze(step.operation)));
   rememberValidatedBatch(operations, ops);
   return operations;

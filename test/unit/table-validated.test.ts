@@ -1,5 +1,5 @@
 /**
- * diff's adds and removals carry their checked operation (diff.ts validatedStep), which apply's
+ * diff's adds and removals carry their checked operation (diff.ts checkedDiff), which apply's
  * batch sends without checking again: it must be what validateOp makes of the step's operation.
  */
 import fc from 'fast-check';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { validatedBatchOf, rememberValidatedBatch } from '../../lib/intern';
 import { validateOp } from '../../lib/plan';
 import { Table, diff } from '../../lib/table';
-import { validatedStep } from '../../lib/table/diff';
+import { checkedDiff } from '../../lib/table/diff';
 import { desiredTableArb } from './table.arbitraries';
 
 describe('diff steps checked once', () => {
@@ -16,8 +16,10 @@ describe('diff steps checked once', () => {
       const A = Table.fromObjects(a);
       const B = Table.fromObjects(b);
       let carried = 0;
-      for (const step of diff(A, B, { drain, manage: A.services().map((s) => s.key) }).steps) {
-        const checked = validatedStep(step);
+      const { plan, checked: all } = checkedDiff(A, B, { drain, manage: A.services().map((s) => s.key) });
+      expect(plan).toEqual(diff(A, B, { drain, manage: A.services().map((s) => s.key) }));
+      for (const step of plan.steps) {
+        const checked = all.get(step);
         if (!step.action.startsWith('add-') && !step.action.startsWith('remove-')) {
           expect(checked).toBeUndefined();
           continue;
