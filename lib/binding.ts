@@ -109,6 +109,8 @@ export interface NativeClient {
    * the dumped service itself (no round trip through JS); repeats dropped. withStats false: counters not decoded.
    */
   getTable(timeoutMs: number, withStats: boolean): Promise<NativeTableEntry[]>;
+  /** getTable(timeoutMs, false) packed on the worker thread (lib/table/packed.ts reads it). */
+  getTablePacked(timeoutMs: number): Promise<{ words: Uint32Array; strings: string[] }>;
   close(): void;
   family(): number;
 }

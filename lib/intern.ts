@@ -106,8 +106,13 @@ class Validated {
   constructor(readonly ops: readonly unknown[]) {}
 }
 
+/** A batch's operations validated (apply's, made from a Table's checked keys and configs). */
+class ValidatedBatch {
+  constructor(readonly ops: readonly unknown[]) {}
+}
+
 /** Facts about frozen objects; see the file's comment. */
-const derived = new WeakMap<object, InternedService | Validated>();
+const derived = new WeakMap<object, InternedService | Validated | ValidatedBatch>();
 
 /** The interned record of a service key object (public or normalized) that is one, else undefined. */
 export function serviceOf(value: object): InternedService | undefined {
@@ -128,6 +133,22 @@ export function rememberValidated<T>(frozen: object, ops: readonly T[]): void {
 export function validatedOf<T>(value: object): readonly T[] | undefined {
   const fact = derived.get(value);
   return fact instanceof Validated ? (fact.ops as readonly T[]) : undefined;
+}
+
+/**
+ * Remembers that the frozen operations array `frozen` (each operation deeply frozen too) was
+ * validated into `ops`, one per operation: batch() then takes them without checking each again.
+ */
+export function rememberValidatedBatch<T>(frozen: readonly object[], ops: readonly T[]): void {
+  if (!Object.isFrozen(frozen) || frozen.length !== ops.length) throw new TypeError('only a frozen array can be remembered as a validated batch');
+  derived.set(frozen, new ValidatedBatch(ops));
+}
+
+/** The validated operations of an array rememberValidatedBatch was given, else undefined. */
+export function validatedBatchOf<T>(value: unknown): readonly T[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const fact = derived.get(value);
+  return fact instanceof ValidatedBatch ? (fact.ops as readonly T[]) : undefined;
 }
 
 /** Entries in the text store (for tests and the bench). */

@@ -30,6 +30,8 @@ import { applyTable, type ApplyOptions, type ApplyResult } from './apply';
 import { consistentTable } from './apply/consistent';
 import { tableStatus, type StatusOptions, type TableStatus } from './apply/status';
 import type { DesiredTable, Table } from './table';
+import { PackedListing } from './table/packed';
+import { validatedBatchOf } from './intern';
 
 export { DEFAULT_TIMEOUT_MS };
 
@@ -241,6 +243,15 @@ export class Ipvs {
     return consistentTable(() => this.#table(deadline, withStats));
   }
 
+  /** @internal apply's reading: the table without counters, packed (lib/table/packed.ts). */
+  async packedTable(options?: CallOptions): Promise<PackedListing> {
+    const deadline = deadlineOf(options, this.#timeout);
+    return this.#run({ operation: 'getTable', object: 'the IPVS table' }, deadline, async () => {
+      const { words, strings } = await this.#client.getTablePacked(deadline.budget());
+      return new PackedListing(words, strings);
+    });
+  }
+
   /**
    * Makes the kernel hold `desired` (a Table, or a DesiredTable as plain objects) for the services
    * it declares, sending only the difference; see lib/apply/ and docs/api.md "apply".
@@ -302,7 +313,8 @@ export class Ipvs {
    */
   async batch(operations: readonly BatchOperation[], options?: CallOptions): Promise<BatchResult[]> {
     const deadline = deadlineOf(options, this.#timeout);
-    const ops = validateBatch(operations);
+    // apply's batches come validated from its tables (intern.ts): not checked a second time.
+    const ops = validatedBatchOf<ValidatedOp>(operations) ?? validateBatch(operations);
     return this.#apply(ops, deadline);
   }
 

@@ -26,6 +26,7 @@ class Client : public Napi::ObjectWrap<Client> {
   Napi::Value Execute(const Napi::CallbackInfo& info);  // (requests[], timeoutMs) => Promise<Int32Array>
   Napi::Value Query(const Napi::CallbackInfo& info);    // (request, timeoutMs) => Promise<Record[]>
   Napi::Value GetTable(const Napi::CallbackInfo& info);  // (timeoutMs, withStats) => Promise<TableEntry[]>
+  Napi::Value GetTablePacked(const Napi::CallbackInfo& info);  // (timeoutMs) => Promise<{ words, strings }>
   Napi::Value Close(const Napi::CallbackInfo& info);    // () => void, idempotent
   Napi::Value Family(const Napi::CallbackInfo& info);   // () => number (0 before open)
 

@@ -9,13 +9,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline } from '../call';
 import { IpvsError, IpvsPartialError } from '../errors';
 import { serviceId } from '../keys';
-import { diff } from '../table/diff';
+import { checkedDiff } from '../table/diff';
+import { rememberValidatedBatch } from '../intern';
+import { validateOp, type ValidatedOp } from '../plan';
+import { PackedListing } from '../table/packed';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
-import type { BatchResult } from '../types';
+import type { BatchOperation, BatchResult, ServiceEntry } from '../types';
 import { publicServiceKey, serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
-import { completeListing } from './consistent';
+import { completeListing, completeNeeded } from './consistent';
 import { connectionsOf, drainingServices, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
 import { loadRecord } from './ownership';
@@ -58,8 +61,8 @@ interface Pass {
 
 async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number): Promise<Pass> {
   const entries = await readKernel(client, want, o, record, left);
-  const current = Table.fromListing(entries, want);
-  const plan = diff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
+  const current = entries instanceof PackedListing ? Table.fromPacked(entries, want) : Table.fromListing(entries, want);
+  const { plan, checked } = checkedDiff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
   if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
@@ -83,7 +86,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
-    sent = drains.steps.length ? await client.batch(drains.steps.map((s) => s.operation), { timeout: left() }) : [];
+    sent = drains.steps.length ? await client.batch(checkedBatch(drains.steps, checked), { timeout: left() }) : [];
   } catch (err) {
     if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
     throw err;
@@ -109,11 +112,42 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
 }
 
-/** The kernel's table, counters left out (apply needs connection counts only); see completeListing for `consistent`. */
-async function readKernel(client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number) {
+/**
+ * The kernel's table, counters left out (apply needs connection counts only); see completeListing
+ * for `consistent`. Packed when the client can (and nothing needs reading again): made into
+ * objects only where it differs from `want`.
+ */
+async function readKernel(
+  client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number,
+): Promise<ServiceEntry[] | PackedListing> {
+  const declared = new Set(want.byId.keys());
+  const owned = o.prune ? record.services : [];
+  if (client.packedTable) {
+    const packed = await client.packedTable({ timeout: left() });
+    if (!o.consistent || !completeNeeded(packed.ids(), (i) => packed.destinationCount(i), declared, owned)) return packed;
+    return completeListing(client, packed.entries(), declared, owned, left);
+  }
   const entries = await client.getTable({ timeout: left(), stats: false });
   if (!o.consistent) return entries;
-  return completeListing(client, entries, new Set(want.byId.keys()), o.prune ? record.services : [], left);
+  return completeListing(client, entries, declared, owned, left);
+}
+
+/**
+ * The steps' operations as a batch checked once: diff's adds and removals carry their checked form
+ * (made from the tables' own keys and configs), the rest are checked here. Frozen all the way
+ * down, so what was checked is what batch() sends (intern.ts).
+ */
+function checkedBatch(steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>): readonly BatchOperation[] {
+  const ops = steps.map((step, i) => checked.get(step) ?? validateOp(step.operation, `operations[${i}]`));
+  const operations = Object.freeze(steps.map((step) => deepFreeze(step.operation)));
+  rememberValidatedBatch(operations, ops);
+  return operations;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {

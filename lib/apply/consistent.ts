@@ -85,6 +85,23 @@ export async function completeListing(
   return out;
 }
 
+/**
+ * Whether completeListing would read anything again for a listing of these service ids (and
+ * destination counts): when not, the listing is complete as it is, and apply keeps it packed.
+ */
+export function completeNeeded(
+  ids: readonly string[], destinationCount: (i: number) => number, declared: ReadonlySet<string>, owned: readonly ServiceKey[],
+): boolean {
+  const ownedIds = new Set(owned.map((key) => serviceId(serviceKey(key))));
+  if (ownedIds.size) {
+    const listed = new Set(ids);
+    for (const id of ownedIds) if (!listed.has(id) && !declared.has(id)) return true;
+  }
+  for (let i = 0; i < ids.length; i++)
+    if (destinationCount(i) >= WHOLE_DESTINATION_DUMP && (declared.has(ids[i]) || ownedIds.has(ids[i]))) return true;
+  return false;
+}
+
 async function agreeingDestinations(client: ApplyClient, key: ServiceKey, timeout: () => number): Promise<DestinationInfo[]> {
   const shapeOf = (ds: readonly DestinationInfo[]) => JSON.stringify(ds.map((d) => [d.key, d.config]));
   let previous = shapeOf(await client.listDestinations(key, { timeout: timeout() }));

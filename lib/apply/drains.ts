@@ -10,6 +10,7 @@ import { endpointId, serviceId } from '../keys';
 import { listedServiceId } from '../table/listing';
 import type { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
+import { PackedListing } from '../table/packed';
 import type { ServiceEntry } from '../types';
 import { destinationKey } from '../validate/destination';
 import { serviceKey } from '../validate/service';
@@ -25,10 +26,11 @@ export function drainId(step: { service: unknown; destination?: unknown }): stri
 export { listedServiceId };
 
 /** The listing's connection counters of the destinations that drain steps name (none read without drains). */
-export function connectionsOf(entries: readonly ServiceEntry[], steps: readonly PlanStep[]): Connections {
+export function connectionsOf(entries: readonly ServiceEntry[] | PackedListing, steps: readonly PlanStep[]): Connections {
   const out = new Map<string, { active: number; inactive: number }>();
   const draining = new Set(steps.filter((s) => s.action === 'drain-destination').map((s) => serviceId(serviceKey(s.service))));
   if (draining.size === 0) return out;
+  if (entries instanceof PackedListing) return entries.connections(draining);
   for (const s of entries) {
     const sid = listedServiceId(s.key);
     if (!draining.has(sid)) continue;

@@ -21,6 +21,7 @@ import {
 import type { TableDestination, TableService } from './state';
 import { Table } from './table';
 import type { DiffOptions, Plan, PlanStep } from './types';
+import type { ValidatedOp } from '../plan';
 
 interface Scope {
   /**
@@ -69,11 +70,22 @@ export function drainOf(value: unknown, field: string): (service: ServiceKey, de
 
 /** Steps by kind, in the order they are sent; each kind sorted as ipvsadm lists its objects. */
 class Steps {
+  /**
+   * The checked operation of each add or removal step: the tables' own normalized keys and configs,
+   * what validateOp would make of the step's operation (test/unit/table-validated.test.ts checks
+   * they agree). Updates and drains are patches, checked as any batch's.
+   */
+  readonly checked = new Map<PlanStep, ValidatedOp>();
   readonly addServices: PlanStep[] = [];
   readonly updateServices: PlanStep[] = [];
   readonly addDestinations: PlanStep[] = [];
   readonly leaveDestinations: PlanStep[] = [];
   readonly removeServices: PlanStep[] = [];
+
+  remember(step: PlanStep, op: Omit<ValidatedOp, 'operation' | 'field'>): PlanStep {
+    this.checked.set(step, Object.freeze({ ...op, operation: step.operation, field: '' }) as ValidatedOp);
+    return step;
+  }
 
   all(): PlanStep[] {
     return [this.addServices, this.updateServices, this.addDestinations, this.leaveDestinations, this.removeServices].flatMap(ordered);
@@ -90,6 +102,11 @@ function ordered(steps: PlanStep[]): PlanStep[] {
 }
 
 export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
+  return checkedDiff(current, desired, options).plan;
+}
+
+/** @internal diff() with the checked operation of each add and removal step (see Steps.checked), for apply's batch. */
+export function checkedDiff(current: Table, desired: Table, options?: DiffOptions): { plan: Plan; checked: ReadonlyMap<PlanStep, ValidatedOp> } {
   if (!(current instanceof Table)) throw new IpvsValidationError('current', current, 'a Table');
   if (!(desired instanceof Table)) throw new IpvsValidationError('desired', desired, 'a Table');
   const scope = scopeOf(options);
@@ -99,10 +116,10 @@ export function diff(current: Table, desired: Table, options?: DiffOptions): Pla
     if (have && have.config === want.config && have.destinations === want.destinations) continue;
     const service = publicServiceKey(want.key);
     if (!have) {
-      steps.addServices.push({
+      steps.addServices.push(steps.remember({
         action: 'add-service', service, changes: serviceFields(want.config),
         operation: { op: 'addService', service, options: serviceOptionsOf(want.config) },
-      });
+      }, { kind: 'addService', service: want.key, serviceConfig: want.config }));
     } else if (have.config !== want.config) {
       const changes = serviceChanges(have.config, want.config);
       if (changes.length)
@@ -116,9 +133,11 @@ export function diff(current: Table, desired: Table, options?: DiffOptions): Pla
   for (const [id, have] of current.byId) {
     if (desired.byId.has(id) || !scope.removable.has(id)) continue;
     const service = publicServiceKey(have.key);
-    steps.removeServices.push({ action: 'remove-service', service, changes: [], operation: { op: 'deleteService', service } });
+    steps.removeServices.push(steps.remember(
+      { action: 'remove-service', service, changes: [], operation: { op: 'deleteService', service } }, { kind: 'deleteService', service: have.key },
+    ));
   }
-  return { steps: steps.all() };
+  return { plan: { steps: steps.all() }, checked: steps.checked };
 }
 
 function publicDestination(d: TableDestination): DestinationKey {
@@ -133,10 +152,10 @@ function destinationSteps(
     if (old && old.config === d.config) continue;
     const destination = publicDestination(d);
     if (!old) {
-      steps.addDestinations.push({
+      steps.addDestinations.push(steps.remember({
         action: 'add-destination', service, destination, changes: destinationFields(d.config),
         operation: { op: 'addDestination', service, destination, options: destinationOptionsOf(d.config) },
-      });
+      }, { kind: 'addDestination', service: want.key, destination: d.key, destinationConfig: d.config }));
       continue;
     }
     const changes = destinationChanges(old.config, d.config);
@@ -158,9 +177,9 @@ function destinationSteps(
         operation: { op: 'updateDestination', service, destination, options: { weight: 0 } },
       });
     } else {
-      steps.leaveDestinations.push({
+      steps.leaveDestinations.push(steps.remember({
         action: 'remove-destination', service, destination, changes: [], operation: { op: 'deleteDestination', service, destination },
-      });
+      }, { kind: 'deleteDestination', service: want.key, destination: d.key }));
     }
   }
 }

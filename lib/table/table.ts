@@ -22,6 +22,7 @@ import { publicServiceKey, serviceKey } from '../validate/service';
 import { copyDestinationConfig, copyServiceConfig, destinationOptionsOf, serviceOptionsOf } from './config';
 import { desiredState } from './from-objects';
 import { listingServices } from './listing';
+import type { PackedListing } from './packed';
 import { TableState, type FoldOutcome, type TableService } from './state';
 import type { DesiredTable } from './types';
 
@@ -82,6 +83,11 @@ export class Table {
    */
   static fromListing(entries: readonly ServiceEntry[], like?: Table): Table {
     return new Table(listingServices(entries, like && like.#services));
+  }
+
+  /** @internal apply's packed reading (packed.ts), as fromListing takes the same listing as objects. */
+  static fromPacked(listing: PackedListing, like?: Table): Table {
+    return new Table(listing.services(like && like.#services));
   }
 
   /**

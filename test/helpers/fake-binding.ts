@@ -62,10 +62,36 @@ export class FakeClient implements NativeClient {
     await pause();
     return answers.table;
   }
+  /** getTable(timeoutMs, false) packed as the addon packs it (native/js_convert.cc PackTable); recorded as a getTable. */
+  async getTablePacked(timeoutMs: number): Promise<{ words: Uint32Array; strings: string[] }> {
+    return packTable(await this.getTable(timeoutMs, false));
+  }
   close(): void {
     this.closed = true;
   }
   family(): number {
     return 28;
   }
+}
+
+/** The addon's PackTable in TypeScript, for the fake and the packed listing's tests. */
+export function packTable(table: readonly NativeTableEntry[]): { words: Uint32Array; strings: string[] } {
+  const words: number[] = [];
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const text = (s: string) => {
+    if (!index.has(s)) index.set(s, strings.push(s) - 1);
+    return index.get(s)!;
+  };
+  for (const { service: s, destinations } of table) {
+    const fwmark = s.fwmark !== 0 && s.fwmark !== undefined;
+    words.push(s.family, s.protocol, s.fwmark ?? 0, fwmark ? 0xffffffff : text(s.address!), fwmark ? 0 : s.port!,
+      text(s.scheduler), text(s.persistenceEngine ?? ''), s.flags, s.timeout, s.netmask, destinations.length);
+    for (const d of destinations) {
+      const tunnel = d.tunnelType !== undefined;
+      words.push(d.family, text(d.address), d.port, d.forwarding, d.weight, d.upperThreshold, d.lowerThreshold,
+        d.activeConns, d.inactiveConns, d.persistentConns, tunnel ? 1 : 0, d.tunnelType ?? 0, d.tunnelPort ?? 0, d.tunnelFlags ?? 0);
+    }
+  }
+  return { words: Uint32Array.from(words), strings };
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ipvs, Table, type DesiredTable } from '../../lib';
+import { DESTINATION_WORDS, PackedListing, SERVICE_WORDS } from '../../lib/table/packed';
 import { TestNamespace, natPair, requireIpvs } from '../helpers/kernel';
 
 let director: TestNamespace;
@@ -244,9 +245,19 @@ describe('a changing kernel', () => {
     director.ipvsadm('-A', '-t', '203.0.113.7:80', '-s', 'wlc');
     director.ipvsadm('-a', '-t', '203.0.113.7:80', '-r', '198.51.100.2:8080', '-m', '-w', '1');
     const S7 = { protocol: 'tcp', address: '203.0.113.7', port: 80 } as const;
-    // A torn listing, as under churn: the real kernel's answer with that service missing.
-    const real = ipvs.getTable.bind(ipvs);
-    const spy = vi.spyOn(ipvs, 'getTable').mockImplementation(async (o) => (await real(o)).filter((s) => !('address' in s.key && s.key.address === S7.address)));
+    // A torn listing, as under churn: the real kernel's answer (apply reads it packed) with that service missing.
+    const real = ipvs.packedTable.bind(ipvs);
+    const spy = vi.spyOn(ipvs, 'packedTable').mockImplementation(async (o) => {
+      const listed = await real(o);
+      const kept: number[] = [];
+      let at = 0;
+      listed.ids().forEach((id, i) => {
+        const end = at + SERVICE_WORDS + listed.destinationCount(i) * DESTINATION_WORDS;
+        if (id !== `tcp/${S7.address}/80`) kept.push(...listed.words.subarray(at, end));
+        at = end;
+      });
+      return new PackedListing(Uint32Array.from(kept), listed.strings);
+    });
     try {
       const r = await ipvs.apply({ services: [{ service: S7, options: { scheduler: 'rr' }, destinations: [dest(A, 5), dest(B)] }] });
       expect(r.results.map((x) => [x.step.action, x.step.destination?.address ?? null, x.outcome])).toEqual([

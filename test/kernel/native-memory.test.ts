@@ -28,7 +28,7 @@ describe('native memory', () => {
     expect(r.status).toBe(0);
   }, 300_000);
 
-  it('the addon does not grow over 45 rounds of batch, dumps, the whole table and errors', async () => {
+  it('the addon does not grow over 45 rounds of batch, dumps, the whole table (as objects and packed) and errors', async () => {
     const script = `
       const { Ipvs } = require(${JSON.stringify(require.resolve('../../dist'))});
       (async () => {
@@ -44,6 +44,7 @@ describe('native memory', () => {
           await ipvs.batch(ops.slice(0, 50));            // all EEXIST
           await ipvs.listServices();
           await ipvs.getTable();                         // TableToJs: shared names and address strings
+          await ipvs.packedTable();                      // PackTable on the worker, one Uint32Array and the texts
           await ipvs.listDestinations({ protocol: 'tcp', address: '192.0.2.60', port: 1 });
           await ipvs.getService({ protocol: 'tcp', address: '192.0.2.60', port: 999 }).catch(() => {});
           await ipvs.flush();

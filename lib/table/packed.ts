@@ -1,0 +1,216 @@
+/**
+ * apply's reading of the kernel, packed: the addon's getTablePacked() gives one Uint32Array and the
+ * distinct texts (addresses, scheduler and engine names), not 50,000 objects. A no-op apply then
+ * compares each listed service with the desired table's straight from the words and allocates
+ * almost nothing; only a service that differs is made into objects (listing.ts does the rest).
+ *
+ * Layout (native/js_convert.h PackTable), per service SERVICE_WORDS words:
+ *   family, protocol, fwmark, address (text index, NO_TEXT for fwmark), port, scheduler (text),
+ *   engine (text, '' for none), flags, timeout, netmask, destination count
+ * then per destination DESTINATION_WORDS words:
+ *   family, address (text), port, forwarding, weight, upper, lower, active, inactive, persistent,
+ *   has tunnel, tunnel type, tunnel port, tunnel flags
+ * Trusted as the kernel's answer, as listing.ts explains; only the bounds are checked.
+ */
+import type { NativeDestination, NativeService, NativeTableEntry } from '../binding';
+import { FORWARDING, PROTOCOLS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, nameOf } from '../constants';
+import { familyName, serviceInfo, tableEntry } from '../convert';
+import { addressServiceId, fwmarkServiceId } from '../keys';
+import type { Protocol, ServiceConfig, ServiceEntry } from '../types';
+import { listingServices, sameServiceConfig } from './listing';
+import type { TableDestination, TableService } from './state';
+
+export const SERVICE_WORDS = 11;
+export const DESTINATION_WORDS = 14;
+const NO_TEXT = 0xffffffff;
+
+/** The addon's answer as it crosses into JS. */
+export interface PackedWords {
+  words: Uint32Array;
+  strings: string[];
+}
+
+export class PackedListing {
+  /** Word offset of each service. */
+  readonly #offsets: number[] = [];
+  #ids: string[] | undefined;
+  #entries: ServiceEntry[] | undefined;
+  /** Service configs by their words: a table's services share a few. */
+  readonly #configs = new Map<string, ServiceConfig>();
+
+  constructor(readonly words: Uint32Array, readonly strings: readonly string[]) {
+    for (let o = 0; o < words.length;) {
+      if (o + SERVICE_WORDS > words.length) throw new RangeError('packed listing: a service cut short');
+      this.#offsets.push(o);
+      o += SERVICE_WORDS + words[o + 10] * DESTINATION_WORDS;
+      if (o > words.length) throw new RangeError('packed listing: destinations cut short');
+    }
+  }
+
+  get size(): number {
+    return this.#offsets.length;
+  }
+
+  #text(index: number): string {
+    const s = this.strings[index];
+    if (s === undefined) throw new RangeError(`packed listing: no text ${index}`);
+    return s;
+  }
+
+  /** Each service's identity (keys.ts), as listing.ts's listedServiceId gives it. */
+  ids(): readonly string[] {
+    if (this.#ids) return this.#ids;
+    const w = this.words;
+    this.#ids = this.#offsets.map((o) => (w[o + 2]
+      ? fwmarkServiceId(familyName(w[o]), w[o + 2])
+      : addressServiceId((nameOf(PROTOCOLS, w[o + 1]) ?? `proto-${w[o + 1]}`) as Protocol, this.#text(w[o + 3]), w[o + 4])));
+    return this.#ids;
+  }
+
+  destinationCount(i: number): number {
+    return this.words[this.#offsets[i] + 10];
+  }
+
+  #nativeService(o: number): NativeService & { scheduler: string; persistenceEngine: string; flags: number; timeout: number; netmask: number } {
+    const w = this.words;
+    const s = {
+      family: w[o], protocol: w[o + 1], fwmark: w[o + 2],
+      scheduler: this.#text(w[o + 5]), persistenceEngine: this.#text(w[o + 6]), flags: w[o + 7], timeout: w[o + 8], netmask: w[o + 9],
+    } as NativeService & { scheduler: string; persistenceEngine: string; flags: number; timeout: number; netmask: number };
+    if (!w[o + 2]) {
+      s.address = this.#text(w[o + 3]);
+      s.port = w[o + 4];
+    }
+    return s;
+  }
+
+  #nativeDestination(o: number): NonNullable<NativeTableEntry['destinations'][number]> {
+    const w = this.words;
+    const d: NativeDestination & Record<string, unknown> = {
+      family: w[o], address: this.#text(w[o + 1]), port: w[o + 2], forwarding: w[o + 3], weight: w[o + 4],
+      upperThreshold: w[o + 5], lowerThreshold: w[o + 6], activeConns: w[o + 7], inactiveConns: w[o + 8], persistentConns: w[o + 9],
+    };
+    if (w[o + 10]) {
+      d.tunnelType = w[o + 11];
+      d.tunnelPort = w[o + 12];
+      d.tunnelFlags = w[o + 13];
+    }
+    return d as unknown as NonNullable<NativeTableEntry['destinations'][number]>;
+  }
+
+  /** Service i as getTable({ stats: false }) gives it. */
+  entry(i: number): ServiceEntry {
+    const o = this.#offsets[i];
+    const destinations = [];
+    for (let j = 0, d = o + SERVICE_WORDS; j < this.words[o + 10]; j++, d += DESTINATION_WORDS) destinations.push(this.#nativeDestination(d));
+    return tableEntry({ service: this.#nativeService(o) as NativeTableEntry['service'], destinations });
+  }
+
+  /** Every service as getTable({ stats: false }) gives them (made once, on first use). */
+  entries(): ServiceEntry[] {
+    this.#entries ??= this.#offsets.map((_, i) => this.entry(i));
+    return this.#entries;
+  }
+
+  /** Connection counters of the destinations of these services, by `${serviceId}>${endpointId}`. */
+  connections(services: ReadonlySet<string>): Map<string, { active: number; inactive: number }> {
+    const out = new Map<string, { active: number; inactive: number }>();
+    if (services.size === 0) return out;
+    const ids = this.ids();
+    const w = this.words;
+    this.#offsets.forEach((o, i) => {
+      if (!services.has(ids[i])) return;
+      for (let j = 0, d = o + SERVICE_WORDS; j < w[o + 10]; j++, d += DESTINATION_WORDS)
+        out.set(`${ids[i]}>${this.#text(w[d + 1])}/${w[d + 2]}`, { active: w[d + 7], inactive: w[d + 8] });
+    });
+    return out;
+  }
+
+  #config(o: number): ServiceConfig {
+    const w = this.words;
+    const key = `${w[o]}/${w[o + 5]}/${w[o + 6]}/${w[o + 7]}/${w[o + 8]}/${w[o + 9]}`;
+    let config = this.#configs.get(key);
+    if (!config) {
+      config = serviceInfo({ cmd: 0, service: this.#nativeService(o) as NativeTableEntry['service'] }).config;
+      this.#configs.set(key, config);
+    }
+    return config;
+  }
+
+  /** Whether destination words at d hold `want`'s config (convert.ts's reading of them, without its objects). */
+  #sameDestination(d: number, want: TableDestination): boolean {
+    const w = this.words;
+    const c = want.config;
+    if (this.#text(w[d + 1]) !== want.key.address || w[d + 2] !== want.key.port) return false;
+    const forwarding = nameOf(FORWARDING, w[d + 3]) ?? 'masq';
+    if (forwarding !== c.forwarding || w[d + 4] !== c.weight || w[d + 5] !== c.upperThreshold || w[d + 6] !== c.lowerThreshold) return false;
+    if (forwarding !== 'tunnel') return c.tunnel === null;
+    return c.tunnel !== null && (nameOf(TUNNEL_TYPES, w[d + 11]) ?? 'ipip') === c.tunnel.type && w[d + 12] === c.tunnel.port
+      && (nameOf(TUNNEL_CHECKSUMS, w[d + 13]) ?? 'nocsum') === c.tunnel.checksum;
+  }
+
+  /**
+   * Whether service i is exactly `want`: its config, and the same destinations with equal configs.
+   * The kernel lists a service's destinations newest first (each add goes to the head of its list):
+   * compared in step with `want`'s order reversed, then as it is, then by id. Equal counts and
+   * every listed one found once make the same set.
+   */
+  #same(i: number, want: TableService): boolean {
+    const o = this.#offsets[i];
+    const w = this.words;
+    const n = w[o + 10];
+    if (n !== want.destinations.size || !sameServiceConfig(this.#config(o), want.config)) return false;
+    const first = o + SERVICE_WORDS;
+    let d = first + (n - 1) * DESTINATION_WORDS;
+    let inStep = true;
+    for (const dest of want.destinations.values()) {
+      if (!this.#sameDestination(d, dest)) {
+        inStep = false;
+        break;
+      }
+      d -= DESTINATION_WORDS;
+    }
+    if (inStep) return true;
+    d = first;
+    inStep = true;
+    for (const dest of want.destinations.values()) {
+      if (!this.#sameDestination(d, dest)) {
+        inStep = false;
+        break;
+      }
+      d += DESTINATION_WORDS;
+    }
+    if (inStep) return true;
+    const found = new Set<TableDestination>();
+    for (let j = 0, d = first; j < n; j++, d += DESTINATION_WORDS) {
+      const dest = want.destinations.get(`${this.#text(w[d + 1])}/${w[d + 2]}`);
+      if (!dest || !this.#sameDestination(d, dest)) return false;
+      found.add(dest);
+    }
+    return found.size === n; // a repeat would stand in for one of want's that was not listed
+  }
+
+  /**
+   * The services by serviceId for a Table, sharing `like`'s objects where equal (see listing.ts):
+   * a service listed exactly as `like` holds it is `like`'s own object, made without any object;
+   * any other is made from its entry by listing.ts. A repeated id keeps its first listing.
+   */
+  services(like?: ReadonlyMap<string, TableService>): Map<string, TableService> {
+    const ids = this.ids();
+    const out = new Map<string, TableService>();
+    const rest: ServiceEntry[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      if (out.has(id)) continue;
+      const want = like?.get(id);
+      if (want && this.#same(i, want)) {
+        out.set(id, want);
+        continue;
+      }
+      out.set(id, undefined as never); // its place in the order; filled below
+      rest.push(this.entry(i));
+    }
+    for (const [id, s] of listingServices(rest, like)) out.set(id, s);
+    return out;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * diff's adds and removals carry their checked operation (diff.ts checkedDiff), which apply's
+ * batch sends without checking again: it must be what validateOp makes of the step's operation.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { validatedBatchOf, rememberValidatedBatch } from '../../lib/intern';
+import { validateOp } from '../../lib/plan';
+import { Table, diff } from '../../lib/table';
+import { checkedDiff } from '../../lib/table/diff';
+import { desiredTableArb } from './table.arbitraries';
+
+describe('diff steps checked once', () => {
+  it('an add or removal step carries what validateOp makes of its operation', () => {
+    fc.assert(fc.property(desiredTableArb, desiredTableArb, fc.boolean(), (a, b, drain) => {
+      const A = Table.fromObjects(a);
+      const B = Table.fromObjects(b);
+      let carried = 0;
+      const { plan, checked: all } = checkedDiff(A, B, { drain, manage: A.services().map((s) => s.key) });
+      expect(plan).toEqual(diff(A, B, { drain, manage: A.services().map((s) => s.key) }));
+      for (const step of plan.steps) {
+        const checked = all.get(step);
+        if (!step.action.startsWith('add-') && !step.action.startsWith('remove-')) {
+          expect(checked).toBeUndefined();
+          continue;
+        }
+        carried++;
+        const { field: _f, ...expected } = validateOp(step.operation, '');
+        const { field: _g, ...got } = checked!;
+        expect(got).toEqual(expected);
+      }
+      return carried >= 0;
+    }), { numRuns: 100 });
+  });
+
+  it('a remembered batch must be a frozen array as long as its checked operations', () => {
+    const ops = Object.freeze([{ op: 'flush' }]);
+    expect(() => rememberValidatedBatch([{ op: 'flush' }], [validateOp({ op: 'flush' }, '')])).toThrow(TypeError);
+    expect(() => rememberValidatedBatch(ops, [])).toThrow(TypeError);
+    rememberValidatedBatch(ops, [validateOp({ op: 'flush' }, '')]);
+    expect(validatedBatchOf(ops)).toHaveLength(1);
+    expect(validatedBatchOf([{ op: 'flush' }])).toBeUndefined();
+    expect(validatedBatchOf(null)).toBeUndefined();
+  });
+});
