@@ -29,17 +29,10 @@
 #include "../nl_wait.h"
 #include "../proc_net_read.h"
 #include "../rtnl.h"
+#include "check.h"
 
 using namespace ipvs;
 
-static int failures = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "CHECK failed at line %d: %s\n", __LINE__, #cond); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
 
 static Service MakeService(uint16_t port) {
   Service s;

@@ -20,17 +20,10 @@
 #include "../vrrp_announce.h"
 #include "../vrrp_packet.h"
 #include "../vrrp_socket.h"
+#include "check.h"
 
 using namespace vrrp;
 
-static int failures = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (!(cond)) {                                                         \
-      fprintf(stderr, "CHECK failed at line %d: %s\n", __LINE__, #cond); \
-      failures++;                                                          \
-    }                                                                      \
-  } while (0)
 
 static std::vector<uint8_t> Hex(const char* hex) {
   std::vector<uint8_t> out;

@@ -15,8 +15,7 @@ import { announceAddresses } from '../../lib/vrrp/announce';
 import { VrrpSocket, VrrpSocketError } from '../../lib/vrrp/socket';
 import type { Advert, VrrpDropReason } from '../../lib/vrrp/types';
 import { TestNamespace } from '../helpers/kernel';
-import { runChild } from '../helpers/native-check';
-import { buildVrrpCheck } from '../helpers/vrrp-check';
+import { buildVrrpCheck, runChild } from '../helpers/native-check';
 
 let a: TestNamespace;
 let b: TestNamespace;

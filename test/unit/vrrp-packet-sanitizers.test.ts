@@ -4,8 +4,7 @@
  * 300,000 mutated, truncated and random packets in exact-size heap blocks.
  */
 import { describe, expect, it } from 'vitest';
-import { buildVrrpCheck } from '../helpers/vrrp-check';
-import { runChild } from '../helpers/native-check';
+import { buildVrrpCheck, runChild } from '../helpers/native-check';
 
 describe('VRRP codec under sanitizers', () => {
   it('decodes, round-trips and survives fuzzing with no memory error, undefined behaviour or leak', async () => {
