@@ -151,6 +151,43 @@ describe('preemption', () => {
     expect(lab.masters()).toEqual([b]);
   });
 
+  it('preempt delay, mixed intervals, 5 ms latency (the property\'s seed -118558197): the takeover comes one MDI after the hold ends, two masters for one latency only', async () => {
+    const lab = new Lab(5);
+    const r0 = lab.add({ priority: 1, interval: 500, preempt: false });
+    const r1 = lab.add({ priority: 81, interval: 100, preempt: true, preemptDelay: 3000 });
+    const r2 = lab.add({ priority: 63, interval: 100, preempt: false });
+    for (const r of lab.routers) r.machine.start();
+    await lab.clock.advance(332);
+    lab.kill(r1);
+    await lab.clock.advance(3336);
+    lab.kill(r0);
+    await lab.clock.advance(661);
+    lab.revive(r1);
+    // r2 took over at its MDI (r1, shorter, was killed first) and advertises every 100 ms.
+    const r2Master = masterDownIntervalMs(63, 10);
+    expect(timeOf(r2, 'master')).toBe(r2Master);
+    expect(r1.machine.status().preemptHoldUntil).toBe(4329 + 3000);
+    // r1 learns r2's interval (10 cs) and holds: its last accepted advert left r2 at 7,275.39 ms.
+    await lab.clock.runUntil(7329);
+    expect(lab.masters()).toEqual([r2]);
+    expect(r1.machine.status().masterAdverInterval).toBe(100);
+    // The hold over, r1 ignores r2's adverts and takes over one MDI after the last it accepted.
+    const takeover = 7648.749;
+    expect(r2Master + 69 * 100 + 5 + masterDownIntervalMs(81, 10)).toBeCloseTo(takeover, 9);
+    await lab.clock.runUntil(takeover);
+    expect(r1.transitions.at(-1)).toMatchObject({ from: 'backup', to: 'master', reason: 'master-down', time: takeover });
+    // RFC 5798 §6.4.3: r2 leaves when r1's advert reaches it, one bus latency later; until then both are master.
+    expect(lab.masters()).toEqual([r1, r2]);
+    await lab.clock.runUntil(takeover + 4.999);
+    expect(lab.masters()).toEqual([r1, r2]);
+    await lab.clock.runUntil(takeover + 5);
+    expect(r2.transitions.at(-1)).toMatchObject({ from: 'master', to: 'backup', reason: 'higher-priority', time: takeover + 5 });
+    await lab.clock.advance(10_000);
+    expect(lab.masters()).toEqual([r1]);
+    expect(r1.transitions.filter((t) => t.to === 'master')).toHaveLength(1);
+    expect([r0, r1, r2].map((r) => r.host.holding)).toEqual([false, true, false]);
+  });
+
   it('preempt delay does not delay taking over when there is no master', async () => {
     const lab = new Lab();
     const b = lab.add({ priority: 200, preemptDelay: 60_000 });
