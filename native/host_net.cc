@@ -41,6 +41,7 @@ class HostNetWorker : public PromiseWorker {
       Napi::Object o = Napi::Object::New(env);
       o.Set("index", link_.index);
       o.Set("up", link_.up);
+      o.Set("running", link_.running);
       return o;
     }
     if (op_ == Op::kDefaultRoutes) {

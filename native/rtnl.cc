@@ -118,7 +118,9 @@ Outcome GetLink(const std::string& ifname, LinkState* out, RtnlDeadline deadline
   return Exchange(msg, deadline, [&](const nlmsghdr* h) {
     if (h->nlmsg_type != RTM_NEWLINK || h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return;
     const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(h));
-    if (info->ifi_index == out->index) out->up = (info->ifi_flags & IFF_UP) != 0;
+    if (info->ifi_index != out->index) return;
+    out->up = (info->ifi_flags & IFF_UP) != 0;
+    out->running = (info->ifi_flags & IFF_RUNNING) != 0;
   });
 }
 

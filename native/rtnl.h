@@ -26,6 +26,8 @@ struct InterfaceAddress {
 struct LinkState {
   int index = 0;
   bool up = false;
+  // IFF_RUNNING: operationally up (a carrier; a veth whose peer is down is not).
+  bool running = false;
 };
 
 // A route of the main table. prefix 0 with no destination is the default route.

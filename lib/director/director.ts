@@ -14,6 +14,8 @@ import { IpvsValidationError } from '../errors';
 import { hostPort } from '../describe';
 import type { HealthTransition, QuorumTransition } from '../health/types';
 import { endpointId, serviceId } from '../keys';
+import { Failover, type FailoverStatus } from '../failover/failover';
+import type { FailoverParts } from '../failover/instance';
 import { createMetrics, type IpvsMetrics } from '../metrics';
 import { serviceLabel } from '../table/format-plan';
 import type { DestinationKey, ServiceKey } from '../types';
@@ -52,10 +54,13 @@ function memoryStore(): OwnershipStore {
  */
 function checkConfig(value: unknown, field: string): ConfigFile {
   const c = plainObject(value, field);
-  for (const key of ['table', 'health', 'director'])
+  for (const key of ['table', 'health', 'director', 'vrrp'])
     if (typeof own(c, key) !== 'object' || c[key] === null)
       throw new IpvsValidationError(`${field}.${key}`, c[key], 'a config read by parseConfig() or readConfig()');
   const settings = c.director as Record<string, unknown>;
+  const vrrp = c.vrrp as Record<string, unknown>;
+  if (!Array.isArray(own(vrrp, 'instances')) || (own(vrrp, 'sync') !== null && typeof vrrp.sync !== 'object'))
+    throw new IpvsValidationError(`${field}.vrrp`, vrrp, 'the vrrp settings read by parseConfig() or readConfig()');
   onlyKeys(settings, DIRECTOR_FIELDS, `${field}.director`);
   for (const name of DIRECTOR_FIELDS) {
     const v = own(settings, name);
@@ -101,11 +106,13 @@ export class Director extends EventEmitter<DirectorEvents> {
     if (!this.updating && this.state === 'running') this.request('health');
   };
   private updating = false;
+  /** The config's vrrp: section, running from start() (nothing runs without instances). */
+  private readonly failover: Failover;
 
   constructor(options: DirectorOptions) {
     super();
     const o = plainObject(options, 'options');
-    onlyKeys(o, ['ipvs', 'config', 'ownership', 'monitor', 'metrics', 'log', 'clock'], 'options');
+    onlyKeys(o, ['ipvs', 'config', 'ownership', 'monitor', 'metrics', 'log', 'clock', 'failover'], 'options');
     const ipvs = own(o, 'ipvs') as DirectorOptions['ipvs'] | undefined;
     if (typeof ipvs !== 'object' || ipvs === null || typeof ipvs.apply !== 'function')
       throw new IpvsValidationError('options.ipvs', ipvs, 'an Ipvs client (Ipvs.open())');
@@ -130,6 +137,17 @@ export class Director extends EventEmitter<DirectorEvents> {
     if (log !== undefined && typeof log !== 'function') throw new IpvsValidationError('options.log', log, 'a function taking a log record');
     this.logSink = log as ((record: LogRecord) => void) | undefined;
     this.clock = (own(o, 'clock') as DirectorClock | undefined) ?? SYSTEM_CLOCK;
+    const parts = own(o, 'failover');
+    if (parts !== undefined) plainObject(parts, 'options.failover');
+    // The sockets and VIPs are where the client's table is.
+    const netns = typeof ipvs.netns === 'string' ? ipvs.netns : null;
+    this.failover = new Failover({ settings: this.config.vrrp, sync: ipvs, netns, parts: parts as FailoverParts | undefined, log: (r) => this.log(r) });
+    this.failover.on('transition', (t) => this.emit('vrrp', t));
+  }
+
+  /** The VRRP instances' states and counters and the sync daemons run (empty without config.vrrp). */
+  failoverStatus(): FailoverStatus {
+    return this.failover.status();
   }
 
   /** The config in force. */
@@ -166,6 +184,19 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
     if (this.state !== 'starting') return; // stop() was called meanwhile: it has detached everything
     this.monitor.start();
+    // VRRP last: a director becomes master only once it holds the table it will serve.
+    try {
+      for (const q of this.monitor.quorums()) this.failover.setServiceQuorum(q.service, q.up);
+      await this.failover.start();
+    } catch (err) {
+      this.state = 'stopping';
+      this.detach();
+      await this.monitor.stop();
+      await this.closeMetrics();
+      this.state = 'stopped';
+      throw err;
+    }
+    if (this.state !== 'starting') return;
     this.state = 'running';
     this.schedule();
     this.log({ level: 'info', event: 'start', message: `started: ${this.summary()}` });
@@ -194,6 +225,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     this.schedule();
     await this.syncMetrics().catch((err) => this.fail('metrics', err));
     const result = await this.serial.request('reload');
+    await this.failover.update(next.vrrp);
     this.log({ level: 'info', event: 'reload', message: `reloaded: ${this.summary()}` });
     return result;
   }
@@ -217,6 +249,8 @@ export class Director extends EventEmitter<DirectorEvents> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
     this.detach();
+    // The VIPs first, while the table still serves: a backup takes over after Skew_Time.
+    await this.failover.stop();
     await this.monitor.stop();
     await this.serial.idle();
     await this.closeMetrics();
@@ -272,6 +306,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     const spec = this.config.health.services.find((s) => serviceId(serviceKey(s.service)) === sid);
     this.log(quorumRecord(q, spec?.quorum?.sorryServer));
     this.emit('quorum', q);
+    this.failover.setServiceQuorum(q.service, q.up);
     this.hook(q.up ? 'quorumUp' : 'quorumDown', [serviceLabel(q.service), q.up ? 'up' : 'down']);
     this.request('health');
   }
@@ -363,7 +398,9 @@ export class Director extends EventEmitter<DirectorEvents> {
     const services = this.config.table.services.length;
     const destinations = this.config.table.services.reduce((n, s) => n + (s.destinations?.length ?? 0), 0);
     const checked = this.config.health.services.reduce((n, s) => n + s.destinations.filter((d) => d.check.type !== 'none').length, 0);
-    return `${services} services, ${destinations} real servers, ${checked} checked, resync every ${this.config.director.resyncInterval} ms, on stop ${this.config.director.onStop}`;
+    const vrrp = this.config.vrrp.instances.map((i) => `${i.name} (VRID ${i.vrid} on ${i.interface}, priority ${i.priority})`);
+    return `${services} services, ${destinations} real servers, ${checked} checked, resync every ${this.config.director.resyncInterval} ms, on stop ${this.config.director.onStop}` +
+      (vrrp.length ? `, VRRP ${vrrp.join(', ')}${this.config.vrrp.sync ? `, sync daemons on ${this.config.vrrp.sync.interface}` : ''}` : '');
   }
 
   private fail(what: string, err: unknown, reasons?: ApplyReason[]): void {

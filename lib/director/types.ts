@@ -2,9 +2,11 @@
 import type { ApplyResult, OwnershipStore } from '../apply/types';
 import type { ConfigFile, MetricsListen } from '../config/desired';
 import type { HealthTable, HealthTransition, HealthyTable, QuorumTransition, ServerHealth } from '../health/types';
+import type { FailoverParts } from '../failover/instance';
 import type { Ipvs } from '../ipvs';
 import type { DesiredTable } from '../table/types';
 import type { ServiceKey } from '../types';
+import type { VrrpTransition } from '../vrrp/events';
 
 /**
  * What the director needs of a health monitor (lib/health's HealthMonitor is one): tests and
@@ -51,9 +53,11 @@ export interface DirectorOptions {
   /** Every log record (one per transition, apply that changed or failed, reload, hook failure, start, stop). */
   log?: (record: LogRecord) => void;
   clock?: DirectorClock;
+  /** The failover's wire, VIP effects, link reads and clock, in place of the host's (tests; embedders with their own). */
+  failover?: FailoverParts;
 }
 
-export type LogEvent = 'start' | 'apply' | 'transition' | 'quorum' | 'reload' | 'notify' | 'metrics' | 'stop';
+export type LogEvent = 'start' | 'apply' | 'transition' | 'quorum' | 'reload' | 'notify' | 'metrics' | 'stop' | 'vrrp' | 'sync';
 
 /** One line of the agent's log: `message` for a person, the rest for a machine (JSON lines). */
 export interface LogRecord {
@@ -73,6 +77,8 @@ export interface DirectorEvents {
   quorum: [QuorumTransition];
   /** After each apply: why it ran (several reasons when requests were coalesced), what it did. */
   apply: [{ reasons: ApplyReason[]; result: ApplyResult }];
+  /** A VRRP instance changed state (config.vrrp). */
+  vrrp: [VrrpTransition];
   /** An apply, a hook, or the metrics server failed; the agent carries on (the next resync retries). */
   failure: [Error];
   log: [LogRecord];

@@ -1,0 +1,153 @@
+/**
+ * One `vrrp.instances[]` entry of the config, running: its socket, its state machine, the pollers of
+ * its tracked interfaces and scripts, and its notify hooks. Service quorums are fed in from outside
+ * (the director's health monitor: setService).
+ *
+ * Like keepalived, an instance tracks its own interface (weight 0) unless the config tracks it
+ * already: a director whose link is down goes to fault and gives the VIPs up, so that when the link
+ * comes back it returns as a backup (with its preempt delay) instead of a master without the
+ * connections synced meanwhile.
+ */
+import type { VrrpInstanceConfig, VrrpTrack } from '../config/vrrp-settings';
+import { runHook } from '../director/notify';
+import { hostNet } from '../host/net';
+import { serviceId } from '../keys';
+import { serviceKey } from '../validate/service';
+import { systemClock, type VrrpClock } from '../vrrp/clock';
+import { machineOptionsOf } from '../vrrp/from-config';
+import { VrrpMachine, type VrrpEffects } from '../vrrp/machine';
+import { VrrpSocket } from '../vrrp/socket';
+import { TrackPoller } from '../vrrp/track-poll';
+import type { VrrpState, VrrpTransport } from '../vrrp/types';
+import { hostEffects } from './effects';
+
+/** How often a tracked interface's link is read (one rtnetlink request). */
+export const LINK_POLL_MS = 200;
+
+/** What a test or an embedder may put in place of the host's: the wire, the VIPs, the time. */
+export interface FailoverParts {
+  /** Default: a VrrpSocket on the instance's interface (peers and source as configured). */
+  transport?: (instance: VrrpInstanceConfig, netns: string | null) => Promise<VrrpTransport & { readonly source: string }>;
+  /** Default: the VIPs added and removed over rtnetlink, announced by gratuitous ARP / NA. */
+  effects?: (instance: VrrpInstanceConfig, netns: string | null) => VrrpEffects;
+  /** Default: the link read over rtnetlink, usable when up and running. */
+  link?: (iface: string, netns: string | null) => Promise<boolean>;
+  clock?: VrrpClock;
+}
+
+const HOOKS: Partial<Record<VrrpState, 'notifyMaster' | 'notifyBackup' | 'notifyFault'>> = {
+  master: 'notifyMaster', backup: 'notifyBackup', fault: 'notifyFault',
+};
+
+export interface InstanceContext {
+  netns: string | null;
+  parts: FailoverParts;
+  /** The last known quorum of each tracked service, by service id. */
+  services: ReadonlyMap<string, boolean>;
+  /** A hook that failed: its name, the command line, why. */
+  onHookFailure: (hook: string, line: string, reason: string) => void;
+}
+
+function linkTrack(track: VrrpTrack): track is Extract<VrrpTrack, { kind: 'interface' }> {
+  return track.kind === 'interface';
+}
+
+/** The link is usable: administratively up and running (a carrier). A missing interface is down. */
+async function linkUsable(iface: string, netns: string | null): Promise<boolean> {
+  const link = await hostNet<{ up: boolean; running: boolean }>(netns, { op: 'link', interface: iface }, `interface ${iface}`, 'reading', LINK_POLL_MS * 5);
+  return link.up && link.running;
+}
+
+export class FailoverInstance {
+  readonly machine: VrrpMachine;
+  private readonly pollers: TrackPoller[] = [];
+  /** The tracked inputs that are interfaces, by input name. */
+  private readonly links = new Map<string, string>();
+  /** Tracked service inputs: service id -> input name. */
+  private readonly serviceInputs = new Map<string, string>();
+
+  private constructor(
+    readonly config: VrrpInstanceConfig, private readonly transport: VrrpTransport, private readonly context: InstanceContext,
+  ) {
+    const { parts, netns } = context;
+    const clock = parts.clock ?? systemClock;
+    const options = machineOptionsOf(config, (transport as VrrpTransport & { source: string }).source);
+    const tracks = [...(options.track ?? [])];
+    const own = `interface ${config.interface}`;
+    if (!config.track.some((t) => linkTrack(t) && t.interface === config.interface)) tracks.push({ name: own, weight: 0 });
+    const effects = parts.effects ? parts.effects(config, netns) : hostEffects(config, netns);
+    this.machine = new VrrpMachine({ ...options, track: tracks }, transport, effects, clock);
+    for (const t of config.track) {
+      if (t.kind === 'interface') this.links.set(t.name, t.interface);
+      else if (t.kind === 'service') this.serviceInputs.set(serviceId(serviceKey(t.service)), t.name);
+      else {
+        const { command, timeout } = t;
+        this.pollers.push(new TrackPoller(this.machine, {
+          name: t.name, interval: t.interval, timeout, rise: t.rise, fall: t.fall,
+          check: () => runHook(command, [], timeout).then((o) => o.ok),
+        }, clock));
+      }
+    }
+    if (!this.links.has(own) && tracks.some((t) => t.name === own)) this.links.set(own, config.interface);
+    const link = parts.link ?? linkUsable;
+    for (const [name, iface] of this.links)
+      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, check: () => link(iface, netns) }, clock));
+    this.machine.on('transition', (t) => {
+      const hook = HOOKS[t.to];
+      const command = hook && config[hook];
+      if (!command) return;
+      const args = [config.name, t.to.toUpperCase(), String(t.priority)];
+      void runHook(command, args).then((o) => {
+        if (!o.ok) this.context.onHookFailure(hook, [...command, ...args].join(' '), o.reason);
+      });
+    });
+  }
+
+  /** Opens the instance's socket; nothing else runs until start(). */
+  static async open(config: VrrpInstanceConfig, context: InstanceContext): Promise<FailoverInstance> {
+    const transport = context.parts.transport
+      ? await context.parts.transport(config, context.netns)
+      : await VrrpSocket.open({
+        interface: config.interface, family: config.family, ...(context.netns ? { netns: context.netns } : {}),
+        ...(config.peers.length ? { peers: config.peers } : {}), ...(config.source ? { source: config.source } : {}),
+      });
+    try {
+      return new FailoverInstance(config, transport, context);
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /**
+   * Tracked inputs as they are now (the links read once, the services' last quorum), then the
+   * machine: an instance whose link is down starts in fault rather than as a backup for a moment.
+   */
+  async start(): Promise<void> {
+    const link = this.context.parts.link ?? linkUsable;
+    for (const [name, iface] of this.links) this.machine.setTracked(name, await link(iface, this.context.netns).catch(() => false));
+    for (const [id, name] of this.serviceInputs) {
+      const up = this.context.services.get(id);
+      if (up !== undefined) this.machine.setTracked(name, up);
+    }
+    this.machine.start();
+    for (const p of this.pollers) p.start();
+  }
+
+  /** A service's quorum changed (service id). */
+  setService(id: string, up: boolean): void {
+    const name = this.serviceInputs.get(id);
+    if (name !== undefined) this.machine.setTracked(name, up);
+  }
+
+  /** Pollers stopped, then the machine (priority 0 if master, the VIPs removed), then the socket. */
+  async stop(): Promise<void> {
+    for (const p of this.pollers) p.stop();
+    await this.machine.stop();
+    await this.transport.close();
+  }
+}
