@@ -375,7 +375,7 @@ export class Director extends EventEmitter<DirectorEvents> {
     if (this.metrics && listen && this.metrics.listen.host === listen.host && this.metrics.listen.port === listen.port) return;
     await this.closeMetrics();
     if (!listen) return;
-    const metrics = createMetrics({ ipvs: this.ipvs, health: this.monitor as never });
+    const metrics = createMetrics({ ipvs: this.ipvs, health: this.monitor as never, vrrp: this.failover });
     try {
       const endpoint = await metrics.serve(listen);
       this.metrics = { metrics, endpoint, listen };

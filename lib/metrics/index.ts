@@ -4,3 +4,4 @@ export type { MetricsOptions, Listen } from './options';
 export type { HealthSource } from './health-metrics';
 export type { MetricsServer } from './server';
 export { parseGlobalStats, type GlobalStats } from './global-stats';
+export type { VrrpSource } from './vrrp-metrics';

@@ -7,6 +7,7 @@ import { listenOptions, metricsOptions, type MetricsOptions } from './options';
 import { KernelReader } from './reading';
 import { serveMetrics, type MetricsServer } from './server';
 import { Turns } from './turns';
+import { VRRP_METRIC_NAMES, registerVrrpMetrics } from './vrrp-metrics';
 
 export interface IpvsMetrics {
   readonly registry: Registry;
@@ -27,7 +28,8 @@ export function createMetrics(options: MetricsOptions): IpvsMetrics {
   const reader = new KernelReader(o.ipvs, o.timeout);
   const before = new Set(o.registry.getMetricsAsArray().map((m) => m.name));
   // All or nothing: prom-client refuses a name registered twice, and would leave half the set behind.
-  const taken = [...kernelDefinitions().map((d) => d.name), ...(o.health ? HEALTH_METRIC_NAMES : [])].filter((n) => before.has(n));
+  const taken = [...kernelDefinitions().map((d) => d.name), ...(o.health ? HEALTH_METRIC_NAMES : []), ...(o.vrrp ? VRRP_METRIC_NAMES : [])]
+    .filter((n) => before.has(n));
   if (taken.length > 0) {
     throw new IpvsValidationError('options.registry', o.registry,
       `a registry without ${taken[0]} (${taken.length} of these metrics are on it already: close() the IpvsMetrics that registered them)`);
@@ -35,6 +37,7 @@ export function createMetrics(options: MetricsOptions): IpvsMetrics {
   const turns = new Turns();
   registerKernelMetrics(o.registry, () => reader.read(), turns);
   const health = o.health ? new HealthMetrics(o.registry, o.health, turns) : null;
+  if (o.vrrp) registerVrrpMetrics(o.registry, o.vrrp);
   const names = o.registry.getMetricsAsArray().map((m) => m.name).filter((name) => !before.has(name));
   let inFlight: Promise<string> | null = null;
   let closed = false;
