@@ -32,6 +32,8 @@ export type { DirectorOptions, DirectorMonitor, DirectorEvents, DirectorClock, L
 export type { DirectorSettings, MetricsListen, NotifySettings } from './config/desired';
 export type { DrainPredicate } from './table/types';
 export { enterNetns } from './netns';
+export { Failover, hostEffects } from './failover';
+export type { FailoverEvents, FailoverInstanceStatus, FailoverOptions, FailoverParts, FailoverStatus, FailoverSyncEvent } from './failover';
 export { SyncDaemons, syncDaemonSettings, SYNC_PLANS } from './sync/daemons';
 export type { SyncMode, SyncDaemonSettings, SyncClient, SyncChange, FollowedState } from './sync/daemons';
 export { VrrpSocket, VrrpSocketError } from './vrrp/socket';
