@@ -4,6 +4,7 @@
  * what reading gives, defaults filled; the router's own fields are judged by lib/vrrp/options.ts,
  * the sync daemon's by the client's validator, so the file takes exactly what they take.
  */
+import type { IpvsSysctls } from '../host/settings';
 import type { DaemonState, ServiceKey } from '../types';
 import type { GarpSettings } from '../vrrp/options';
 import type { VrrpFamily } from '../vrrp/types';
@@ -90,6 +91,11 @@ export interface VrrpSyncConfig {
   syncId: number;
   /** Which daemons run in each state. Default: the master daemon on the master, the backup daemon otherwise. */
   run: VrrpDaemonPlan;
+  /**
+   * IPVS sysctls of the namespace set before the daemons start (docs/failover.md says which matter and
+   * why): only those named here, each as the host helpers take it. Default none (the kernel's values).
+   */
+  settings: IpvsSysctls;
   maxLength?: number;
   group?: string;
   port?: number;
@@ -108,7 +114,11 @@ export const VRRP_INSTANCE_FIELDS = [
   'garp', 'track', 'notifyMaster', 'notifyBackup', 'notifyFault',
 ] as const;
 export const VRRP_TRACK_FIELDS = ['interface', 'service', 'script', 'weight', 'interval', 'timeout', 'rise', 'fall'] as const;
-export const VRRP_SYNC_FIELDS = ['instance', 'interface', 'syncId', 'run', 'maxLength', 'group', 'port', 'ttl'] as const;
+export const VRRP_SYNC_FIELDS = ['instance', 'interface', 'syncId', 'run', 'settings', 'maxLength', 'group', 'port', 'ttl'] as const;
+/** The IPVS sysctls `sync.settings` may set: what is synced and when, and how a backup takes over unsynced connections. */
+export const VRRP_SYNC_SETTINGS = [
+  'syncThreshold', 'syncRefreshPeriod', 'syncRetries', 'syncPersistMode', 'syncQlenMax', 'syncSockSize', 'syncPorts', 'syncVersion', 'sloppyTcp', 'sloppySctp',
+] as const;
 export const VRRP_RUN_FIELDS = ['master', 'backup', 'fault'] as const;
 
 export function defaultVrrpSettings(): VrrpSettings {

@@ -2,11 +2,12 @@
 import { IpvsValidationError, show } from '../errors';
 import { integer, interfaceName, oneOf } from '../validate/primitives';
 import { daemonOptions } from '../validate/settings';
+import { ipvsSysctlChange, type IpvsSysctls } from '../host/settings';
 import { isMap } from './document';
 import type { Field, FieldReader } from './health-read';
 import { Judge } from './vrrp-judge';
 import {
-  VRRP_RUN_FIELDS, VRRP_SYNC_FIELDS, defaultDaemonPlan, type VrrpDaemonPlan, type VrrpInstanceConfig, type VrrpSyncConfig,
+  VRRP_RUN_FIELDS, VRRP_SYNC_FIELDS, VRRP_SYNC_SETTINGS, defaultDaemonPlan, type VrrpDaemonPlan, type VrrpInstanceConfig, type VrrpSyncConfig,
 } from './vrrp-settings';
 
 export function readSync(reader: FieldReader, field: Field, path: string, instances: readonly VrrpInstanceConfig[], written: ReadonlySet<string>): VrrpSyncConfig | null {
@@ -36,6 +37,7 @@ export function readSync(reader: FieldReader, field: Field, path: string, instan
   const driver = instances.find((i) => i.name === instance);
   const syncId = j.take('syncId', (v, at) => integer(v, at, 0, 255), driver?.vrid);
   const run = f.get('run') ? readRun(reader, f.get('run')!, j.at('run'), j) : defaultDaemonPlan();
+  const settings = f.get('settings') ? readSettings(reader, f.get('settings')!, j.at('settings'), j) : {};
   const extra: Partial<Pick<VrrpSyncConfig, 'maxLength' | 'group' | 'port' | 'ttl'>> = {};
   for (const name of ['maxLength', 'group', 'port', 'ttl'] as const) {
     // The client's own check of a sync daemon's options, one field at a time.
@@ -43,7 +45,28 @@ export function readSync(reader: FieldReader, field: Field, path: string, instan
     if (value !== undefined) (extra as Record<string, unknown>)[name] = value;
   }
   if (j.bad || instance === undefined || iface === undefined || syncId === undefined) return null;
-  return { instance, interface: iface, syncId, run, ...extra };
+  return { instance, interface: iface, syncId, run, settings, ...extra };
+}
+
+/** The IPVS sysctls the agent sets before it starts the daemons, each judged as the host helpers judge it. */
+function readSettings(reader: FieldReader, field: Field, path: string, owner: Judge): IpvsSysctls {
+  const out: Record<string, unknown> = {};
+  if (!field.value || !isMap(field.value)) {
+    owner.problem('settings', `expected IPVS settings for the sync daemons: a mapping such as { sloppyTcp: true, syncRefreshPeriod: 10 }, got ${show(reader.value(field, path))}`);
+    return out;
+  }
+  const f = reader.fields(field.value, path, VRRP_SYNC_SETTINGS, 'an IPVS setting the sync daemons depend on');
+  if (!f) return out;
+  const j = new Judge(reader, f, path);
+  for (const name of VRRP_SYNC_SETTINGS) {
+    const value = j.take(name, (v, at) => {
+      ipvsSysctlChange(name, v, at);
+      return v;
+    });
+    if (value !== undefined) out[name] = value;
+  }
+  if (j.bad || f.size !== field.value.items.length) owner.bad = true;
+  return out as IpvsSysctls;
 }
 
 function readRun(reader: FieldReader, field: Field, path: string, owner: Judge): VrrpDaemonPlan {

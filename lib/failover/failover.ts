@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { VrrpInstanceConfig, VrrpSettings, VrrpSyncConfig } from '../config/vrrp-settings';
 import type { LogRecord } from '../director/types';
+import { setIpvsSysctls } from '../host/director';
 import { serviceId } from '../keys';
 import { SyncDaemons, type SyncChange, type SyncClient } from '../sync/daemons';
 import type { ServiceKey } from '../types';
@@ -148,7 +149,12 @@ export class Failover extends EventEmitter<FailoverEvents> {
     this.settings = next;
     if (syncChanged && next.sync) {
       if (!this.client) throw new Error('Failover: vrrp.sync is set but no client was given to run the sync daemons (options.sync)');
-      const { instance: _driver, ...daemon } = next.sync;
+      const { instance: _driver, settings, ...daemon } = next.sync;
+      // Before the daemons start: sync_ports and sync_version are read when a daemon starts.
+      if (Object.keys(settings).length) {
+        await setIpvsSysctls(settings, this.netns ? { netns: this.netns } : {});
+        this.log({ level: 'info', event: 'sync', message: `IPVS settings for the sync daemons: ${Object.entries(settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}` });
+      }
       this.daemons = { config: next.sync, daemons: new SyncDaemons(this.client, daemon) };
     }
     const opening = next.instances.filter((c) => !this.instances.has(c.name));

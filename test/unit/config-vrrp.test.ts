@@ -73,7 +73,7 @@ describe('config vrrp: good fields', () => {
         ],
         notifyMaster: ['/usr/local/bin/notify', 'master'],
       }],
-      sync: { instance: 'VI_1', interface: 'eth1', syncId: 51, run: { master: ['master'], backup: ['backup'], fault: ['backup'] } },
+      sync: { instance: 'VI_1', interface: 'eth1', syncId: 51, run: { master: ['master'], backup: ['backup'], fault: ['backup'] }, settings: {} },
     });
   });
 
@@ -112,12 +112,14 @@ describe('config vrrp: good fields', () => {
       '    group: 239.0.0.81',
       '    port: 8849',
       '    ttl: 2',
+      '    settings: { sloppyTcp: true, syncRefreshPeriod: 10, syncThreshold: [1, 50], syncPersistMode: 1 }',
     ].join('\n'));
     expect(c.vrrp.instances[0]).toMatchObject({ family: 'inet6', priority: 255, vips: [{ address: '2001:db8::10', prefix: 64 }], source: '2001:db8::2', peers: ['2001:db8::3'] });
     expect(c.vrrp.instances[1]).toMatchObject({ preempt: false, accept: false, notifyMaster: ['/bin/n', 'm'], notifyBackup: ['/bin/n', 'b'], notifyFault: ['/bin/n', 'f'] });
     expect(c.vrrp.sync).toEqual({
       instance: 'other', interface: 'eth1', syncId: 0, run: { master: ['master', 'backup'], backup: ['master', 'backup'], fault: [] },
       maxLength: 1472, group: '239.0.0.81', port: 8849, ttl: 2,
+      settings: { sloppyTcp: true, syncRefreshPeriod: 10, syncThreshold: [1, 50], syncPersistMode: 1 },
     });
   });
 
@@ -193,6 +195,10 @@ const BAD: [string, [number, string][], number, string, string, string][] = [
   ['sync run an unknown state', [[30, '    interface: eth1\n    run: { standby: [] }']], 31, 'standby', 'vrrp.sync.run.standby', 'no such field'],
   ['sync run not a mapping', [[30, '    interface: eth1\n    run: master']], 31, 'master', 'vrrp.sync.run', 'expected which daemons run in each state'],
   ['sync not a mapping', [[29, '  sync: eth1'], [30, '']], 29, 'eth1', 'vrrp.sync', "expected the sync daemon's settings"],
+  ['sync settings: not a sync setting', [[30, '    interface: eth1\n    settings: { amDropRate: 5 }']], 31, 'amDropRate', 'vrrp.sync.settings.amDropRate', 'no such field'],
+  ['sync settings: a bad value', [[30, '    interface: eth1\n    settings: { syncThreshold: [50, 50] }']], 31, '50, 50]', 'vrrp.sync.settings.syncThreshold[0]', 'an integer from 0 to 49'],
+  ['sync settings: a boolean', [[30, '    interface: eth1\n    settings: { sloppyTcp: 2 }']], 31, '2', 'vrrp.sync.settings.sloppyTcp', 'true or false'],
+  ['sync settings not a mapping', [[30, '    interface: eth1\n    settings: fast']], 31, 'fast', 'vrrp.sync.settings', 'expected IPVS settings for the sync daemons'],
   ['sync without interface', [[30, '    syncId: 5']], 30, 'syncId', 'vrrp.sync.interface', 'missing: the interface sync messages go out on'],
   ['an alias', [[15, '      vips: &v [203.0.113.10]\n      peers: *v'], [17, '']], 16, '*v', `${I}.peers`, 'an alias (*v) is not accepted'],
 ];
