@@ -20,14 +20,17 @@ Runs the director agent (docs/director.md): makes the kernel hold CONFIG's
 table (as node-ipvs apply, only the difference), health-checks the real
 servers as CONFIG's health: settings say, deletes a server found dead and
 adds it back when it answers, re-reads the kernel every resyncInterval and
-repairs drift, and serves metrics if director.metrics is set. Logs one line
-per health transition, per apply that changed something, per reload.
+repairs drift, and serves metrics if director.metrics is set. With a vrrp:
+section it shares the VIPs with other directors (VRRPv3, docs/failover.md)
+and runs the connection sync daemons. Logs one line per health transition,
+per VRRP transition, per apply that changed something, per reload.
 
 signals:
   SIGHUP           reload CONFIG (also done when the file changes); a bad
                    new config is refused and the running one stays
-  SIGTERM, SIGINT  stop: leave the table (director.onStop: keep, the
-                   default) or remove what the agent owns (onStop: remove)
+  SIGTERM, SIGINT  stop: hand the VIPs over (VRRP priority 0), then leave the
+                   table (director.onStop: keep, the default) or remove what
+                   the agent owns (onStop: remove)
 
 options:
   --netns NAME     run in network namespace NAME (a name under /run/netns or
