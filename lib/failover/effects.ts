@@ -5,7 +5,7 @@
  * announced with gratuitous ARP / unsolicited NA (native/vrrp_announce.cc).
  */
 import type { VrrpInstanceConfig } from '../config/vrrp-settings';
-import { IpvsHostError } from '../errors';
+import { IpvsHostError, IpvsValidationError } from '../errors';
 import { hostNet } from '../host/net';
 import { announceAddresses } from '../vrrp/announce';
 import type { VrrpEffects } from '../vrrp/machine';
@@ -26,6 +26,9 @@ async function tolerate(call: Promise<unknown>, code: string): Promise<void> {
 }
 
 export function hostEffects(instance: VrrpInstanceConfig, netns: string | null): VrrpEffects {
+  // IPVS schedules packets to local addresses only: a master that refused its VIPs' traffic would serve nothing.
+  if (!instance.accept)
+    throw new IpvsValidationError(`vrrp.instances[${instance.name}].accept`, false, 'true: the host effects add the VIPs to take their traffic (accept: false needs effects of your own, FailoverParts.effects)');
   const iface = instance.interface;
   return {
     async becomeMaster() {

@@ -259,3 +259,12 @@ function readIf(file: string): string {
     return '';
   }
 }
+
+describe('hostEffects', () => {
+  it('refuses accept: false (a master must take its VIPs\' traffic for IPVS to schedule it)', async () => {
+    const { hostEffects } = await import('../../lib/failover');
+    const vrrp = settings(150, ['accept: false']);
+    expect(() => hostEffects(vrrp.instances[0], null)).toThrow(/accept: false needs effects of your own/);
+    expect(() => hostEffects(settings(150).instances[0], null)).not.toThrow();
+  });
+});
