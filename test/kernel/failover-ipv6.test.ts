@@ -1,0 +1,125 @@
+/**
+ * Director failover over IPv6 on a real kernel: two Director objects (each with its client in its own
+ * namespace) on a bridge with a client namespace. VRRPv3 on ff02::12 from link-local sources elects
+ * the higher priority, which adds the VIP (without DAD: usable at once); a stop hands over within
+ * Skew_Time and the backup's unsolicited neighbour advertisement moves the client's neighbour entry
+ * to its MAC with no traffic from the client; a returning director preempts and the other removes
+ * the VIP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib';
+import { Director, type LogRecord } from '../../lib/director';
+import type { Ipvs } from '../../lib/ipvs';
+import { TestNamespace } from '../helpers/kernel';
+
+const VIP = '2001:db8::10';
+const INTERVAL_MS = 100;
+
+let sw: TestNamespace;
+let client: TestNamespace;
+const dirs: { ns: TestNamespace; ipvs: Ipvs; mac: string }[] = [];
+const running: Director[] = [];
+
+function config(priority: number) {
+  return parseConfig([
+    'services:',
+    `  - service: tcp [${VIP}]:80`,
+    '    forwarding: route',
+    '    destinations:',
+    '      - server: 2001:db8::21',
+    'vrrp:',
+    '  instances:',
+    '    - name: VI_6',
+    '      interface: eth0',
+    '      vrid: 61',
+    `      priority: ${priority}`,
+    `      interval: ${INTERVAL_MS}ms`,
+    `      vips: [${VIP}]`,
+    '      garp: { repeat: 2, delay: 0 }',
+  ].join('\n'), { format: 'yaml' });
+}
+
+/** A namespace's eth0 on the bridge, DAD off (the link-local source must be usable at once). */
+function plug(ns: TestNamespace, address: string): string {
+  const peer = `p${ns.name.slice(-8)}`;
+  sw.exec('ip', 'link', 'add', peer, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
+  sw.exec('ip', 'link', 'set', peer, 'master', 'br0', 'up');
+  ns.exec('sysctl', '-qw', 'net.ipv6.conf.eth0.accept_dad=0');
+  ns.exec('ip', 'addr', 'add', `${address}/64`, 'dev', 'eth0', 'nodad');
+  ns.exec('ip', 'link', 'set', 'eth0', 'up');
+  return JSON.parse(ns.exec('ip', '-j', 'link', 'show', 'eth0'))[0].address as string;
+}
+
+beforeAll(async () => {
+  sw = new TestNamespace('fo6sw');
+  sw.exec('ip', 'link', 'add', 'br0', 'type', 'bridge');
+  sw.exec('ip', 'link', 'set', 'br0', 'up');
+  client = new TestNamespace('fo6c');
+  plug(client, '2001:db8::100');
+  for (const n of [1, 2]) {
+    const ns = new TestNamespace(`fo6d${n}`);
+    const mac = plug(ns, `2001:db8::${n}`);
+    dirs.push({ ns, ipvs: await ns.open(), mac });
+  }
+});
+
+afterAll(async () => {
+  for (const d of running) await d.stop().catch(() => {});
+  for (const d of dirs) {
+    d.ipvs.close();
+    d.ns.delete();
+  }
+  client?.delete();
+  sw?.delete();
+});
+
+function start(i: number, priority: number, logs: LogRecord[] = []): Promise<Director> {
+  const d = new Director({ ipvs: dirs[i].ipvs, config: config(priority), log: (r) => logs.push(r) });
+  running.push(d);
+  return d.start().then(() => d);
+}
+
+const holdsVip = (i: number) => dirs[i].ns.exec('ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0').includes(`${VIP}/128`);
+const neighbourMac = () => /lladdr (\S+)/.exec(client.exec('ip', '-6', 'neigh', 'show', VIP, 'dev', 'eth0'))?.[1] ?? null;
+const state = (d: Director) => d.failoverStatus().instances[0]?.state ?? null;
+
+async function until(what: string, cond: () => boolean, ms: number): Promise<number> {
+  const begin = Date.now();
+  while (!cond()) {
+    if (Date.now() - begin > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - begin;
+}
+
+describe('IPv6 failover between two directors', () => {
+  it('elects the higher priority, hands over on stop within Skew_Time, and the client follows the VIP by the NA alone', async () => {
+    const a = await start(0, 150);
+    const bLogs: LogRecord[] = [];
+    const b = await start(1, 100, bLogs);
+    await until('dir1 master with the VIP, dir2 backup', () => state(a) === 'master' && state(b) === 'backup' && holdsVip(0), 10_000);
+    expect(holdsVip(1)).toBe(false);
+    // The client reaches the VIP: its neighbour entry is dir1's MAC.
+    // (No ping in the image: a TCP connect resolves the neighbour just the same.)
+    client.exec(process.execPath, '-e', `require('net').connect(80, '${VIP}').on('error', () => {}); setTimeout(() => process.exit(0), 300)`);
+    expect(neighbourMac()).toBe(dirs[0].mac);
+
+    const stopping = Date.now();
+    await a.stop();
+    expect(holdsVip(0)).toBe(false);
+    await until('dir2 master with the VIP', () => state(b) === 'master' && holdsVip(1), 5000);
+    // Priority 0 from dir1: dir2 waits Skew_Time ((256 - 100) / 256 of 100 ms = 61 ms), not Master_Down_Interval (361 ms).
+    expect(bLogs.find((r) => r.event === 'vrrp' && r.to === 'master')?.reason).toBe('master-left');
+    expect(Date.now() - stopping).toBeLessThan(3 * INTERVAL_MS + 2000);
+    // No traffic from the client: the unsolicited NA (override) moved its entry.
+    await until("the client's neighbour entry on dir2's MAC", () => neighbourMac() === dirs[1].mac, 3000);
+
+    // dir1 comes back: a backup first, then it preempts; dir2 removes the VIP.
+    const again = await start(0, 150);
+    await until('dir1 master again, dir2 backup without the VIP', () => state(again) === 'master' && state(b) === 'backup' && holdsVip(0) && !holdsVip(1), 10_000);
+    await until("the client's neighbour entry back on dir1's MAC", () => neighbourMac() === dirs[0].mac, 3000);
+    await again.stop();
+    await b.stop();
+    expect(holdsVip(0) || holdsVip(1)).toBe(false);
+  });
+});
