@@ -5,34 +5,16 @@
  * a VRRP start that fails stops the agent whole.
  */
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib';
 import { Director, type LogRecord } from '../../lib/director';
 import type { Ipvs } from '../../lib/ipvs';
 import { FakeIpvs, FakeKernel } from '../helpers/fake-kernel';
 import { FakeMonitor } from './director-fake-monitor';
+import { TRACK_SERVICE, failoverConfig } from './failover-config';
 import { FakeBus, FakeClock, FakeHost } from './vrrp-machine-fakes';
 
 const S = { protocol: 'tcp', address: '203.0.113.10', port: 80 } as const;
 
-const config = (priority: number, iface = 'eth0') => parseConfig([
-  'services:',
-  '  - service: tcp 203.0.113.10:80',
-  '    forwarding: route',
-  '    health: { type: tcp }',
-  '    quorum: { min: 1 }',
-  '    destinations:',
-  '      - server: 198.51.100.1',
-  'vrrp:',
-  '  instances:',
-  '    - name: VI_1',
-  `      interface: ${iface}`,
-  '      vrid: 51',
-  `      priority: ${priority}`,
-  '      vips: [203.0.113.10]',
-  '      track:',
-  '        - service: tcp 203.0.113.10:80',
-  '          weight: -60',
-].join('\n'), { format: 'yaml' });
+const config = (priority: number) => failoverConfig(priority, { extra: TRACK_SERVICE, sync: false });
 
 function agent(priority: number, fail = false) {
   const clock = new FakeClock();

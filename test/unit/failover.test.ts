@@ -8,42 +8,19 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib';
 import type { VrrpSettings } from '../../lib/config/vrrp-settings';
 import type { LogRecord } from '../../lib/director/types';
 import { Failover } from '../../lib/failover';
 import { LINK_POLL_MS } from '../../lib/failover/instance';
 import type { SyncClient } from '../../lib/sync/daemons';
 import type { DaemonInfo, DaemonOptions, DaemonState } from '../../lib/types';
+import { TRACK_SERVICE, failoverConfig } from './failover-config';
 import { FakeBus, FakeClock, FakeHost, type FakeTransport } from './vrrp-machine-fakes';
 
 const SERVICE = { protocol: 'tcp', address: '203.0.113.10', port: 80 } as const;
 
 /** A config file's vrrp: section: one instance VI_1 (and extra YAML lines for it), sync on eth1. */
-function settings(priority: number, extra: string[] = [], more = ''): VrrpSettings {
-  return parseConfig([
-    'services:',
-    '  - service: tcp 203.0.113.10:80',
-    '    forwarding: route',
-    '    health: { type: tcp }',
-    '    quorum: { min: 1 }',
-    '    destinations:',
-    '      - server: 198.51.100.1',
-    'vrrp:',
-    '  instances:',
-    '    - name: VI_1',
-    '      interface: eth0',
-    '      vrid: 51',
-    `      priority: ${priority}`,
-    '      interval: 1s',
-    '      vips: [203.0.113.10]',
-    ...extra.map((l) => `      ${l}`),
-    more,
-    '  sync:',
-    '    interface: eth1',
-    '    instance: VI_1',
-  ].join('\n'), { format: 'yaml' }).vrrp;
-}
+const settings = (priority: number, extra: string[] = [], more = ''): VrrpSettings => failoverConfig(priority, { extra, more }).vrrp;
 
 class FakeSync implements SyncClient {
   readonly running = new Map<DaemonState, DaemonOptions>();
@@ -102,15 +79,21 @@ function group() {
 
 const state = (n: Node, name = 'VI_1') => n.failover.state(name);
 
+/** Two directors (a's settings given, b at priority 100) started and settled: a master, b backup. */
+async function elected(aSettings = settings(150)) {
+  const g = group();
+  const a = g.node(aSettings);
+  const b = g.node(settings(100));
+  await a.failover.start();
+  await b.failover.start();
+  await g.clock.advance(5000);
+  expect([state(a), state(b)]).toEqual(['master', 'backup']);
+  return { clock: g.clock, a, b };
+}
+
 describe('Failover', () => {
   it('two directors elect the higher priority; its sync daemon sends, the other receives; a stop hands over in Skew_Time', async () => {
-    const { clock, node } = group();
-    const a = node(settings(150));
-    const b = node(settings(100));
-    await a.failover.start();
-    await b.failover.start();
-    await clock.advance(5000);
-    expect([state(a), state(b)]).toEqual(['master', 'backup']);
+    const { clock, a, b } = await elected();
     expect(a.host.holding).toBe(true);
     expect(b.host.holding).toBe(false);
     expect([...a.sync.running.keys()]).toEqual(['master']);
@@ -134,13 +117,7 @@ describe('Failover', () => {
   });
 
   it('a tracked service that loses its quorum lowers the priority and the backup takes over; regained, the master preempts back', async () => {
-    const { clock, node } = group();
-    const a = node(settings(150, ['track:', '  - service: tcp 203.0.113.10:80', '    weight: -60']));
-    const b = node(settings(100));
-    await a.failover.start();
-    await b.failover.start();
-    await clock.advance(5000);
-    expect(state(a)).toBe('master');
+    const { clock, a, b } = await elected(settings(150, TRACK_SERVICE));
     a.failover.setServiceQuorum(SERVICE, false);
     expect(a.failover.status().instances[0].priority).toBe(90);
     await clock.advance(5000);
@@ -153,7 +130,7 @@ describe('Failover', () => {
 
   it('a quorum known before start is in force from the start', async () => {
     const { clock, node } = group();
-    const a = node(settings(150, ['track:', '  - service: tcp 203.0.113.10:80', '    weight: -60']));
+    const a = node(settings(150, TRACK_SERVICE));
     a.failover.setServiceQuorum(SERVICE, false);
     await a.failover.start();
     expect(a.failover.status().instances[0].priority).toBe(90);
@@ -162,13 +139,7 @@ describe('Failover', () => {
   });
 
   it("the instance's own link down is fault (VIPs given up); up again, it returns as backup and preempts", async () => {
-    const { clock, node } = group();
-    const a = node(settings(150));
-    const b = node(settings(100));
-    await a.failover.start();
-    await b.failover.start();
-    await clock.advance(5000);
-    expect(state(a)).toBe('master');
+    const { clock, a, b } = await elected();
     a.link.up = false;
     await clock.advance(LINK_POLL_MS * 2);
     expect(state(a)).toBe('fault');
