@@ -35,8 +35,8 @@ const masterDownMs = (priority: number) => 3 * INTERVAL_MS + skewMs(priority);
 /**
  * What the sandbox adds to a protocol timer between the event and the record: the one-CPU user-mode
  * kernel runs both agents, the client and the test (a timer fires late, a process runs late).
- * Measured here: SIGKILL -> takeover 676-709 ms for a Master_Down_Interval of 721.875 ms, SIGTERM ->
- * takeover 132-149 ms for a Skew_Time of 121.875 ms. Less than the interval's 3x margin, so that a
+ * Measured here: SIGKILL -> takeover 573-709 ms for a Master_Down_Interval of 721.875 ms, SIGTERM ->
+ * takeover 129-149 ms for a Skew_Time of 121.875 ms. Less than the interval's 3x margin, so that a
  * backup that waited one interval too many, or a priority-0 advert that was not acted on, still fails.
  */
 const SLACK_MS = 400;
