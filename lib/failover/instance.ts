@@ -16,6 +16,7 @@ import { serviceKey } from '../validate/service';
 import { systemClock, type VrrpClock } from '../vrrp/clock';
 import { machineOptionsOf } from '../vrrp/from-config';
 import { VrrpMachine, type VrrpEffects } from '../vrrp/machine';
+import { OWNER_PRIORITY } from '../vrrp/options';
 import { VrrpSocket } from '../vrrp/socket';
 import { TrackPoller } from '../vrrp/track-poll';
 import type { VrrpState, VrrpTransport } from '../vrrp/types';
@@ -65,6 +66,7 @@ export class FailoverInstance {
   private readonly links = new Map<string, string>();
   /** Tracked service inputs: service id -> input name. */
   private readonly serviceInputs = new Map<string, string>();
+  private readonly effects: VrrpEffects;
 
   private constructor(
     readonly config: VrrpInstanceConfig, private readonly transport: VrrpTransport, private readonly context: InstanceContext,
@@ -76,6 +78,7 @@ export class FailoverInstance {
     const own = `interface ${config.interface}`;
     if (!config.track.some((t) => linkTrack(t) && t.interface === config.interface)) tracks.push({ name: own, weight: 0 });
     const effects = parts.effects ? parts.effects(config, netns) : hostEffects(config, netns);
+    this.effects = effects;
     this.machine = new VrrpMachine({ ...options, track: tracks }, transport, effects, clock);
     for (const t of config.track) {
       if (t.kind === 'interface') this.links.set(t.name, t.interface);
@@ -126,8 +129,22 @@ export class FailoverInstance {
   /**
    * Tracked inputs as they are now (the links read once, the services' last quorum), then the
    * machine: an instance whose link is down starts in fault rather than as a backup for a moment.
+   * VIPs already on the host are removed first: left by an agent that died without leaving (SIGKILL,
+   * a crash), they would have this router, which starts as a backup (or in fault), answer ARP and
+   * take traffic for them beside the master (RFC 5798 6.4.2: a backup must not). A master adds
+   * them again. An owner (255) is master at once and keeps them.
    */
   async start(): Promise<void> {
+    if (this.machine.priority !== OWNER_PRIORITY) {
+      const o = this.machine.options;
+      try {
+        await this.effects.leaveMaster({ name: o.name, vrid: o.vrid, family: o.family, addresses: o.addresses, accept: o.accept });
+      } catch (error) {
+        // Reported as the machine reports its own effects' failures; the router starts all the same.
+        this.machine.counters.effectErrors++;
+        this.machine.emit('effect-error', { instance: o.name, effect: 'leaveMaster', error, time: (this.context.parts.clock ?? systemClock).now() });
+      }
+    }
     const link = this.context.parts.link ?? linkUsable;
     for (const [name, iface] of this.links) this.machine.setTracked(name, await link(iface, this.context.netns).catch(() => false));
     for (const [id, name] of this.serviceInputs) {
