@@ -53,10 +53,31 @@ function linkTrack(track: VrrpTrack): track is Extract<VrrpTrack, { kind: 'inter
   return track.kind === 'interface';
 }
 
+/** A link reading's deadline: generous, since a reading that does not come in time says nothing (below). */
+export const LINK_READ_MS = 2000;
+
 /** The link is usable: administratively up and running (a carrier). A missing interface is down. */
 async function linkUsable(iface: string, netns: string | null): Promise<boolean> {
-  const link = await hostNet<{ up: boolean; running: boolean }>(netns, { op: 'link', interface: iface }, `interface ${iface}`, 'reading', LINK_POLL_MS * 5);
+  const link = await hostNet<{ up: boolean; running: boolean }>(netns, { op: 'link', interface: iface }, `interface ${iface}`, 'reading', LINK_READ_MS);
   return link.up && link.running;
+}
+
+/**
+ * A tracked link's check for the poller. A reading that failed (no such interface, no permission) is
+ * a link down; one that timed out is no news, and the state stays as last read: on a loaded host a
+ * slow reading must not put a healthy master in fault (the kernel tests saw exactly that with a
+ * 200 ms limit).
+ */
+function linkCheck(read: (iface: string, netns: string | null) => Promise<boolean>, iface: string, netns: string | null): () => Promise<boolean> {
+  let last = true;
+  return async () => {
+    try {
+      last = await read(iface, netns);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ETIMEDOUT') last = false;
+    }
+    return last;
+  };
 }
 
 export class FailoverInstance {
@@ -94,7 +115,7 @@ export class FailoverInstance {
     if (!this.links.has(own) && tracks.some((t) => t.name === own)) this.links.set(own, config.interface);
     const link = parts.link ?? linkUsable;
     for (const [name, iface] of this.links)
-      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, check: () => link(iface, netns) }, clock));
+      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2, check: linkCheck(link, iface, netns) }, clock));
     this.machine.on('transition', (t) => {
       const hook = HOOKS[t.to];
       const command = hook && config[hook];

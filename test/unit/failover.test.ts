@@ -42,7 +42,7 @@ interface Node {
   failover: Failover;
   host: FakeHost;
   sync: FakeSync;
-  link: { up: boolean };
+  link: { up: boolean; error?: Error & { code?: string } };
   transports: FakeTransport[];
   logs: LogRecord[];
 }
@@ -69,7 +69,10 @@ function group() {
           return t;
         },
         effects: () => host,
-        link: async () => link.up,
+        link: async () => {
+          if (link.error) throw link.error;
+          return link.up;
+        },
       },
     });
     return { failover, host, sync, link, transports, logs };
@@ -153,6 +156,20 @@ describe('Failover', () => {
     await clock.advance(5000);
     expect([state(a), state(b)]).toEqual(['master', 'backup']);
     await Promise.all([a.failover.stop(), b.failover.stop()]);
+  });
+
+  it('a link reading that times out changes nothing (a loaded host is no link down); one that fails is a link down', async () => {
+    const { clock, a } = await elected();
+    a.link.error = Object.assign(new Error('reading interface eth0: ETIMEDOUT'), { code: 'ETIMEDOUT' });
+    await clock.advance(LINK_POLL_MS * 10);
+    expect(state(a)).toBe('master');
+    a.link.error = Object.assign(new Error('reading interface eth0: ENODEV'), { code: 'ENODEV' });
+    await clock.advance(LINK_POLL_MS * 2);
+    expect(state(a)).toBe('fault');
+    a.link.error = undefined;
+    await clock.advance(LINK_POLL_MS * 2);
+    expect(state(a)).toBe('backup');
+    await a.failover.stop();
   });
 
   it('a link down at start is fault from the start: never master for a moment', async () => {
