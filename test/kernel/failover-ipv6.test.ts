@@ -74,7 +74,13 @@ afterAll(async () => {
 });
 
 function start(i: number, priority: number, logs: LogRecord[] = []): Promise<Director> {
-  const d = new Director({ ipvs: dirs[i].ipvs, config: config(priority), log: (r) => logs.push(r) });
+  const d = new Director({
+    ipvs: dirs[i].ipvs, config: config(priority),
+    log: (r) => {
+      logs.push(r);
+      if (r.event === 'vrrp' || r.event === 'sync') vrrpLog.push(`dir${i + 1} ${new Date(r.time).toISOString()} ${r.message}`);
+    },
+  });
   running.push(d);
   return d.start().then(() => d);
 }
@@ -83,10 +89,13 @@ const holdsVip = (i: number) => dirs[i].ns.exec('ip', '-6', '-o', 'addr', 'show'
 const neighbourMac = () => /lladdr (\S+)/.exec(client.exec('ip', '-6', 'neigh', 'show', VIP, 'dev', 'eth0'))?.[1] ?? null;
 const state = (d: Director) => d.failoverStatus().instances[0]?.state ?? null;
 
+/** Every director's VRRP and sync log lines, for a failure's message. */
+const vrrpLog: string[] = [];
+
 async function until(what: string, cond: () => boolean, ms: number): Promise<number> {
   const begin = Date.now();
   while (!cond()) {
-    if (Date.now() - begin > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() - begin > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}; the directors logged:\n${vrrpLog.join('\n')}`);
     await new Promise((r) => setTimeout(r, 10));
   }
   return Date.now() - begin;

@@ -50,6 +50,14 @@ let tmp: string;
 const children: ChildProcess[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The agents of the test running now, whose last lines a neighbour check's failure shows. */
+const watched: (DirectorAgent | KeepalivedAgent)[] = [];
+function watch<T extends DirectorAgent | KeepalivedAgent>(agent: T): T {
+  watched.push(agent);
+  return agent;
+}
+const lastLines = () => watched.map((a) => `${a.constructor.name}:\n${a.output().split('\n').slice(-12).join('\n')}`).join('\n');
+
 function plug(ns: TestNamespace, port: string, address: string): void {
   sw.exec('ip', 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
   sw.exec('ip', 'link', 'set', port, 'master', 'br0', 'up');
@@ -77,7 +85,11 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
  * several seconds.
  */
 async function neighbourIs(mac: string, ms = 1500): Promise<void> {
-  await until(`the client's neighbour entry for ${VIP} to be ${mac} (it is: ${neighbour()})`, () => neighbour().includes(`lladdr ${mac} `), ms);
+  try {
+    await until(`the client's neighbour entry for ${VIP} to be ${mac}`, () => neighbour().includes(`lladdr ${mac} `), ms);
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (it is: ${neighbour()}); the agents' last lines:\n${lastLines()}`);
+  }
 }
 
 function directorConfig(priority: number, { preemptDelay = '0s' } = {}): string {
@@ -187,8 +199,8 @@ describe('two node-ipvs directors', () => {
   let held: Awaited<ReturnType<typeof holdConnection>>;
 
   beforeAll(async () => {
-    a = new DirectorAgent(dirA.name, join(tmp, 'a.yaml'));
-    b = new DirectorAgent(dirB.name, join(tmp, 'b.yaml'));
+    a = watch(new DirectorAgent(dirA.name, join(tmp, 'a.yaml')));
+    b = watch(new DirectorAgent(dirB.name, join(tmp, 'b.yaml')));
     ipvsA = await dirA.open();
     ipvsB = await dirB.open();
   });
@@ -348,8 +360,8 @@ describe('keepalived interoperation', () => {
   const kaConf = (priority: number) => keepalivedConf({ name: `ka${priority}`, priority, vrid: VRID, interval: INTERVAL_MS / 1000, vip: VIP });
 
   it('keepalived 150 + node-ipvs 100: keepalived is master; killed, node-ipvs takes the VIP; restarted, keepalived preempts and node-ipvs gives the VIP up', async () => {
-    const ka = new KeepalivedAgent(dirA.name, mkdtempSync(join(tmp, 'ka-')));
-    const b = new DirectorAgent(dirB.name, join(tmp, 'b-ka.yaml'));
+    const ka = watch(new KeepalivedAgent(dirA.name, mkdtempSync(join(tmp, 'ka-'))));
+    const b = watch(new DirectorAgent(dirB.name, join(tmp, 'b-ka.yaml')));
     try {
       ka.start(kaConf(HIGH));
       await ka.entering('MASTER', 0, 20_000);
@@ -384,8 +396,8 @@ describe('keepalived interoperation', () => {
   }, 60_000);
 
   it('node-ipvs 150 + keepalived 100: node-ipvs is master; stopped (SIGTERM), keepalived takes over within Skew_Time', async () => {
-    const a = new DirectorAgent(dirA.name, join(tmp, 'a-ka.yaml'));
-    const ka = new KeepalivedAgent(dirB.name, mkdtempSync(join(tmp, 'ka-')));
+    const a = watch(new DirectorAgent(dirA.name, join(tmp, 'a-ka.yaml')));
+    const ka = watch(new KeepalivedAgent(dirB.name, mkdtempSync(join(tmp, 'ka-'))));
     try {
       ka.start(kaConf(LOW));
       a.start(directorConfig(HIGH));

@@ -55,7 +55,7 @@ function group() {
     const source = `192.0.2.${++n}`;
     const host = new FakeHost(clock);
     const sync = new FakeSync();
-    const link = { up: true };
+    const link: Node['link'] = { up: true };
     const transports: FakeTransport[] = [];
     const logs: LogRecord[] = [];
     const failover = new Failover({
