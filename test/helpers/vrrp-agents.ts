@@ -172,6 +172,9 @@ export function keepalivedConf({ name, priority, vrid, interval, vip }: { name: 
   return `global_defs {
   router_id ${name}
   vrrp_version 3
+  vrrp_garp_master_repeat 5
+  vrrp_garp_interval 0.1
+  vrrp_garp_master_delay 0
 }
 vrrp_instance VI_1 {
   state BACKUP

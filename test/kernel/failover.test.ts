@@ -82,9 +82,13 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
  * The client's neighbour entry for the VIP names `mac`. Called as the new master's VIP appears, so
  * only its gratuitous ARP can have moved it this soon: the held connection's replies come from the
  * real server (DR) and keep confirming the old entry, which would go stale and be probed only after
- * several seconds.
+ * several seconds (5 s in DELAY, then probes a second apart).
+ *
+ * The announcements are spread (100 ms apart): the guest has one CPU and one backlog of received
+ * packets for all its namespaces, and a test file running beside this one can fill it, dropping a
+ * burst sent back to back (a CI run lost a whole burst of keepalived's that way).
  */
-async function neighbourIs(mac: string, ms = 1500): Promise<void> {
+async function neighbourIs(mac: string, ms = 4000): Promise<void> {
   try {
     await until(`the client's neighbour entry for ${VIP} to be ${mac}`, () => neighbour().includes(`lladdr ${mac} `), ms);
   } catch (err) {
@@ -109,6 +113,9 @@ function directorConfig(priority: number, { preemptDelay = '0s' } = {}): string 
     `      interval: ${INTERVAL_MS}ms`,
     `      preemptDelay: ${preemptDelay}`,
     `      vips: [${VIP}]`,
+    // Spread (see neighbourIs) and without the second burst: a late burst from a master that is
+    // stepping down would move the client back for a moment.
+    '      garp: { repeat: 5, interval: 100ms, delay: 0 }',
     '  sync:',
     '    interface: eth0',
     '',
