@@ -89,7 +89,7 @@ export interface VrrpSyncConfig {
   interface: string;
   /** 0-255. Default the instance's vrid (as keepalived). */
   syncId: number;
-  /** Which daemons run in each state. Default: the master daemon on the master, the backup daemon otherwise. */
+  /** Which daemons run in each state (`mode` in the file names a plan). Default 'both': both daemons in every state. */
   run: VrrpDaemonPlan;
   /**
    * IPVS sysctls of the namespace set before the daemons start (docs/failover.md says which matter and
@@ -114,7 +114,7 @@ export const VRRP_INSTANCE_FIELDS = [
   'garp', 'track', 'notifyMaster', 'notifyBackup', 'notifyFault',
 ] as const;
 export const VRRP_TRACK_FIELDS = ['interface', 'service', 'script', 'weight', 'interval', 'timeout', 'rise', 'fall'] as const;
-export const VRRP_SYNC_FIELDS = ['instance', 'interface', 'syncId', 'run', 'settings', 'maxLength', 'group', 'port', 'ttl'] as const;
+export const VRRP_SYNC_FIELDS = ['instance', 'interface', 'syncId', 'mode', 'run', 'settings', 'maxLength', 'group', 'port', 'ttl'] as const;
 /** The IPVS sysctls `sync.settings` may set: what is synced and when, and how a backup takes over unsynced connections. */
 export const VRRP_SYNC_SETTINGS = [
   'syncThreshold', 'syncRefreshPeriod', 'syncRetries', 'syncPersistMode', 'syncQlenMax', 'syncSockSize', 'syncPorts', 'syncVersion', 'sloppyTcp', 'sloppySctp',
@@ -125,8 +125,27 @@ export function defaultVrrpSettings(): VrrpSettings {
   return { instances: [], sync: null };
 }
 
+/** How the sync daemons follow the VRRP state: `'both'` runs both in every state, `'follow'` is keepalived's switch. */
+export type SyncMode = 'both' | 'follow';
+
+/** The plans the modes stand for (`sync.run` may give any other). */
+export const SYNC_PLANS: Readonly<Record<SyncMode, Readonly<VrrpDaemonPlan>>> = Object.freeze({
+  both: Object.freeze({ master: ['master', 'backup'], backup: ['master', 'backup'], fault: ['master', 'backup'] }),
+  follow: Object.freeze({ master: ['master'], backup: ['backup'], fault: ['backup'] }),
+} as Record<SyncMode, VrrpDaemonPlan>);
+
+export function planOf(mode: SyncMode): VrrpDaemonPlan {
+  const p = SYNC_PLANS[mode];
+  return { master: [...p.master], backup: [...p.backup], fault: [...p.fault] };
+}
+
+/**
+ * 'both': measured in the failover lab (docs/lab.md), a director that comes back keeps the connections
+ * opened while it was away only if its backup daemon ran meanwhile, and with 'follow' a killed master's
+ * kernel runs only its master daemon.
+ */
 export function defaultDaemonPlan(): VrrpDaemonPlan {
-  return { master: ['master'], backup: ['backup'], fault: ['backup'] };
+  return planOf('both');
 }
 
 /** keepalived.conf's vrrp words -> the field here (fields.ts's unknown-field message uses them). */

@@ -7,7 +7,7 @@ import { isMap } from './document';
 import type { Field, FieldReader } from './health-read';
 import { Judge } from './vrrp-judge';
 import {
-  VRRP_RUN_FIELDS, VRRP_SYNC_FIELDS, VRRP_SYNC_SETTINGS, defaultDaemonPlan, type VrrpDaemonPlan, type VrrpInstanceConfig, type VrrpSyncConfig,
+  VRRP_RUN_FIELDS, VRRP_SYNC_FIELDS, VRRP_SYNC_SETTINGS, defaultDaemonPlan, planOf, type VrrpDaemonPlan, type VrrpInstanceConfig, type VrrpSyncConfig,
 } from './vrrp-settings';
 
 export function readSync(reader: FieldReader, field: Field, path: string, instances: readonly VrrpInstanceConfig[], written: ReadonlySet<string>): VrrpSyncConfig | null {
@@ -36,7 +36,9 @@ export function readSync(reader: FieldReader, field: Field, path: string, instan
   if (!j.has('interface')) j.missing('interface', 'the interface sync messages go out on (keepalived\'s lvs_sync_daemon INTERFACE)');
   const driver = instances.find((i) => i.name === instance);
   const syncId = j.take('syncId', (v, at) => integer(v, at, 0, 255), driver?.vrid);
-  const run = f.get('run') ? readRun(reader, f.get('run')!, j.at('run'), j) : defaultDaemonPlan();
+  const mode = j.take('mode', (v, at) => oneOf(v, at, ['both', 'follow'] as const));
+  if (mode !== undefined && f.get('run')) j.problem('run', 'no run beside a mode (a mode names a plan: give one of them)');
+  const run = f.get('run') ? readRun(reader, f.get('run')!, j.at('run'), j) : mode ? planOf(mode) : defaultDaemonPlan();
   const settings = f.get('settings') ? readSettings(reader, f.get('settings')!, j.at('settings'), j) : {};
   const extra: Partial<Pick<VrrpSyncConfig, 'maxLength' | 'group' | 'port' | 'ttl'>> = {};
   for (const name of ['maxLength', 'group', 'port', 'ttl'] as const) {

@@ -11,7 +11,7 @@
  *   (and in fault), switched on every transition.
  * Or any other plan (`run`, the config file's `vrrp.sync.run`). None run in initialize.
  */
-import type { VrrpDaemonPlan } from '../config/vrrp-settings';
+import { planOf, type SyncMode, type VrrpDaemonPlan } from '../config/vrrp-settings';
 import { IpvsError, IpvsValidationError } from '../errors';
 import type { CallOptions, DaemonInfo, DaemonOptions, DaemonState } from '../types';
 import { oneOf, plainObject } from '../validate/primitives';
@@ -21,13 +21,7 @@ import type { VrrpState } from '../vrrp/types';
 
 const EEXIST = 17;
 
-export type SyncMode = 'both' | 'follow';
-
-/** The plans the modes stand for (a config's `vrrp.sync.run` may give any other). */
-export const SYNC_PLANS: Record<SyncMode, VrrpDaemonPlan> = {
-  both: { master: ['master', 'backup'], backup: ['master', 'backup'], fault: ['master', 'backup'] },
-  follow: { master: ['master'], backup: ['backup'], fault: ['backup'] },
-};
+export { SYNC_PLANS, type SyncMode } from '../config/vrrp-settings';
 
 export interface SyncDaemonSettings {
   /** The interface sync messages go out of and come in on (the directors' shared segment). */
@@ -69,7 +63,7 @@ export function syncDaemonSettings(value: unknown, field = 'sync'): Omit<SyncDae
   if (mode !== undefined && run !== undefined) throw new IpvsValidationError(`${field}.run`, run, 'no run beside a mode (a mode is a plan)');
   if (run !== undefined) return { ...checked, run: daemonPlan(run, `${field}.run`) };
   const m = oneOf(mode ?? 'both', `${field}.mode`, ['both', 'follow'] as const);
-  return { ...checked, run: SYNC_PLANS[m] };
+  return { ...checked, run: planOf(m) };
 }
 
 function daemonPlan(value: unknown, field: string): VrrpDaemonPlan {

@@ -118,6 +118,7 @@ function directorConfig(priority: number, { preemptDelay = '0s' } = {}): string 
     '      garp: { repeat: 5, interval: 100ms, delay: 0 }',
     '  sync:',
     '    interface: eth0',
+    '    mode: follow',            // the switch on every transition, which these tests watch ('both' is the default)
     '',
   ].join('\n');
 }

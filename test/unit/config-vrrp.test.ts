@@ -73,7 +73,7 @@ describe('config vrrp: good fields', () => {
         ],
         notifyMaster: ['/usr/local/bin/notify', 'master'],
       }],
-      sync: { instance: 'VI_1', interface: 'eth1', syncId: 51, run: { master: ['master'], backup: ['backup'], fault: ['backup'] }, settings: {} },
+      sync: { instance: 'VI_1', interface: 'eth1', syncId: 51, run: { master: ['master', 'backup'], backup: ['master', 'backup'], fault: ['master', 'backup'] }, settings: {} },
     });
   });
 
@@ -195,6 +195,8 @@ const BAD: [string, [number, string][], number, string, string, string][] = [
   ['sync run an unknown state', [[30, '    interface: eth1\n    run: { standby: [] }']], 31, 'standby', 'vrrp.sync.run.standby', 'no such field'],
   ['sync run not a mapping', [[30, '    interface: eth1\n    run: master']], 31, 'master', 'vrrp.sync.run', 'expected which daemons run in each state'],
   ['sync not a mapping', [[29, '  sync: eth1'], [30, '']], 29, 'eth1', 'vrrp.sync', "expected the sync daemon's settings"],
+  ['sync mode unknown', [[30, '    interface: eth1\n    mode: switch']], 31, 'switch', 'vrrp.sync.mode', "one of 'both', 'follow'"],
+  ['sync mode beside run', [[30, '    interface: eth1\n    mode: follow\n    run: { master: [master] }']], 32, '{ master', 'vrrp.sync.run', 'no run beside a mode'],
   ['sync settings: not a sync setting', [[30, '    interface: eth1\n    settings: { amDropRate: 5 }']], 31, 'amDropRate', 'vrrp.sync.settings.amDropRate', 'no such field'],
   ['sync settings: a bad value', [[30, '    interface: eth1\n    settings: { syncThreshold: [50, 50] }']], 31, '50, 50]', 'vrrp.sync.settings.syncThreshold[0]', 'an integer from 0 to 49'],
   ['sync settings: a boolean', [[30, '    interface: eth1\n    settings: { sloppyTcp: 2 }']], 31, '2', 'vrrp.sync.settings.sloppyTcp', 'true or false'],

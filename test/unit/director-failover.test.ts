@@ -14,7 +14,7 @@ import { FakeBus, FakeClock, FakeHost } from './vrrp-machine-fakes';
 
 const S = { protocol: 'tcp', address: '203.0.113.10', port: 80 } as const;
 
-const config = (priority: number) => failoverConfig(priority, { extra: TRACK_SERVICE, sync: false });
+const config = (priority: number) => failoverConfig(priority, { extra: TRACK_SERVICE, sync: false as const });
 
 function agent(priority: number, fail = false) {
   const clock = new FakeClock();

@@ -4,8 +4,11 @@ import type { ConfigFile } from '../../lib/config/desired';
 
 export const TRACK_SERVICE = ['track:', '  - service: tcp 203.0.113.10:80', '    weight: -60'];
 
-/** `extra`: more lines of VI_1; `more`: more instances (YAML text); `sync`: the sync daemons on eth1, driven by VI_1. */
-export function failoverConfig(priority: number, { extra = [] as string[], more = '', sync = true } = {}): ConfigFile {
+/**
+ * `extra`: more lines of VI_1; `more`: more instances (YAML text); `sync`: the sync daemons on eth1, driven by VI_1,
+ * switched with its state ('follow', which these tests watch) or the default plan ('default').
+ */
+export function failoverConfig(priority: number, { extra = [] as string[], more = '', sync = 'follow' as 'follow' | 'default' | false } = {}): ConfigFile {
   return parseConfig([
     'services:',
     '  - service: tcp 203.0.113.10:80',
@@ -24,6 +27,6 @@ export function failoverConfig(priority: number, { extra = [] as string[], more 
     '      vips: [203.0.113.10]',
     ...extra.map((l) => `      ${l}`),
     more,
-    ...(sync ? ['  sync:', '    interface: eth1', '    instance: VI_1'] : []),
+    ...(sync ? ['  sync:', '    interface: eth1', '    instance: VI_1', ...(sync === 'follow' ? ['    mode: follow'] : [])] : []),
   ].join('\n'), { format: 'yaml' });
 }

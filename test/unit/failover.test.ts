@@ -119,6 +119,26 @@ describe('Failover', () => {
     await b.failover.stop();
   });
 
+  it("the default plan runs both daemons on every director from the start and switches nothing on a takeover", async () => {
+    const g = group();
+    const both = failoverConfig(150, { sync: 'default' }).vrrp;
+    expect(both.sync?.run).toEqual({ master: ['master', 'backup'], backup: ['master', 'backup'], fault: ['master', 'backup'] });
+    const a = g.node(both);
+    const b = g.node(failoverConfig(100, { sync: 'default' }).vrrp);
+    await a.failover.start();
+    await b.failover.start();
+    await g.clock.advance(5000);
+    expect([state(a), state(b)]).toEqual(['master', 'backup']);
+    for (const n of [a, b]) expect([...n.sync.running.keys()].sort()).toEqual(['backup', 'master']);
+    const calls = b.sync.calls.length;
+    await a.failover.stop();
+    await g.clock.advance(1000);
+    expect(state(b)).toBe('master');
+    expect(b.sync.calls.slice(calls)).toEqual([]);
+    expect(a.sync.running.size).toBe(0);
+    await b.failover.stop();
+  });
+
   it('a tracked service that loses its quorum lowers the priority and the backup takes over; regained, the master preempts back', async () => {
     const { clock, a, b } = await elected(settings(150, TRACK_SERVICE));
     a.failover.setServiceQuorum(SERVICE, false);
