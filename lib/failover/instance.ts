@@ -24,6 +24,9 @@ import { hostEffects } from './effects';
 /** How often a tracked interface's link is read (one rtnetlink request). */
 export const LINK_POLL_MS = 200;
 
+/** A link read ends by this. Its poller waits twice as long, so that the read's own error comes first. */
+export const LINK_READ_MS = LINK_POLL_MS * 5;
+
 /** What a test or an embedder may put in place of the host's: the wire, the VIPs, the time. */
 export interface FailoverParts {
   /** Default: a VrrpSocket on the instance's interface (peers and source as configured). */
@@ -54,7 +57,7 @@ function linkTrack(track: VrrpTrack): track is Extract<VrrpTrack, { kind: 'inter
 
 /** The link is usable: administratively up and running (a carrier). A missing interface is down. */
 async function linkUsable(iface: string, netns: string | null): Promise<boolean> {
-  const link = await hostNet<{ up: boolean; running: boolean }>(netns, { op: 'link', interface: iface }, `interface ${iface}`, 'reading', LINK_POLL_MS * 5);
+  const link = await hostNet<{ up: boolean; running: boolean }>(netns, { op: 'link', interface: iface }, `interface ${iface}`, 'reading', LINK_READ_MS);
   return link.up && link.running;
 }
 
@@ -90,8 +93,16 @@ export class FailoverInstance {
     }
     if (!this.links.has(own) && tracks.some((t) => t.name === own)) this.links.set(own, config.interface);
     const link = parts.link ?? linkUsable;
-    for (const [name, iface] of this.links)
-      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, check: () => link(iface, netns) }, clock));
+    for (const [name, iface] of this.links) {
+      // A read that failed or was slow says nothing about the link (a busy host, a thread pool behind
+      // other work): the last state stands, or a loaded director would give up its VIPs on a late
+      // answer (a fault sends priority 0). A missing interface is down.
+      const poller: TrackPoller = new TrackPoller(this.machine, {
+        name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2,
+        check: () => link(iface, netns).catch((err: unknown) => ((err as { code?: unknown } | null)?.code === 'ENODEV' ? false : poller.state)),
+      }, clock);
+      this.pollers.push(poller);
+    }
     this.machine.on('transition', (t) => {
       const hook = HOOKS[t.to];
       const command = hook && config[hook];
