@@ -31,6 +31,7 @@ export const SCENARIOS = {
   'failover-mixed': () => failover('mixed'),
   'failover-mixed-reverse': () => failover('mixed-reverse'),
   'failover-compare': () => failoverCompare(),
+  'failover-compare-delay': () => failoverCompare(undefined, { preemptDelay: 10 }),
 };
 
 export const TITLES = {
@@ -52,5 +53,6 @@ export const TITLES = {
   'failover-mixed': 'director failover with a mixed pair: dir1 (the master) node-ipvs, dir2 keepalived',
   'failover-mixed-reverse': 'director failover with a mixed pair: dir1 (the master) keepalived, dir2 node-ipvs',
   'failover-compare': 'director failover, every pair in turn (keepalived, node-ipvs, node-ipvs both, the mixed pairs): the four events side by side',
+  'failover-compare-delay': 'failover-compare with a preempt delay of 10 s: the returning director resyncs before it takes the VIP back',
   health: 'health checks on a DR cluster of three: the director agent beside keepalived (servers stopped and started, all down to the sorry server, drift, reload)',
 };

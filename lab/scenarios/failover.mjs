@@ -4,8 +4,10 @@
 // (it preempts); then the same with its link down and up. Printed per event: the failover time
 // (the longest gap between replies on the held connections), the held connections that survived,
 // the new connections that failed; and how many connection entries the taking-over director held
-// before. The pairs (lab/failover/pairs.mjs): keepalived, node-ipvs, node-ipvs with sync 'both',
-// and the mixed pairs; failoverCompare runs them in turn and prints them side by side.
+// before; and, on a failback, how many of 100 connections opened through dir2 while it was master
+// survive (dir1 knows them only from the sync daemon). The pairs (lab/failover/pairs.mjs):
+// keepalived, node-ipvs, node-ipvs with sync 'both', and the mixed pairs; failoverCompare runs them
+// in turn and prints them side by side.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { directorPair, PAIRS } from '../failover/pairs.mjs';
@@ -16,6 +18,8 @@ import { inNs } from '../topology.mjs';
 
 const { Ipvs, drRealServer } = lib;
 const HELD = 200;
+/** Connections opened through dir2 while it is master: does the failback keep them (a resync)? */
+const LATE = 100;
 const PORT = 80;
 /** The share of the held connections that must survive each event. */
 const SURVIVE = 0.99;
@@ -32,8 +36,8 @@ async function until(check, ms) {
 }
 
 /** The lab client (lab/failover/client.mjs) in ns: mark() starts a phase, report() reads its figures. */
-async function failoverClient(t, ns, vip) {
-  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('../failover/client.mjs', import.meta.url).pathname, vip, String(PORT), String(HELD)],
+async function failoverClient(t, ns, vip, count = HELD) {
+  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('../failover/client.mjs', import.meta.url).pathname, vip, String(PORT), String(count)],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   t.processes.push(p);
   const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
@@ -73,6 +77,7 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
     const ipvs = await Promise.all(dirs.map((ns) => Ipvs.open({ netns: ns })));
     const checks = [];
     const rows = [];
+    let late = null;
     const holdsVip = (i) => inNs(dirs[i], 'ip', '-o', 'addr', 'show', 'dev', 'eth0').includes(`${plan.vip}/32`);
     const daemons = async (i) => (await ipvs[i].listDaemons()).map((d) => d.state).sort().join('+') || 'none';
     try {
@@ -86,9 +91,12 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
       // The held connections' entries a director has (synced or its own), before it takes over.
       const known = async (i) => (await ipvs[i].listConnections()).filter((e) =>
         e.client.address === plan.client && e.virtual.port === PORT && e.state === 'ESTABLISHED').length;
+      // Failover events (back = 1) open LATE connections through dir2 afterwards; the failback that
+      // follows (back = 0) reports them too: dir1 knows them only from the sync daemon.
       const event = async (what, act, back, other) => {
         const before = await known(back);
         c.mark();
+        late?.mark();
         const acted = Date.now();
         await act();
         const took = await until(() => pair.state(back) === 'master' && holdsVip(back), 15_000 + preemptDelay * 1000);
@@ -96,12 +104,21 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
         const takeover = took ? pair.lastState(back).t - acted : null;
         await sleep(5000);
         const r = await c.report();
+        const lr = late && await late.report();
+        if (late) {
+          late.stop();
+          late = null;
+        }
         // Who holds the VIP once it settled (a director that is not master should not), and the sync daemons each runs.
         const vips = [0, 1].filter(holdsVip).map((i) => `dir${i + 1}`).join('+') || 'none';
-        rows.push({ what, before, takeover, vips, daemons: [await daemons(0), await daemons(1)], ...r });
+        rows.push({ what, before, takeover, vips, daemons: [await daemons(0), await daemons(1)], ...r, ...(lr ? { late: { alive: lr.alive, held: lr.held, broke: lr.broke, why: lr.why } } : {}) });
         checks.push([`${what}: dir${back + 1} took over`, took, `${pair.state(back)}`]);
         checks.push([`${what}: at least ${SURVIVE * 100}% of the held connections survive`, r.alive >= SURVIVE * HELD, `${r.alive}/${r.held}`]);
         if (other !== undefined) checks.push([`${what}: only dir${back + 1} holds the VIP`, vips === `dir${back + 1}`, vips]);
+        if (back === 1) {
+          late = await failoverClient(t, client, plan.vip, LATE);
+          await sleep(3000);
+        }
       };
       await event('dir1 killed (SIGKILL)', () => pair.kill(0), 1);
       await event(`dir1 back (preempts${preemptDelay ? ` after ${preemptDelay} s` : ''})`, () => pair.start(0), 0, 1);
@@ -109,12 +126,15 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
       await event(`dir1 link up (preempts${preemptDelay ? ` after ${preemptDelay} s` : ''})`, () => inNs(dirs[0], 'ip', 'link', 'set', 'eth0', 'up'), 0, 1);
       c.stop();
     } finally {
+      late?.stop();
       await pair.stopAll();
       for (const i of ipvs) i.close();
     }
     const notes = rows.map((r) => `${r.what}: master after ${r.takeover} ms, failover ${r.longestGap} ms, held ${r.alive}/${r.held} alive (broke: ${r.broke}${r.why.length ? `, ${r.why.join('; ')}` : ''}), ` +
       `new connections failed ${r.newFailed} of ${r.newFailed + r.newOk}${r.newFailedWhy.length ? ` (${r.newFailedWhy.join(', ')})` : ''}, ` +
+      `${r.late ? `connections opened through dir2 alive ${r.late.alive}/${r.late.held}${r.late.why.length ? ` (${r.late.why.join('; ')})` : ''}, ` : ''}` +
       `the taking-over director held entries for ${r.before} of them before; then VIP on ${r.vips}, sync daemons dir1 ${r.daemons[0]}, dir2 ${r.daemons[1]}`);
+    notes.push(`agents' logs: ${pair.logs().join(' ')}`);
     return { name: `failover-${kind}`, title: pair.title, counts: {}, expected: {}, checks, notes, table: [], rows };
   });
 }
@@ -124,7 +144,7 @@ export async function failoverCompare(kinds = Object.keys(PAIRS), options = {}) 
   const results = [];
   for (const kind of kinds) results.push(await failover(kind, options));
   return {
-    name: 'failover-compare', counts: {}, expected: {}, table: [],
+    name: `failover-compare${options.preemptDelay ? '-delay' : ''}`, counts: {}, expected: {}, table: [],
     checks: results.flatMap((r) => r.checks.map(([what, ok, detail]) => [`${r.title}: ${what}`, ok, detail])),
     notes: [...results.flatMap((r) => r.notes.map((n) => `${r.title}: ${n}`)), ...sideBySide(results)],
     pairs: results.map(({ name, title, rows }) => ({ name, title, rows })),
