@@ -15,7 +15,7 @@ import { serviceId } from '../keys';
 import { serviceKey } from '../validate/service';
 import { systemClock, type VrrpClock } from '../vrrp/clock';
 import { machineOptionsOf } from '../vrrp/from-config';
-import { VrrpMachine, type VrrpEffects } from '../vrrp/machine';
+import { VrrpMachine, type VrrpEffects, type VrrpRouterInfo } from '../vrrp/machine';
 import { VrrpSocket } from '../vrrp/socket';
 import { TrackPoller } from '../vrrp/track-poll';
 import type { VrrpState, VrrpTransport } from '../vrrp/types';
@@ -68,6 +68,8 @@ export class FailoverInstance {
   private readonly links = new Map<string, string>();
   /** Tracked service inputs: service id -> input name. */
   private readonly serviceInputs = new Map<string, string>();
+  private readonly effects: VrrpEffects;
+  private readonly router: VrrpRouterInfo;
 
   private constructor(
     readonly config: VrrpInstanceConfig, private readonly transport: VrrpTransport, private readonly context: InstanceContext,
@@ -79,6 +81,8 @@ export class FailoverInstance {
     const own = `interface ${config.interface}`;
     if (!config.track.some((t) => linkTrack(t) && t.interface === config.interface)) tracks.push({ name: own, weight: 0 });
     const effects = parts.effects ? parts.effects(config, netns) : hostEffects(config, netns);
+    this.effects = effects;
+    this.router = { name: config.name, vrid: config.vrid, family: config.family, addresses: options.addresses, accept: config.accept };
     this.machine = new VrrpMachine({ ...options, track: tracks }, transport, effects, clock);
     for (const t of config.track) {
       if (t.kind === 'interface') this.links.set(t.name, t.interface);
@@ -135,10 +139,14 @@ export class FailoverInstance {
   }
 
   /**
-   * Tracked inputs as they are now (the links read once, the services' last quorum), then the
-   * machine: an instance whose link is down starts in fault rather than as a backup for a moment.
+   * The VIPs removed if they are there, the tracked inputs as they are now (the links read once, the
+   * services' last quorum), then the machine: an instance whose link is down starts in fault rather
+   * than as a backup for a moment. An agent killed while master leaves its VIPs on the interface, and
+   * every router starts as a backup: one that kept them would answer ARP for them beside the master
+   * (as long as its preempt delay, or for good with preempt: false). keepalived removes them too.
    */
   async start(): Promise<void> {
+    await this.effects.leaveMaster(this.router);
     const link = this.context.parts.link ?? linkUsable;
     for (const [name, iface] of this.links) this.machine.setTracked(name, await link(iface, this.context.netns).catch(() => false));
     for (const [id, name] of this.serviceInputs) {
