@@ -99,6 +99,8 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
         late?.mark();
         const acted = Date.now();
         await act();
+        // A returning dir1 first waits as a backup: does it hold the VIP meanwhile (left by the crash)?
+        const backupVip = back === 0 && await until(() => pair.state(0) === 'backup', 30_000) ? holdsVip(0) : null;
         const took = await until(() => pair.state(back) === 'master' && holdsVip(back), 15_000 + preemptDelay * 1000);
         // When the taking-over agent said it became master (its log line read), from the event.
         const takeover = took ? pair.lastState(back).t - acted : null;
@@ -111,10 +113,11 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
         }
         // Who holds the VIP once it settled (a director that is not master should not), and the sync daemons each runs.
         const vips = [0, 1].filter(holdsVip).map((i) => `dir${i + 1}`).join('+') || 'none';
-        rows.push({ what, before, takeover, vips, daemons: [await daemons(0), await daemons(1)], ...r, ...(lr ? { late: { alive: lr.alive, held: lr.held, broke: lr.broke, why: lr.why } } : {}) });
+        rows.push({ what, before, takeover, backupVip, vips, daemons: [await daemons(0), await daemons(1)], ...r, ...(lr ? { late: { alive: lr.alive, held: lr.held, broke: lr.broke, why: lr.why } } : {}) });
         checks.push([`${what}: dir${back + 1} took over`, took, `${pair.state(back)}`]);
         checks.push([`${what}: at least ${SURVIVE * 100}% of the held connections survive`, r.alive >= SURVIVE * HELD, `${r.alive}/${r.held}`]);
         if (other !== undefined) checks.push([`${what}: only dir${back + 1} holds the VIP`, vips === `dir${back + 1}`, vips]);
+        if (backupVip !== null) checks.push([`${what}: dir1 holds no VIP while it waits as a backup`, !backupVip, backupVip ? 'held' : 'none']);
         if (back === 1) {
           late = await failoverClient(t, client, plan.vip, LATE);
           await sleep(3000);
@@ -133,6 +136,7 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
     const notes = rows.map((r) => `${r.what}: master after ${r.takeover} ms, failover ${r.longestGap} ms, held ${r.alive}/${r.held} alive (broke: ${r.broke}${r.why.length ? `, ${r.why.join('; ')}` : ''}), ` +
       `new connections failed ${r.newFailed} of ${r.newFailed + r.newOk}${r.newFailedWhy.length ? ` (${r.newFailedWhy.join(', ')})` : ''}, ` +
       `${r.late ? `connections opened through dir2 alive ${r.late.alive}/${r.late.held}${r.late.why.length ? ` (${r.late.why.join('; ')})` : ''}, ` : ''}` +
+      `${r.backupVip === null ? '' : `dir1 ${r.backupVip ? 'held' : 'did not hold'} the VIP as a backup, `}` +
       `the taking-over director held entries for ${r.before} of them before; then VIP on ${r.vips}, sync daemons dir1 ${r.daemons[0]}, dir2 ${r.daemons[1]}`);
     notes.push(`agents' logs: ${pair.logs().join(' ')}`);
     return { name: `failover-${kind}`, title: pair.title, counts: {}, expected: {}, checks, notes, table: [], rows };
