@@ -24,6 +24,6 @@ describe('lab scenarios', async () => {
   };
   const LONG = new Set(['failover-node-ipvs']);
   it.each(Object.keys(SCENARIOS).filter((name) => !NOT_HERE.has(name) && !LONG.has(name)))('%s', run, 120_000);
-  // 200 connections held through four events: 75-100 s alone in the sandbox (3 runs).
+  // 200 connections held through four events: 75-100 s alone in the sandbox (6 runs).
   it('failover-node-ipvs', () => run('failover-node-ipvs'), 240_000);
 });
