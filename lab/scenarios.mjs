@@ -5,7 +5,7 @@ import { drain } from './scenarios/apply-drain.mjs';
 import { fwmarkTwoPorts } from './scenarios/apply-fwmark.mjs';
 import { persistenceAllPorts } from './scenarios/apply-persistence.mjs';
 import { dr, drWithoutArp } from './scenarios/dr.mjs';
-import { failover } from './scenarios/failover.mjs';
+import { failover, failoverCompare } from './scenarios/failover.mjs';
 import { health } from './scenarios/health.mjs';
 import { nat } from './scenarios/nat.mjs';
 import { leastConnection, schedulers } from './scenarios/schedulers.mjs';
@@ -26,6 +26,12 @@ export const SCENARIOS = {
   'apply-drain': drain,
   health: () => health(),
   'failover-keepalived': () => failover('keepalived'),
+  'failover-node-ipvs': () => failover('node-ipvs'),
+  'failover-both': () => failover('both'),
+  'failover-mixed': () => failover('mixed'),
+  'failover-mixed-reverse': () => failover('mixed-reverse'),
+  'failover-compare': () => failoverCompare(),
+  'failover-compare-delay': () => failoverCompare(undefined, { preemptDelay: 10 }),
 };
 
 export const TITLES = {
@@ -42,5 +48,11 @@ export const TITLES = {
   'apply-fwmark': 'node-ipvs apply docs/examples/fwmark-two-ports.yaml: ports 80 and 443 marked in the mangle table, one persistent fwmark service',
   'apply-drain': 'node-ipvs apply drains a real server taken out of the file: held connections keep working, new ones go elsewhere, deleted once they close',
   'failover-keepalived': 'director failover with two keepalived directors (VRRPv3 + sync daemon): master killed, back, link down, up; 200 held connections',
+  'failover-node-ipvs': 'director failover with two node-ipvs director agents (VRRPv3 + sync daemons following the state): the same four events',
+  'failover-both': "director failover with two node-ipvs director agents running both sync daemons in every state (sync.run 'both')",
+  'failover-mixed': 'director failover with a mixed pair: dir1 (the master) node-ipvs, dir2 keepalived',
+  'failover-mixed-reverse': 'director failover with a mixed pair: dir1 (the master) keepalived, dir2 node-ipvs',
+  'failover-compare': 'director failover, every pair in turn (keepalived, node-ipvs, node-ipvs both, the mixed pairs): the four events side by side',
+  'failover-compare-delay': 'failover-compare with a preempt delay of 10 s: the returning director resyncs before it takes the VIP back',
   health: 'health checks on a DR cluster of three: the director agent beside keepalived (servers stopped and started, all down to the sorry server, drift, reload)',
 };

@@ -51,9 +51,14 @@ export class KeepalivedDirector extends AgentProcess {
 
   /** Its VRRP state as it last logged it: 'master', 'backup', 'fault' or null. */
   state() {
+    return this.lastState()?.state ?? null;
+  }
+
+  /** The last state it logged and when the line was read: { state, t } or null. */
+  lastState() {
     for (let i = this.log.length - 1; i >= 0; i--) {
       const m = this.log[i].line.match(/\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE/);
-      if (m) return m[1].toLowerCase();
+      if (m) return { state: m[1].toLowerCase(), t: this.log[i].t };
     }
     return null;
   }

@@ -3,20 +3,26 @@
 // short connection every 50 ms. The master is killed (SIGKILL, as a crash), then brought back
 // (it preempts); then the same with its link down and up. Printed per event: the failover time
 // (the longest gap between replies on the held connections), the held connections that survived,
-// the new connections that failed; and how many connection entries the backup held before.
+// the new connections that failed; and how many connection entries the taking-over director held
+// before; and, on a failback, how many of 100 connections opened through dir2 while it was master
+// survive (dir1 knows them only from the sync daemon). The pairs (lab/failover/pairs.mjs):
+// keepalived, node-ipvs, node-ipvs with sync 'both', and the mixed pairs; failoverCompare runs them
+// in turn and prints them side by side.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { KeepalivedDirector } from '../failover/keepalived-pair.mjs';
+import { directorPair, PAIRS } from '../failover/pairs.mjs';
+import { sideBySide } from '../failover/table.mjs';
 import { lib, withTopology } from '../cluster.mjs';
 import { PLANS, cidr } from '../plans.mjs';
 import { inNs } from '../topology.mjs';
 
 const { Ipvs, drRealServer } = lib;
 const HELD = 200;
+/** Connections opened through dir2 while it is master: does the failback keep them (a resync)? */
+const LATE = 100;
 const PORT = 80;
+/** The share of the held connections that must survive each event. */
+const SURVIVE = 0.99;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until check() is true, polling every 100 ms; false at the deadline. */
@@ -30,8 +36,8 @@ async function until(check, ms) {
 }
 
 /** The lab client (lab/failover/client.mjs) in ns: mark() starts a phase, report() reads its figures. */
-async function failoverClient(t, ns, vip) {
-  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('../failover/client.mjs', import.meta.url).pathname, vip, String(PORT), String(HELD)],
+async function failoverClient(t, ns, vip, count = HELD) {
+  const p = spawn('ip', ['netns', 'exec', ns, process.execPath, new URL('../failover/client.mjs', import.meta.url).pathname, vip, String(PORT), String(count)],
     { stdio: ['pipe', 'pipe', 'inherit'] });
   t.processes.push(p);
   const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
@@ -49,33 +55,10 @@ async function failoverClient(t, ns, vip) {
   };
 }
 
-/**
- * The pair in `kind` ('keepalived' for now): { start(i), kill(i), state(i) } over directors 0 and 1.
- * Director 0 has the higher priority and preempts.
- */
-function keepalivedPair(t, dirs, plan, servers) {
-  const agents = [null, null];
-  const model = (i) => ({
-    name: `dir${i + 1}`, priority: i === 0 ? 150 : 100, preempt: true, advertSeconds: 0.5, vrid: 51, syncId: 51,
-    vip: plan.vip, port: PORT, servers,
-  });
-  return {
-    name: 'keepalived + keepalived',
-    start: (i) => {
-      const a = new KeepalivedDirector(dirs[i], mkdtempSync(join(tmpdir(), `${dirs[i]}-`)));
-      agents[i] = a;
-      a.start(model(i));
-      t.processes.push(a.process);
-    },
-    kill: (i) => agents[i].kill(),
-    state: (i) => agents[i].state(),
-    stopAll: async () => { for (const a of agents) if (a?.process.exitCode === null && a.process.signalCode === null) await a.stop(); },
-  };
-}
-
-export function failover(kind = 'keepalived') {
+/** One pair through the four events: { name, title, checks, notes, rows }. */
+export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
   const plan = PLANS.ipv4;
-  return withTopology(`fo-${kind.slice(0, 4)}`, async (t) => {
+  return withTopology(`fo-${kind.slice(0, 4)}${kind.endsWith('reverse') ? 'r' : ''}`, async (t) => {
     t.bridge('lan');
     const client = t.ns('client');
     const dirs = [t.ns('dir1'), t.ns('dir2')];
@@ -90,11 +73,13 @@ export function failover(kind = 'keepalived') {
       p.stdout.once('data', resolve);
       p.once('exit', reject);
     })));
-    const pair = keepalivedPair(t, dirs, plan, rs.map((_, i) => plan.lan(i)));
+    const pair = directorPair(t, kind, dirs, { vip: plan.vip, port: PORT, servers: rs.map((_, i) => plan.lan(i)), preemptDelay });
     const ipvs = await Promise.all(dirs.map((ns) => Ipvs.open({ netns: ns })));
     const checks = [];
     const rows = [];
+    let late = null;
     const holdsVip = (i) => inNs(dirs[i], 'ip', '-o', 'addr', 'show', 'dev', 'eth0').includes(`${plan.vip}/32`);
+    const daemons = async (i) => (await ipvs[i].listDaemons()).map((d) => d.state).sort().join('+') || 'none';
     try {
       pair.start(0);
       pair.start(1);
@@ -106,28 +91,66 @@ export function failover(kind = 'keepalived') {
       // The held connections' entries a director has (synced or its own), before it takes over.
       const known = async (i) => (await ipvs[i].listConnections()).filter((e) =>
         e.client.address === plan.client && e.virtual.port === PORT && e.state === 'ESTABLISHED').length;
-      const event = async (what, act, back) => {
+      // Failover events (back = 1) open LATE connections through dir2 afterwards; the failback that
+      // follows (back = 0) reports them too: dir1 knows them only from the sync daemon.
+      const event = async (what, act, back, other) => {
         const before = await known(back);
         c.mark();
+        late?.mark();
+        const acted = Date.now();
         await act();
-        const took = await until(() => pair.state(back) === 'master' && holdsVip(back), 15_000);
+        // A returning dir1 first waits as a backup: does it hold the VIP meanwhile (left by the crash)?
+        const backupVip = back === 0 && await until(() => pair.state(0) === 'backup', 30_000) ? holdsVip(0) : null;
+        const took = await until(() => pair.state(back) === 'master' && holdsVip(back), 15_000 + preemptDelay * 1000);
+        // When the taking-over agent said it became master (its log line read), from the event.
+        const takeover = took ? pair.lastState(back).t - acted : null;
         await sleep(5000);
         const r = await c.report();
-        rows.push({ what, before, ...r });
+        const lr = late && await late.report();
+        if (late) {
+          late.stop();
+          late = null;
+        }
+        // Who holds the VIP once it settled (a director that is not master should not), and the sync daemons each runs.
+        const vips = [0, 1].filter(holdsVip).map((i) => `dir${i + 1}`).join('+') || 'none';
+        rows.push({ what, before, takeover, backupVip, vips, daemons: [await daemons(0), await daemons(1)], ...r, ...(lr ? { late: { alive: lr.alive, held: lr.held, broke: lr.broke, why: lr.why } } : {}) });
         checks.push([`${what}: dir${back + 1} took over`, took, `${pair.state(back)}`]);
+        checks.push([`${what}: at least ${SURVIVE * 100}% of the held connections survive`, r.alive >= SURVIVE * HELD, `${r.alive}/${r.held}`]);
+        if (other !== undefined) checks.push([`${what}: only dir${back + 1} holds the VIP`, vips === `dir${back + 1}`, vips]);
+        if (backupVip !== null) checks.push([`${what}: dir1 holds no VIP while it waits as a backup`, !backupVip, backupVip ? 'held' : 'none']);
+        if (back === 1) {
+          late = await failoverClient(t, client, plan.vip, LATE);
+          await sleep(3000);
+        }
       };
       await event('dir1 killed (SIGKILL)', () => pair.kill(0), 1);
-      await event('dir1 back (preempts)', () => pair.start(0), 0);
+      await event(`dir1 back (preempts${preemptDelay ? ` after ${preemptDelay} s` : ''})`, () => pair.start(0), 0, 1);
       await event('dir1 link down', () => inNs(dirs[0], 'ip', 'link', 'set', 'eth0', 'down'), 1);
-      await event('dir1 link up (preempts)', () => inNs(dirs[0], 'ip', 'link', 'set', 'eth0', 'up'), 0);
+      await event(`dir1 link up (preempts${preemptDelay ? ` after ${preemptDelay} s` : ''})`, () => inNs(dirs[0], 'ip', 'link', 'set', 'eth0', 'up'), 0, 1);
       c.stop();
     } finally {
+      late?.stop();
       await pair.stopAll();
       for (const i of ipvs) i.close();
     }
-    const notes = rows.map((r) => `${r.what}: failover ${r.longestGap} ms, held ${r.alive}/${r.held} alive (broke: ${r.broke}${r.why.length ? `, ${r.why.join('; ')}` : ''}), ` +
+    const notes = rows.map((r) => `${r.what}: master after ${r.takeover} ms, failover ${r.longestGap} ms, held ${r.alive}/${r.held} alive (broke: ${r.broke}${r.why.length ? `, ${r.why.join('; ')}` : ''}), ` +
       `new connections failed ${r.newFailed} of ${r.newFailed + r.newOk}${r.newFailedWhy.length ? ` (${r.newFailedWhy.join(', ')})` : ''}, ` +
-      `the taking-over director held entries for ${r.before} of them before`);
-    return { name: `failover-${kind}`, counts: {}, expected: {}, checks, notes, table: [], rows };
+      `${r.late ? `connections opened through dir2 alive ${r.late.alive}/${r.late.held}${r.late.why.length ? ` (${r.late.why.join('; ')})` : ''}, ` : ''}` +
+      `${r.backupVip === null ? '' : `dir1 ${r.backupVip ? 'held' : 'did not hold'} the VIP as a backup, `}` +
+      `the taking-over director held entries for ${r.before} of them before; then VIP on ${r.vips}, sync daemons dir1 ${r.daemons[0]}, dir2 ${r.daemons[1]}`);
+    notes.push(`agents' logs: ${pair.logs().join(' ')}`);
+    return { name: `failover-${kind}`, title: pair.title, counts: {}, expected: {}, checks, notes, table: [], rows };
   });
+}
+
+/** Every pair of `kinds` in turn, then their figures side by side. */
+export async function failoverCompare(kinds = Object.keys(PAIRS), options = {}) {
+  const results = [];
+  for (const kind of kinds) results.push(await failover(kind, options));
+  return {
+    name: `failover-compare${options.preemptDelay ? '-delay' : ''}`, counts: {}, expected: {}, table: [],
+    checks: results.flatMap((r) => r.checks.map(([what, ok, detail]) => [`${r.title}: ${what}`, ok, detail])),
+    notes: [...results.flatMap((r) => r.notes.map((n) => `${r.title}: ${n}`)), ...sideBySide(results)],
+    pairs: results.map(({ name, title, rows }) => ({ name, title, rows })),
+  };
 }
