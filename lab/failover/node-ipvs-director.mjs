@@ -6,23 +6,14 @@ import { AgentProcess } from '../agent.mjs';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
-/** The sync daemons each VRRP state runs (`vrrp.sync.run`): keepalived's 'follow', or 'both' always. */
-export const SYNC_RUNS = {
-  follow: { master: ['master'], backup: ['backup'], fault: ['backup'] },
-  both: { master: ['master', 'backup'], backup: ['master', 'backup'], fault: ['master', 'backup'] },
-};
-
-const list = (a) => `[${a.join(', ')}]`;
-
 /**
- * The agent's config for one director (the model of keepalivedVrrpConf, plus `sync`: 'follow' or
- * 'both'): the DR service (rr, the three real servers), VI_1 on eth0 (the VIP as a /32, interval =
+ * The agent's config for one director (the model of keepalivedVrrpConf, plus `sync`: a `vrrp.sync.mode`,
+ * none for the default 'both'): the DR service (rr, the three real servers), VI_1 on eth0 (the VIP as a /32, interval =
  * advert_int), gratuitous ARPs as keepalived's conf says them (3 at once, 3 more a second later), the
  * sync daemon on eth0 with the model's sync id, following VI_1.
  */
 export function nodeIpvsVrrpConfig(m, dir) {
   const preempt = m.preempt ? (m.preemptDelay ? `      preemptDelay: ${m.preemptDelay}s\n` : '') : '      preempt: false\n';
-  const run = SYNC_RUNS[m.sync ?? 'follow'];
   return `# Written by the lab (lab/failover/node-ipvs-director.mjs) from the same model as keepalived.conf.
 director:
   state: ${join(dir, 'director.json')}
@@ -46,8 +37,7 @@ ${preempt}      vips: [${m.vip}/32]
     interface: eth0
     instance: VI_1
     syncId: ${m.syncId}
-    run: { master: ${list(run.master)}, backup: ${list(run.backup)}, fault: ${list(run.fault)} }
-`;
+${m.sync ? `    mode: ${m.sync}\n` : ''}`;
 }
 
 /** One director agent in namespace `ns`, its files in `dir`; its log is JSON lines. */

@@ -6,13 +6,13 @@ import { basename, join } from 'node:path';
 import { KeepalivedDirector } from './keepalived-pair.mjs';
 import { NodeIpvsDirector } from './node-ipvs-director.mjs';
 
-/** kind → dir1's and dir2's agents, and the node-ipvs agents' sync plan. */
+/** kind → dir1's and dir2's agents, and the node-ipvs agents' sync mode (none: the default, 'both'). */
 export const PAIRS = {
   keepalived: { title: 'keepalived + keepalived', agents: ['keepalived', 'keepalived'] },
-  'node-ipvs': { title: 'node-ipvs + node-ipvs', agents: ['node-ipvs', 'node-ipvs'], sync: 'follow' },
-  both: { title: "node-ipvs + node-ipvs, sync 'both'", agents: ['node-ipvs', 'node-ipvs'], sync: 'both' },
-  mixed: { title: 'node-ipvs (dir1) + keepalived (dir2)', agents: ['node-ipvs', 'keepalived'], sync: 'follow' },
-  'mixed-reverse': { title: 'keepalived (dir1) + node-ipvs (dir2)', agents: ['keepalived', 'node-ipvs'], sync: 'follow' },
+  'node-ipvs': { title: "node-ipvs + node-ipvs (sync 'both', the default)", agents: ['node-ipvs', 'node-ipvs'] },
+  follow: { title: "node-ipvs + node-ipvs, sync 'follow'", agents: ['node-ipvs', 'node-ipvs'], sync: 'follow' },
+  mixed: { title: 'node-ipvs (dir1) + keepalived (dir2)', agents: ['node-ipvs', 'keepalived'] },
+  'mixed-reverse': { title: 'keepalived (dir1) + node-ipvs (dir2)', agents: ['keepalived', 'node-ipvs'] },
 };
 
 /** The agents' logs go to their folders, or to LAB_FAILOVER_LOGS (a folder that outlives the sandbox's temporary one). */

@@ -6,7 +6,7 @@
 // the new connections that failed; and how many connection entries the taking-over director held
 // before; and, on a failback, how many of 100 connections opened through dir2 while it was master
 // survive (dir1 knows them only from the sync daemon). The pairs (lab/failover/pairs.mjs):
-// keepalived, node-ipvs, node-ipvs with sync 'both', and the mixed pairs; failoverCompare runs them
+// keepalived, node-ipvs (sync 'both', the default), node-ipvs with sync 'follow', and the mixed pairs; failoverCompare runs them
 // in turn and prints them side by side.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -13,7 +13,7 @@ describe('lab scenarios', async () => {
   // reference, the mixed pairs and the comparisons run keepalived beside the agent) or repeat the
   // node-ipvs pair with another sync plan: `npm run lab` runs them (docs/lab.md). failover-node-ipvs
   // runs here: two agents elect, take over on SIGKILL, link down and up, and keep the held connections.
-  const NOT_HERE = new Set(['health', 'failover-keepalived', 'failover-both', 'failover-mixed', 'failover-mixed-reverse',
+  const NOT_HERE = new Set(['health', 'failover-keepalived', 'failover-follow', 'failover-mixed', 'failover-mixed-reverse',
     'failover-compare', 'failover-compare-delay']);
   const run = async (name: string) => {
     await requireIpvs();
