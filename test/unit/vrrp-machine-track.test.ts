@@ -134,6 +134,7 @@ describe('from the config file to a machine', () => {
   it('daemonsFor: the plan per state, none in initialize', () => {
     const { vrrp } = parseConfig(text);
     const plan = vrrp.sync!.run;
-    expect(['initialize', 'backup', 'master', 'fault'].map((s) => daemonsFor(plan, s as never))).toEqual([[], ['backup'], ['master'], []]);
+    // The states run omits keep the default plan's daemons ('both').
+    expect(['initialize', 'backup', 'master', 'fault'].map((s) => daemonsFor(plan, s as never))).toEqual([[], ['master', 'backup'], ['master', 'backup'], []]);
   });
 });
