@@ -100,7 +100,10 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
         const acted = Date.now();
         await act();
         // A returning dir1 first waits as a backup: does it hold the VIP meanwhile (left by the crash)?
-        const backupVip = back === 0 && await until(() => pair.state(0) === 'backup', 30_000) ? holdsVip(0) : null;
+        // A VIP seen while the log still says backup may be the takeover itself (its line not read yet): it
+        // counts only if dir1 still says backup a moment later.
+        const backupVip = back === 0 && await until(() => pair.state(0) === 'backup', 30_000)
+          ? holdsVip(0) && (await sleep(300), pair.state(0) === 'backup') : null;
         const took = await until(() => pair.state(back) === 'master' && holdsVip(back), 15_000 + preemptDelay * 1000);
         // When the taking-over agent said it became master (its log line read), from the event.
         const takeover = took ? pair.lastState(back).t - acted : null;
