@@ -176,11 +176,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       await this.serial.request('start');
       await this.syncMetrics();
     } catch (err) {
-      this.state = 'stopping';
-      this.detach();
-      await this.closeMetrics();
-      this.state = 'stopped';
-      throw err;
+      return this.abortStart(err, false);
     }
     if (this.state !== 'starting') return; // stop() was called meanwhile: it has detached everything
     this.monitor.start();
@@ -189,17 +185,22 @@ export class Director extends EventEmitter<DirectorEvents> {
       for (const q of this.monitor.quorums()) this.failover.setServiceQuorum(q.service, q.up);
       await this.failover.start();
     } catch (err) {
-      this.state = 'stopping';
-      this.detach();
-      await this.monitor.stop();
-      await this.closeMetrics();
-      this.state = 'stopped';
-      throw err;
+      return this.abortStart(err, true);
     }
     if (this.state !== 'starting') return;
     this.state = 'running';
     this.schedule();
     this.log({ level: 'info', event: 'start', message: `started: ${this.summary()}` });
+  }
+
+  /** A start that failed part-way: what it started is stopped (the checks only once they ran), then the error is thrown. */
+  private async abortStart(err: unknown, checking: boolean): Promise<never> {
+    this.state = 'stopping';
+    this.detach();
+    if (checking) await this.monitor.stop();
+    await this.closeMetrics();
+    this.state = 'stopped';
+    throw err;
   }
 
   /**

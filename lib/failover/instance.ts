@@ -96,8 +96,12 @@ export class FailoverInstance {
     const clock = parts.clock ?? systemClock;
     const options = machineOptionsOf(config, (transport as VrrpTransport & { source: string }).source);
     const tracks = [...(options.track ?? [])];
-    const own = `interface ${config.interface}`;
-    if (!config.track.some((t) => linkTrack(t) && t.interface === config.interface)) tracks.push({ name: own, weight: 0 });
+    // Its own interface, unless the config tracks it already (then with the config's weight).
+    if (!config.track.some((t) => linkTrack(t) && t.interface === config.interface)) {
+      const own = `interface ${config.interface}`;
+      tracks.push({ name: own, weight: 0 });
+      this.links.set(own, config.interface);
+    }
     const effects = parts.effects ? parts.effects(config, netns) : hostEffects(config, netns);
     this.effects = effects;
     this.machine = new VrrpMachine({ ...options, track: tracks }, transport, effects, clock);
@@ -112,7 +116,6 @@ export class FailoverInstance {
         }, clock));
       }
     }
-    if (!this.links.has(own) && tracks.some((t) => t.name === own)) this.links.set(own, config.interface);
     const link = parts.link ?? linkUsable;
     for (const [name, iface] of this.links)
       this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2, check: linkCheck(link, iface, netns) }, clock));
