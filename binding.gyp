@@ -19,7 +19,10 @@
         "native/vrrp_packet.cc",
         "native/vrrp_socket.cc",
         "native/vrrp_announce.cc",
-        "native/vrrp_js.cc"
+        "native/vrrp_js.cc",
+        "native/fd_poller.cc",
+        "native/link_watch.cc",
+        "native/link_watch_js.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",

@@ -159,6 +159,25 @@ export interface NativeVrrpSocket {
   unref(): void;
 }
 
+/** A link change as the kernel announced it (RTM_NEWLINK / RTM_DELLINK), or 'overrun' when some were lost. */
+export interface NativeLinkEvent {
+  index: number;
+  /** Empty when the message carried no name. */
+  name: string;
+  up: boolean;
+  running: boolean;
+  removed: boolean;
+}
+
+export interface NativeLinkWatch {
+  /** Once per object: joins RTNLGRP_LINK in the namespace at nsPath (null: this process's). */
+  open(nsPath: string | null, timeoutMs: number, listener: (event: NativeLinkEvent | 'overrun') => void): Promise<void>;
+  /** Idempotent; the descriptor is closed once libuv has let go of it. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeBinding {
   Client: new () => NativeClient;
   constants: Record<string, number>;
@@ -175,6 +194,7 @@ export interface NativeBinding {
   /** rtnetlink on an interface of namespace nsPath (null: this one), ended by its deadline (timeoutMs from the call). */
   hostNet(nsPath: string | null, request: NativeHostNetRequest, timeoutMs: number): Promise<unknown>;
   VrrpSocket: new () => NativeVrrpSocket;
+  LinkWatch: new () => NativeLinkWatch;
   /** A gratuitous ARP per IPv4 address, an unsolicited NA per IPv6 one, out of interface in namespace nsPath; resolves with the frames sent. */
   vrrpAnnounce(nsPath: string | null, iface: string, addresses: string[], router: boolean, timeoutMs: number): Promise<number>;
   /** The codec the sockets run, for byte-exact and fuzz tests. */

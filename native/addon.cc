@@ -11,6 +11,7 @@
 #include "host_net.h"
 #include "ipvs_message.h"
 #include "js_convert.h"
+#include "link_watch_js.h"
 #include "netns.h"
 #include "proc_net.h"
 #include "vrrp_js.h"
@@ -130,6 +131,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("encodeRequest", Napi::Function::New(env, EncodeRequestJs, "encodeRequest"));
   exports.Set("decodeRecord", Napi::Function::New(env, DecodeRecordJs, "decodeRecord"));
   vrrp::RegisterVrrp(env, exports);
+  ipvs::RegisterLinkWatch(env, exports);
   return exports;
 }
 

@@ -3,13 +3,13 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/socket.h>
-#include <uv.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "fd_poller.h"
 #include "promise_worker.h"
 #include "vrrp_announce.h"
 #include "vrrp_socket.h"
@@ -18,10 +18,6 @@ namespace vrrp {
 namespace {
 
 using ipvs::Outcome;
-
-// Datagrams read per readable event: a flood yields to the rest of the loop
-// between batches (libuv calls again while the socket stays readable).
-constexpr int kReadsPerEvent = 64;
 
 int FamilyFromJs(Napi::Value v) {
   std::string f = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
@@ -111,25 +107,26 @@ std::string IfnameArg(Napi::Value v) {
   return name;
 }
 
-class VrrpSocketJs;
+// The open socket as the poller reads it: each datagram checked and decoded,
+// an advert or the name of why it was dropped.
+class VrrpSource : public ipvs::PolledSource {
+ public:
+  VrrpSource(std::unique_ptr<Socket> socket, std::string ifname) : socket_(std::move(socket)), ifname_(std::move(ifname)) {}
+  int fd() const override { return socket_->fd(); }
+  Socket& socket() { return *socket_; }
+  bool ReadOne(Napi::Env env, Napi::Value* out) override {
+    Advert advert;
+    Drop drop = Drop::kNone;
+    int err = 0;
+    Socket::Read r = socket_->Receive(&advert, &drop, &err);
+    if (r == Socket::Read::kEmpty || r == Socket::Read::kError) return false;  // an error (ENOMEM, ...) is the kernel's to clear
+    *out = r == Socket::Read::kAdvert ? Napi::Value(AdvertToJs(env, advert, &ifname_)) : Napi::Value(Napi::String::New(env, DropName(drop)));
+    return true;
+  }
 
-// The open socket and its libuv watcher. Lives until libuv has closed the
-// handle (uv_close is asynchronous), which may be after the JS object is gone.
-struct Poller {
-  uv_poll_t handle;
-  std::unique_ptr<Socket> socket;
-  std::string ifname;
-  napi_env env = nullptr;
-  Napi::FunctionReference listener;
-  VrrpSocketJs* owner = nullptr;
-  napi_async_cleanup_hook_handle hook = nullptr;
-  bool closing = false;
-  bool tornDown = false;  // closed by environment teardown: the hook is removed when libuv is done
-
-  void Close(bool teardown);
-  static void OnReadable(uv_poll_t* handle, int status, int events);
-  static void OnClosed(uv_handle_t* handle);
-  static void OnTeardown(napi_async_cleanup_hook_handle hook, void* self);
+ private:
+  std::unique_ptr<Socket> socket_;
+  std::string ifname_;
 };
 
 class VrrpSocketJs : public Napi::ObjectWrap<VrrpSocketJs> {
@@ -145,11 +142,20 @@ class VrrpSocketJs : public Napi::ObjectWrap<VrrpSocketJs> {
 
   bool closed() const { return closed_; }
   // On the JS thread when the open worker has finished: starts watching the socket.
-  Outcome Attach(std::unique_ptr<Socket> socket, const std::string& ifname, Napi::Function listener);
-  // The poller is closing: keep its counters, so stats() still answers after close().
-  void Detach() {
-    if (poller_) last_ = poller_->socket->stats();
-    poller_ = nullptr;
+  Outcome Attach(std::unique_ptr<Socket> socket, const std::string& ifname, Napi::Function listener) {
+    auto source = std::make_unique<VrrpSource>(std::move(socket), ifname);
+    VrrpSource* s = source.get();
+    ipvs::FdPoller* p = nullptr;
+    // When the poller closes (close(), teardown), keep its counters so stats() still answers.
+    Outcome o = ipvs::FdPoller::Start(Env(), std::move(source), listener, [this, s]() {
+      last_ = s->socket().stats();
+      poller_ = nullptr;
+      socket_ = nullptr;
+    }, "watching the VRRP socket", &p);
+    if (!o.ok()) return o;
+    poller_ = p;
+    socket_ = &s->socket();
+    return Outcome::Ok();
   }
 
  private:
@@ -161,97 +167,24 @@ class VrrpSocketJs : public Napi::ObjectWrap<VrrpSocketJs> {
     return info.Env().Undefined();
   }
   Napi::Value Ref(const Napi::CallbackInfo& info) {
-    if (poller_) uv_ref(reinterpret_cast<uv_handle_t*>(&poller_->handle));
+    if (poller_) poller_->Ref(true);
     return info.Env().Undefined();
   }
   Napi::Value Unref(const Napi::CallbackInfo& info) {
-    if (poller_) uv_unref(reinterpret_cast<uv_handle_t*>(&poller_->handle));
+    if (poller_) poller_->Ref(false);
     return info.Env().Undefined();
   }
   void Shutdown() {
     closed_ = true;
-    if (poller_) poller_->Close(false);
-    poller_ = nullptr;
+    if (poller_) poller_->Close();  // clears poller_ and socket_
   }
 
-  Poller* poller_ = nullptr;
+  ipvs::FdPoller* poller_ = nullptr;
+  Socket* socket_ = nullptr;  // the poller's, while it is open
   bool opening_ = false;
   bool closed_ = false;
   SocketStats last_;  // the counters at close, so stats() still answers
 };
-
-void Poller::Close(bool teardown) {
-  if (closing) return;
-  closing = true;
-  tornDown = teardown;
-  if (owner) {
-    owner->Detach();
-    owner = nullptr;
-  }
-  listener.Reset();
-  // On a normal close nothing is left for teardown to wait for.
-  if (!teardown && hook) {
-    napi_remove_async_cleanup_hook(hook);
-    hook = nullptr;
-  }
-  uv_poll_stop(&handle);
-  uv_close(reinterpret_cast<uv_handle_t*>(&handle), OnClosed);
-}
-
-void Poller::OnClosed(uv_handle_t* handle) {
-  Poller* self = static_cast<Poller*>(handle->data);
-  if (self->hook) napi_remove_async_cleanup_hook(self->hook);  // teardown may proceed
-  delete self;  // closes the socket
-}
-
-void Poller::OnTeardown(napi_async_cleanup_hook_handle, void* self) { static_cast<Poller*>(self)->Close(true); }
-
-void Poller::OnReadable(uv_poll_t* handle, int status, int events) {
-  Poller* self = static_cast<Poller*>(handle->data);
-  if (status < 0 || self->closing) return;
-  Napi::Env env(self->env);
-  Napi::HandleScope scope(env);
-  for (int i = 0; i < kReadsPerEvent && !self->closing; i++) {
-    Advert advert;
-    Drop drop = Drop::kNone;
-    int err = 0;
-    Socket::Read r = self->socket->Receive(&advert, &drop, &err);
-    if (r == Socket::Read::kEmpty || r == Socket::Read::kError) return;  // an error (ENOMEM, ...) is the kernel's to clear
-    try {
-      Napi::HandleScope each(env);
-      Napi::Value arg = r == Socket::Read::kAdvert ? Napi::Value(AdvertToJs(env, advert, &self->ifname))
-                                                   : Napi::Value(Napi::String::New(env, DropName(drop)));
-      // MakeCallback: microtasks the listener queues run before the next datagram.
-      self->listener.MakeCallback(env.Global(), {arg});
-    } catch (const Napi::Error& e) {
-      // A listener that threw: the process's uncaughtException, as for any event emitter.
-      napi_fatal_exception(env, e.Value());
-      return;
-    }
-  }
-}
-
-Outcome VrrpSocketJs::Attach(std::unique_ptr<Socket> socket, const std::string& ifname, Napi::Function listener) {
-  napi_env env = Env();
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return Outcome::Fail(EINVAL, "finding the event loop");
-  std::unique_ptr<Poller> p(new Poller());
-  if (int rc = uv_poll_init(loop, &p->handle, socket->fd()); rc != 0) return Outcome::Fail(-rc, "watching the VRRP socket");
-  p->handle.data = p.get();
-  p->socket = std::move(socket);
-  p->ifname = ifname;
-  p->env = env;
-  p->listener = Napi::Persistent(listener);
-  p->owner = this;
-  napi_add_async_cleanup_hook(env, Poller::OnTeardown, p.get(), &p->hook);
-  int rc = uv_poll_start(&p->handle, UV_READABLE, Poller::OnReadable);
-  poller_ = p.release();
-  if (rc != 0) {
-    Shutdown();
-    return Outcome::Fail(-rc, "watching the VRRP socket");
-  }
-  return Outcome::Ok();
-}
 
 class OpenWorker : public ipvs::PromiseWorker {
  public:
@@ -318,7 +251,7 @@ Napi::Value VrrpSocketJs::Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Advert advert = AdvertFromJs(info[0]);
   auto deferred = Napi::Promise::Deferred::New(env);
-  Outcome o = poller_ ? poller_->socket->Send(advert) : Outcome::Fail(EBADF, "sending on a VRRP socket that is not open");
+  Outcome o = socket_ ? socket_->Send(advert) : Outcome::Fail(EBADF, "sending on a VRRP socket that is not open");
   if (o.ok()) deferred.Resolve(env.Undefined());
   else deferred.Reject(ipvs::OutcomeToJs(env, o).Value());
   return deferred.Promise();
@@ -326,7 +259,7 @@ Napi::Value VrrpSocketJs::Send(const Napi::CallbackInfo& info) {
 
 Napi::Value VrrpSocketJs::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (poller_) last_ = poller_->socket->stats();
+  if (socket_) last_ = socket_->stats();
   Napi::Object o = Napi::Object::New(env);
   o.Set("received", static_cast<double>(last_.received));
   o.Set("sent", static_cast<double>(last_.sent));

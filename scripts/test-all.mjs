@@ -30,7 +30,7 @@ const steps = [
   { group: 'unit', suites: [suite('unit', vitest('vitest.unit.config.mts', join(out, 'unit.json')), join(out, 'unit.json'))] },
   { group: 'package', suites: [suite('package', vitest('vitest.package.config.mts', join(out, 'package.json')), join(out, 'package.json'))] },
   { group: 'kernel', suites: [kernelShard(1, 2), kernelShard(2, 2)] },
-  { group: 'timed', suites: [suite('timed', [...sandbox(['--timeout', '600']), ...vitest('vitest.timed.config.mts', join(out, 'timed.json'))], join(out, 'timed.json'))] },
+  { group: 'timed', suites: [suite('timed', [...sandbox(['--timeout', '1200']), ...vitest('vitest.timed.config.mts', join(out, 'timed.json'))], join(out, 'timed.json'))] },
   { group: 'no-ipvs', suites: [suite('no-ipvs', [...sandbox(['--timeout', '600', '--no-ipvs']), ...vitest('vitest.noipvs.config.mts', join(out, 'noipvs.json'))], join(out, 'noipvs.json'))] },
 ];
 

@@ -10,6 +10,7 @@
  */
 import type { VrrpInstanceConfig, VrrpTrack } from '../config/vrrp-settings';
 import { runHook } from '../director/notify';
+import { LinkWatch, linkUsable as usableNow, type LinkEvent } from '../host/link-watch';
 import { hostNet } from '../host/net';
 import { serviceId } from '../keys';
 import { serviceKey } from '../validate/service';
@@ -22,8 +23,17 @@ import { TrackPoller } from '../vrrp/track-poll';
 import type { VrrpState, VrrpTransport } from '../vrrp/types';
 import { hostEffects } from './effects';
 
-/** How often a tracked interface's link is read (one rtnetlink request). */
-export const LINK_POLL_MS = 200;
+/**
+ * How often a tracked interface's link is read (one rtnetlink request) besides its events: the
+ * kernel's link events say at once when it changes; the reading is the backstop.
+ */
+export const LINK_POLL_MS = 1000;
+
+/** The link events of a namespace, as LinkWatch gives them. */
+export interface LinkEvents {
+  on(listener: (event: LinkEvent | 'overrun') => void): void;
+  close(): void;
+}
 
 /** What a test or an embedder may put in place of the host's: the wire, the VIPs, the time. */
 export interface FailoverParts {
@@ -33,6 +43,8 @@ export interface FailoverParts {
   effects?: (instance: VrrpInstanceConfig, netns: string | null) => VrrpEffects;
   /** Default: the link read over rtnetlink, usable when up and running. */
   link?: (iface: string, netns: string | null) => Promise<boolean>;
+  /** Default: the kernel's link events in the namespace (LinkWatch); opened when an instance tracks a link. */
+  linkEvents?: (netns: string | null) => Promise<LinkEvents>;
   clock?: VrrpClock;
 }
 
@@ -62,21 +74,29 @@ async function linkUsable(iface: string, netns: string | null): Promise<boolean>
   return link.up && link.running;
 }
 
+/** What is known of a tracked link: `generation` counts its events, so a reading begun before one is not trusted over it. */
+interface LinkKnown {
+  usable: boolean;
+  generation: number;
+}
+
 /**
  * A tracked link's check for the poller. A reading that failed (no such interface, no permission) is
- * a link down; one that timed out is no news, and the state stays as last read: on a loaded host a
+ * a link down; one that timed out is no news, and the state stays as last known: on a loaded host a
  * slow reading must not put a healthy master in fault (the kernel tests saw exactly that with a
- * 200 ms limit).
+ * 200 ms limit). A reading that an event overtook says nothing either.
  */
-function linkCheck(read: (iface: string, netns: string | null) => Promise<boolean>, iface: string, netns: string | null): () => Promise<boolean> {
-  let last = true;
+function linkCheck(read: (iface: string, netns: string | null) => Promise<boolean>, iface: string, netns: string | null, known: LinkKnown): () => Promise<boolean> {
   return async () => {
+    const generation = known.generation;
+    let usable = known.usable;
     try {
-      last = await read(iface, netns);
+      usable = await read(iface, netns);
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 'ETIMEDOUT') last = false;
+      if ((err as { code?: unknown }).code !== 'ETIMEDOUT') usable = false;
     }
-    return last;
+    if (known.generation === generation) known.usable = usable;
+    return known.usable;
   };
 }
 
@@ -85,12 +105,16 @@ export class FailoverInstance {
   private readonly pollers: TrackPoller[] = [];
   /** The tracked inputs that are interfaces, by input name. */
   private readonly links = new Map<string, string>();
+  /** What each tracked link's events and readings last said, and its reading, by input name. */
+  private readonly known = new Map<string, LinkKnown>();
+  private readonly linkChecks = new Map<string, () => Promise<boolean>>();
   /** Tracked service inputs: service id -> input name. */
   private readonly serviceInputs = new Map<string, string>();
   private readonly effects: VrrpEffects;
 
   private constructor(
     readonly config: VrrpInstanceConfig, private readonly transport: VrrpTransport, private readonly context: InstanceContext,
+    private readonly linkEvents: LinkEvents | null,
   ) {
     const { parts, netns } = context;
     const clock = parts.clock ?? systemClock;
@@ -117,8 +141,14 @@ export class FailoverInstance {
       }
     }
     const link = parts.link ?? linkUsable;
-    for (const [name, iface] of this.links)
-      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2, check: linkCheck(link, iface, netns) }, clock));
+    for (const [name, iface] of this.links) {
+      const known = { usable: true, generation: 0 };
+      const check = linkCheck(link, iface, netns, known);
+      this.known.set(name, known);
+      this.linkChecks.set(name, check);
+      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2, check }, clock));
+    }
+    linkEvents?.on((event) => this.onLinkEvent(event));
     this.machine.on('transition', (t) => {
       const hook = HOOKS[t.to];
       const command = hook && config[hook];
@@ -138,11 +168,30 @@ export class FailoverInstance {
         interface: config.interface, family: config.family, ...(context.netns ? { netns: context.netns } : {}),
         ...(config.peers.length ? { peers: config.peers } : {}), ...(config.source ? { source: config.source } : {}),
       });
+    let events: LinkEvents | null = null;
     try {
-      return new FailoverInstance(config, transport, context);
+      // Every instance tracks at least its own interface.
+      events = await (context.parts.linkEvents ?? ((netns) => LinkWatch.open(netns, LINK_READ_MS)))(context.netns);
+      return new FailoverInstance(config, transport, context, events);
     } catch (err) {
+      events?.close();
       await transport.close();
       throw err;
+    }
+  }
+
+  /** A link event for a tracked interface changes its input now; after an overrun every link is read again. */
+  private onLinkEvent(event: LinkEvent | 'overrun'): void {
+    if (event === 'overrun') {
+      for (const [name, check] of this.linkChecks) void check().then((usable) => this.machine.setTracked(name, usable));
+      return;
+    }
+    for (const [name, iface] of this.links) {
+      if (iface !== event.name) continue;
+      const known = this.known.get(name)!;
+      known.usable = usableNow(event);
+      known.generation++;
+      this.machine.setTracked(name, known.usable);
     }
   }
 
@@ -170,7 +219,13 @@ export class FailoverInstance {
       }
     }
     const link = this.context.parts.link ?? linkUsable;
-    for (const [name, iface] of this.links) this.machine.setTracked(name, await link(iface, this.context.netns).catch(() => false));
+    for (const [name, iface] of this.links) {
+      const known = this.known.get(name)!;
+      const generation = known.generation;
+      const usable = await link(iface, this.context.netns).catch(() => false);
+      if (known.generation === generation) known.usable = usable;
+      this.machine.setTracked(name, known.usable);
+    }
     for (const [id, name] of this.serviceInputs) {
       const up = this.context.services.get(id);
       if (up !== undefined) this.machine.setTracked(name, up);
@@ -188,6 +243,7 @@ export class FailoverInstance {
   /** Pollers stopped, then the machine (priority 0 if master, the VIPs removed), then the socket. */
   async stop(): Promise<void> {
     for (const p of this.pollers) p.stop();
+    this.linkEvents?.close();
     await this.machine.stop();
     await this.transport.close();
   }

@@ -20,10 +20,14 @@
 #include <thread>
 #include <vector>
 
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../ipvs_message.h"
+#include "../link_watch.h"
 #include "../netns.h"
 #include "../nl_channel.h"
 #include "../nl_wait.h"
@@ -225,14 +229,79 @@ static Route DefaultVia(uint16_t family, const char* gateway) {
 }
 
 // Every rtnetlink call, its success and its error paths, leaving ifname as it was.
+
+// A link message as the kernel sends it: ifinfomsg, then IFLA_MTU and IFLA_IFNAME.
+static std::vector<uint8_t> LinkMessage(uint16_t type, int index, unsigned flags, const char* name) {
+  nl_msg* msg = nlmsg_alloc_simple(type, 0);
+  ifinfomsg info = {};
+  info.ifi_index = index;
+  info.ifi_flags = flags;
+  CHECK(nlmsg_append(msg, &info, sizeof info, NLMSG_ALIGNTO) == 0);
+  CHECK(nla_put_u32(msg, IFLA_MTU, 1500) == 0);
+  CHECK(nla_put_string(msg, IFLA_IFNAME, name) == 0);
+  return Bytes(msg);
+}
+
+// The link watch's parser: what the kernel sends, then 200,000 mutated and
+// truncated datagrams in exact-size heap blocks.
+static void LinkEventParse() {
+  std::vector<uint8_t> two = LinkMessage(RTM_NEWLINK, 7, IFF_UP | IFF_RUNNING, "eth0");
+  std::vector<uint8_t> gone = LinkMessage(RTM_DELLINK, 8, 0, "veth-long-name1");
+  two.insert(two.end(), gone.begin(), gone.end());
+  std::vector<LinkEvent> events;
+  ParseLinkEvents(two.data(), two.size(), &events);
+  CHECK(events.size() == 2);
+  if (events.size() == 2) {
+    CHECK(events[0].index == 7 && events[0].name == "eth0" && events[0].up && events[0].running && !events[0].removed);
+    CHECK(events[1].index == 8 && events[1].name == "veth-long-name1" && !events[1].up && events[1].removed);
+  }
+  // A name without its NUL inside the attribute is no name.
+  std::vector<uint8_t> cut = LinkMessage(RTM_NEWLINK, 9, IFF_UP, "eth1");
+  cut[cut.size() - 4 + 3] = 'x';  // "eth1\0" padded to 8: the NUL sits at offset 4 of the value
+  cut[cut.size() - 4] = 'x';
+  events.clear();
+  ParseLinkEvents(cut.data(), cut.size(), &events);
+  CHECK(events.size() == 1 && events[0].index == 9 && events[0].name.empty());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200000; i++) {
+    std::vector<uint8_t> m = two;
+    m.resize(i % 3 == 0 ? rng() % (m.size() + 1) : m.size());
+    for (int k = 0; k < 1 + i % 5 && !m.empty(); k++) m[rng() % m.size()] = rng();
+    std::vector<uint8_t> exact(m);
+    std::vector<LinkEvent> out;
+    ParseLinkEvents(exact.data(), exact.size(), &out);
+    for (const auto& e : out) CHECK(e.name.size() < IFNAMSIZ);
+  }
+}
+
+// Waits (up to 10 s) for a link event naming ifname with the given IFF_UP.
+static bool SawLinkEvent(LinkWatch& watch, const std::string& ifname, bool up) {
+  const auto end = SteadyClock::now() + std::chrono::seconds(10);
+  while (SteadyClock::now() < end) {
+    pollfd p = {watch.fd(), POLLIN, 0};
+    if (poll(&p, 1, 100) < 0) return false;
+    std::vector<LinkEvent> events;
+    int err = 0;
+    while (watch.Receive(&events, &err) == LinkWatch::Read::kEvents) {
+    }
+    for (const auto& e : events)
+      if (e.name == ifname && e.up == up) return true;
+  }
+  return false;
+}
+
 static void RtnlChecks(const std::string& ifname) {
   // Each call's deadline; `later` is far enough for the sandbox kernel.
   const auto later = SteadyClock::now() + std::chrono::seconds(60);
   LinkState link;
   CHECK(GetLink(ifname, &link, later).ok() && !link.up);
   CHECK(GetLink("nosuch0", &link, later).err == ENODEV);
+  std::unique_ptr<LinkWatch> watch;
+  CHECK(LinkWatch::Open("", later, &watch).ok());
+  CHECK(LinkWatch::Open("", SteadyClock::now(), &watch).err == ETIMEDOUT);
   CHECK(SetLinkUp(ifname, true, later).ok());
   CHECK(GetLink(ifname, &link, later).ok() && link.up);
+  CHECK(watch && SawLinkEvent(*watch, ifname, true));
 
   InterfaceAddress v4 = MakeAddress(AF_INET, "192.0.2.99", 24);
   InterfaceAddress v6 = MakeAddress(AF_INET6, "2001:db8::99", 64);
@@ -268,6 +337,7 @@ static void RtnlChecks(const std::string& ifname) {
   CHECK(ChangeAddress(false, ifname, v6, later).ok());
   CHECK(ChangeAddress(false, ifname, v4, later).err == EADDRNOTAVAIL);
   CHECK(SetLinkUp(ifname, false, later).ok());
+  CHECK(watch && SawLinkEvent(*watch, ifname, false));
 
   // Deadlines: a call whose deadline has passed sends nothing (the link stays down).
   const auto past = SteadyClock::now() - std::chrono::milliseconds(1);
@@ -324,6 +394,7 @@ static void ProcNetKernelChecks() {
 
 int main(int argc, char** argv) {
   CodecRoundTrip();
+  LinkEventParse();
   NetnsFileChecks();
   ProcNetErrorChecks();
   if (argc > 1 && std::string(argv[1]) == "kernel") ProcNetKernelChecks();

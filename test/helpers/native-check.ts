@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnAsync } from './child';
 
 const root = join(__dirname, '..', '..');
-const CORE_SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/nl_wait.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/proc_net_read.cc'];
+const CORE_SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/nl_wait.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/link_watch.cc', 'native/proc_net_read.cc'];
 
 /** Runs a child without blocking this worker's event loop (vitest talks to it meanwhile); a signal counts as status 1. */
 export async function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -38,7 +38,7 @@ async function buildCheck(name: string, flags: string[], sources: string[], head
 
 /** core_check.cc: the netlink core without N-API. */
 export const buildCoreCheck = (name: string, flags: string[]): Promise<string> => buildCheck(name, flags, CORE_SOURCES,
-  ['native/nl_channel.h', 'native/rtnl.h', 'native/nl_wait.h', 'native/ipvs_types.h', 'native/ipvs_message.h'], 'libnl-genl-3.0');
+  ['native/nl_channel.h', 'native/rtnl.h', 'native/link_watch.h', 'native/nl_wait.h', 'native/ipvs_types.h', 'native/ipvs_message.h'], 'libnl-genl-3.0');
 
 /** vrrp_check.cc: the VRRP wire layer without N-API. */
 export const buildVrrpCheck = (name: string, flags: string[]): Promise<string> => buildCheck(name, flags,

@@ -97,7 +97,14 @@ describe('batch', () => {
   it('close() mid-send: IpvsPartialError with every result; the kernel holds the ok ones (and perhaps the unknown)', async () => {
     const client = await ctx.ns.open();
     const pending = client.batch(adds(20_000), { timeout: 120_000 });
-    setTimeout(() => client.close(), 300);
+    // Closed once the kernel holds the first service (read on another socket): the batch is sending
+    // then, and has most of its parts to go. A fixed delay was not enough: on a busy guest the timer
+    // fired after the whole batch had been applied.
+    let settled = false;
+    void pending.then(() => { settled = true; }, () => { settled = true; });
+    const first = { protocol: 'tcp' as const, address: '192.0.2.60', port: 1 };
+    while (!settled && !(await ctx.ipvs.getService(first).then(() => true, () => false))) await new Promise((r) => setImmediate(r));
+    client.close();
     const err = await pending.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IpvsPartialError);
     const cut = err as IpvsPartialError<BatchResult>;

@@ -26,7 +26,7 @@ function agent(priority: number, fail = false) {
   const director = new Director({
     ipvs, config: config(priority), monitor, log: (r) => logs.push(r),
     failover: {
-      clock, effects: () => host, link: async () => true,
+      clock, effects: () => host, link: async () => true, linkEvents: async () => ({ on: () => {}, close: () => {} }),
       transport: async (i) => {
         if (fail) throw new Error(`no ${i.interface}`);
         return bus.transport('192.0.2.1');

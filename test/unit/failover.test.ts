@@ -12,6 +12,7 @@ import type { VrrpSettings } from '../../lib/config/vrrp-settings';
 import type { LogRecord } from '../../lib/director/types';
 import { Failover } from '../../lib/failover';
 import { LINK_POLL_MS } from '../../lib/failover/instance';
+import type { LinkEvent } from '../../lib/host/link-watch';
 import type { SyncClient } from '../../lib/sync/daemons';
 import type { DaemonInfo, DaemonOptions, DaemonState } from '../../lib/types';
 import { TRACK_SERVICE, failoverConfig } from './failover-config';
@@ -42,10 +43,16 @@ interface Node {
   failover: Failover;
   host: FakeHost;
   sync: FakeSync;
-  link: { up: boolean; error?: Error & { code?: string } };
+  link: { up: boolean; error?: Error & { code?: string }; pending?: (up: boolean) => void };
+  /** Sends a link event (or 'overrun') to the node's instances, as the kernel's RTNLGRP_LINK would. */
+  linkEvent: (event: LinkEvent | 'overrun') => void;
+  linkWatches: { open: number; closed: number };
   transports: FakeTransport[];
   logs: LogRecord[];
 }
+
+/** Link readings answered by the test (link.pending) while on. */
+const holdReadings = { on: false };
 
 function group() {
   const clock = new FakeClock();
@@ -71,11 +78,20 @@ function group() {
         effects: () => host,
         link: async () => {
           if (link.error) throw link.error;
+          // A reading held in flight until the test answers it.
+          if (link.pending === undefined && holdReadings.on) return new Promise<boolean>((resolve) => { link.pending = (up) => { link.pending = undefined; resolve(up); }; });
           return link.up;
+        },
+        linkEvents: async () => {
+          linkWatches.open++;
+          return { on: (l) => { listeners.push(l); }, close: () => { linkWatches.closed++; } };
         },
       },
     });
-    return { failover, host, sync, link, transports, logs };
+    const listeners: ((event: LinkEvent | 'overrun') => void)[] = [];
+    const linkWatches = { open: 0, closed: 0 };
+    const linkEvent = (event: LinkEvent | 'overrun') => { for (const l of listeners) l(event); };
+    return { failover, host, sync, link, transports, logs, linkEvent, linkWatches };
   };
   return { clock, node };
 }
@@ -176,6 +192,51 @@ describe('Failover', () => {
     await clock.advance(5000);
     expect([state(a), state(b)]).toEqual(['master', 'backup']);
     await Promise.all([a.failover.stop(), b.failover.stop()]);
+  });
+
+  it("a link event changes the input at once; a reading begun before it does not undo it; an overrun reads the links again", async () => {
+    const { clock, a, b } = await elected();
+    const eth = (up: boolean, running = up): LinkEvent => ({ index: 2, name: 'eth0', up, running, removed: false });
+    // No reading needed: the event alone puts the master in fault, before any poll.
+    a.link.up = false;
+    a.linkEvent(eth(true, false));
+    await clock.advance(0);
+    expect(state(a)).toBe('fault');
+    expect(a.host.holding).toBe(false);
+    // Another interface's event changes nothing.
+    a.link.up = true;
+    a.linkEvent({ index: 3, name: 'eth9', up: true, running: true, removed: false });
+    await clock.advance(0);
+    expect(state(a)).toBe('fault');
+    // A reading in flight when the link comes back answers "down" late: the event is newer and stands.
+    holdReadings.on = true;
+    await clock.advance(LINK_POLL_MS);
+    expect(a.link.pending).toBeTypeOf('function');
+    a.linkEvent(eth(true));
+    await clock.advance(0);
+    expect(state(a)).toBe('backup');
+    a.link.pending!(false);
+    holdReadings.on = false;
+    await clock.advance(0);
+    expect(state(a)).toBe('backup');
+    await clock.advance(5000);
+    expect([state(a), state(b)]).toEqual(['master', 'backup']);
+    // Events were lost (ENOBUFS): the links are read at once, not at the next poll.
+    a.link.up = false;
+    a.linkEvent('overrun');
+    await clock.advance(0);
+    expect(state(a)).toBe('fault');
+    // A removed interface is down whatever its flags said.
+    a.link.up = true;
+    a.linkEvent(eth(true));
+    await clock.advance(0);
+    expect(state(a)).toBe('backup');
+    a.linkEvent({ ...eth(true), removed: true });
+    await clock.advance(0);
+    expect(state(a)).toBe('fault');
+    expect(a.linkWatches).toEqual({ open: 1, closed: 0 });
+    await Promise.all([a.failover.stop(), b.failover.stop()]);
+    expect(a.linkWatches).toEqual({ open: 1, closed: 1 });
   });
 
   it('a link reading that times out changes nothing (a loaded host is no link down); one that fails is a link down', async () => {

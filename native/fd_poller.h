@@ -1,0 +1,55 @@
+// A non-blocking descriptor watched by libuv on the JS thread, whose reads go
+// to a JS listener: the VRRP socket and the link watch share it. It lives
+// until libuv has closed the handle (uv_close is asynchronous), which may be
+// after the JS object that made it is gone; environment teardown closes it too.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+
+#include "outcome.h"
+
+namespace ipvs {
+
+// What a poller reads: owns the descriptor (closed with it).
+class PolledSource {
+ public:
+  virtual ~PolledSource() = default;
+  virtual int fd() const = 0;
+  // One item for the listener in *out; false when nothing more waits now (an
+  // error the kernel clears on its own, ENOMEM say, also ends this round).
+  virtual bool ReadOne(Napi::Env env, Napi::Value* out) = 0;
+};
+
+class FdPoller {
+ public:
+  // On the JS thread: starts watching. onClose runs once, when Close() starts
+  // (by the owner or by environment teardown). On failure nothing is left.
+  static Outcome Start(napi_env env, std::unique_ptr<PolledSource> source, Napi::Function listener,
+                       std::function<void()> onClose, const char* what, FdPoller** out);
+
+  PolledSource& source() { return *source_; }
+  void Ref(bool ref);
+  // Idempotent; the poller frees itself when libuv is done with the handle.
+  void Close() { Close(false); }
+
+ private:
+  FdPoller() = default;
+  void Close(bool teardown);
+  static void OnReadable(uv_poll_t* handle, int status, int events);
+  static void OnClosed(uv_handle_t* handle);
+  static void OnTeardown(napi_async_cleanup_hook_handle hook, void* self);
+
+  uv_poll_t handle_;
+  std::unique_ptr<PolledSource> source_;
+  napi_env env_ = nullptr;
+  Napi::FunctionReference listener_;
+  std::function<void()> onClose_;
+  napi_async_cleanup_hook_handle hook_ = nullptr;
+  bool closing_ = false;
+};
+
+}  // namespace ipvs
