@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const r = spawnSync('node', ['dist/cli/main.js', 'sandbox', '--timeout', '900', '--', 'node', 'lab/guest.mjs', ...process.argv.slice(2)], {
+const r = spawnSync('node', ['dist/cli/main.js', 'sandbox', '--timeout', '1800', '--', 'node', 'lab/guest.mjs', ...process.argv.slice(2)], {
   cwd: root, stdio: 'inherit',
 });
 process.exit(r.status ?? 1);
