@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "outcome.h"
 
@@ -50,6 +51,48 @@ class FdPoller {
   std::function<void()> onClose_;
   napi_async_cleanup_hook_handle hook_ = nullptr;
   bool closing_ = false;
+};
+
+// The JS class of a polled descriptor: close() (idempotent), ref(), unref().
+// A derived class calls Shutdown() in its own destructor (its poller's onClose
+// may still write to its members), starts its poller into poller_, and gets
+// poller_ cleared by that poller's onClose.
+template <typename T>
+class PolledObject : public Napi::ObjectWrap<T> {
+ public:
+  explicit PolledObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<T>(info) {}
+  bool closed() const { return closed_; }
+
+ protected:
+  // The methods every such class has, for DefineClass.
+  static std::vector<Napi::ClassPropertyDescriptor<T>> PollerMethods() {
+    return {Napi::ObjectWrap<T>::InstanceMethod("close", &PolledObject::CloseJs),
+            Napi::ObjectWrap<T>::InstanceMethod("ref", &PolledObject::RefJs),
+            Napi::ObjectWrap<T>::InstanceMethod("unref", &PolledObject::UnrefJs)};
+  }
+  void Shutdown() {
+    closed_ = true;
+    if (poller_) poller_->Close();
+  }
+
+  FdPoller* poller_ = nullptr;
+  bool opening_ = false;
+
+ private:
+  Napi::Value CloseJs(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+  Napi::Value RefJs(const Napi::CallbackInfo& info) {
+    if (poller_) poller_->Ref(true);
+    return info.Env().Undefined();
+  }
+  Napi::Value UnrefJs(const Napi::CallbackInfo& info) {
+    if (poller_) poller_->Ref(false);
+    return info.Env().Undefined();
+  }
+
+  bool closed_ = false;
 };
 
 }  // namespace ipvs

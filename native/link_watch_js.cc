@@ -47,17 +47,16 @@ class LinkSource : public PolledSource {
   std::deque<LinkEvent> pending_;
 };
 
-class LinkWatchJs : public Napi::ObjectWrap<LinkWatchJs> {
+class LinkWatchJs : public PolledObject<LinkWatchJs> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "LinkWatch",
-                       {InstanceMethod<&LinkWatchJs::Open>("open"), InstanceMethod<&LinkWatchJs::CloseJs>("close"),
-                        InstanceMethod<&LinkWatchJs::Ref>("ref"), InstanceMethod<&LinkWatchJs::Unref>("unref")});
+    auto methods = PollerMethods();
+    methods.push_back(InstanceMethod<&LinkWatchJs::Open>("open"));
+    return DefineClass(env, "LinkWatch", methods);
   }
-  explicit LinkWatchJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<LinkWatchJs>(info) {}
+  explicit LinkWatchJs(const Napi::CallbackInfo& info) : PolledObject<LinkWatchJs>(info) {}
   ~LinkWatchJs() override { Shutdown(); }
 
-  bool closed() const { return closed_; }
   Outcome Attach(std::unique_ptr<LinkWatch> watch, Napi::Function listener) {
     FdPoller* p = nullptr;
     Outcome o = FdPoller::Start(Env(), std::make_unique<LinkSource>(std::move(watch)), listener, [this]() { poller_ = nullptr; },
@@ -68,26 +67,6 @@ class LinkWatchJs : public Napi::ObjectWrap<LinkWatchJs> {
 
  private:
   Napi::Value Open(const Napi::CallbackInfo& info);
-  Napi::Value CloseJs(const Napi::CallbackInfo& info) {
-    Shutdown();
-    return info.Env().Undefined();
-  }
-  Napi::Value Ref(const Napi::CallbackInfo& info) {
-    if (poller_) poller_->Ref(true);
-    return info.Env().Undefined();
-  }
-  Napi::Value Unref(const Napi::CallbackInfo& info) {
-    if (poller_) poller_->Ref(false);
-    return info.Env().Undefined();
-  }
-  void Shutdown() {
-    closed_ = true;
-    if (poller_) poller_->Close();
-  }
-
-  FdPoller* poller_ = nullptr;
-  bool opening_ = false;
-  bool closed_ = false;
 };
 
 class OpenWorker : public PromiseWorker {
@@ -120,7 +99,7 @@ class OpenWorker : public PromiseWorker {
 // open(nsPath | null, timeoutMs, listener) => Promise<void>
 Napi::Value LinkWatchJs::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_) throw Napi::Error::New(env, "the link watch is closed");
+  if (closed()) throw Napi::Error::New(env, "the link watch is closed");
   if (opening_) throw Napi::Error::New(env, "open() may be called once per link watch");
   std::string nsPath;
   if (info[0].IsString()) nsPath = info[0].As<Napi::String>().Utf8Value();

@@ -129,18 +129,18 @@ class VrrpSource : public ipvs::PolledSource {
   std::string ifname_;
 };
 
-class VrrpSocketJs : public Napi::ObjectWrap<VrrpSocketJs> {
+class VrrpSocketJs : public ipvs::PolledObject<VrrpSocketJs> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "VrrpSocket",
-                       {InstanceMethod<&VrrpSocketJs::Open>("open"), InstanceMethod<&VrrpSocketJs::Send>("send"),
-                        InstanceMethod<&VrrpSocketJs::Stats>("stats"), InstanceMethod<&VrrpSocketJs::CloseJs>("close"),
-                        InstanceMethod<&VrrpSocketJs::Ref>("ref"), InstanceMethod<&VrrpSocketJs::Unref>("unref")});
+    auto methods = PollerMethods();
+    methods.push_back(InstanceMethod<&VrrpSocketJs::Open>("open"));
+    methods.push_back(InstanceMethod<&VrrpSocketJs::Send>("send"));
+    methods.push_back(InstanceMethod<&VrrpSocketJs::Stats>("stats"));
+    return DefineClass(env, "VrrpSocket", methods);
   }
-  explicit VrrpSocketJs(const Napi::CallbackInfo& info) : Napi::ObjectWrap<VrrpSocketJs>(info) {}
+  explicit VrrpSocketJs(const Napi::CallbackInfo& info) : ipvs::PolledObject<VrrpSocketJs>(info) {}
   ~VrrpSocketJs() override { Shutdown(); }
 
-  bool closed() const { return closed_; }
   // On the JS thread when the open worker has finished: starts watching the socket.
   Outcome Attach(std::unique_ptr<Socket> socket, const std::string& ifname, Napi::Function listener) {
     auto source = std::make_unique<VrrpSource>(std::move(socket), ifname);
@@ -162,27 +162,8 @@ class VrrpSocketJs : public Napi::ObjectWrap<VrrpSocketJs> {
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value CloseJs(const Napi::CallbackInfo& info) {
-    Shutdown();
-    return info.Env().Undefined();
-  }
-  Napi::Value Ref(const Napi::CallbackInfo& info) {
-    if (poller_) poller_->Ref(true);
-    return info.Env().Undefined();
-  }
-  Napi::Value Unref(const Napi::CallbackInfo& info) {
-    if (poller_) poller_->Ref(false);
-    return info.Env().Undefined();
-  }
-  void Shutdown() {
-    closed_ = true;
-    if (poller_) poller_->Close();  // clears poller_ and socket_
-  }
 
-  ipvs::FdPoller* poller_ = nullptr;
   Socket* socket_ = nullptr;  // the poller's, while it is open
-  bool opening_ = false;
-  bool closed_ = false;
   SocketStats last_;  // the counters at close, so stats() still answers
 };
 
@@ -227,7 +208,7 @@ class OpenWorker : public ipvs::PromiseWorker {
 // open({ family, interface, netns?, peers?, source? }, timeoutMs, listener) => Promise<{ source }>
 Napi::Value VrrpSocketJs::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_) throw Napi::Error::New(env, "the VRRP socket is closed");
+  if (closed()) throw Napi::Error::New(env, "the VRRP socket is closed");
   if (opening_) throw Napi::Error::New(env, "open() may be called once per VRRP socket");
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "options must be an object");
   Napi::Object o = info[0].As<Napi::Object>();

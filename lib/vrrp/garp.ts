@@ -19,10 +19,11 @@ export class GarpSchedule {
     private readonly announce: () => Promise<void>,
   ) {}
 
-  start(): void {
+  /** Resolves once the first message has been sent (or failed): what waits for the neighbours to be told. */
+  start(): Promise<void> {
     const term = this.restart();
     const { repeat, delay, refresh, refreshRepeat } = this.settings;
-    this.burst(term, repeat);
+    const first = this.burst(term, repeat);
     if (delay > 0) this.after(term, delay, () => this.burst(term, repeat));
     if (refresh > 0) {
       const again = (): void => {
@@ -31,6 +32,7 @@ export class GarpSchedule {
       };
       this.after(term, refresh, again);
     }
+    return first;
   }
 
   stop(): void {
@@ -43,18 +45,23 @@ export class GarpSchedule {
     return ++this.term;
   }
 
-  private burst(term: number, count: number): void {
+  /** Resolves when the burst's first message is done. */
+  private burst(term: number, count: number): Promise<void> {
     let sent = 0;
+    let first: Promise<void> = Promise.resolve();
     const next = (): void => {
       if (term !== this.term || sent >= count) return;
       sent++;
-      void this.announce().then(() => {
+      const sending = this.announce();
+      if (sent === 1) first = sending;
+      void sending.then(() => {
         if (sent >= count) return;
         if (this.settings.interval > 0) this.after(term, this.settings.interval, next);
         else next();
       });
     };
     next();
+    return first;
   }
 
   private after(term: number, ms: number, fn: () => void): void {

@@ -62,6 +62,8 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
   private adverTimer: unknown = null;
   private retryTimer: unknown = null;
   private holdUntil = -Infinity;
+  /** When a backup last heard a master of lower priority (the one it is about to preempt). */
+  private lowerMasterAt = -Infinity;
   /** The last Master_Down_Timer was set from a priority-0 advert. */
   private masterLeft = false;
   /** becomeMaster() failed: in fault until retryTimer fires. */
@@ -185,6 +187,7 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
       return;
     }
     const holding = this.clock.now() < this.holdUntil;
+    if (advert.priority < mine) this.lowerMasterAt = this.clock.now();
     if (!this.options.preempt || advert.priority >= mine || holding) {
       this.masterAdverCs = advert.intervalCs;
       this.setDownTimer(masterDownIntervalMs(mine, this.masterAdverCs), false);
@@ -213,9 +216,17 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
     this.setAdverTimer();
   }
 
+  /**
+   * Taking over from a live lower master (preemption), the first advert waits until the addresses
+   * are in place and the first announcement is out (at most until the advert timer fires): that
+   * advert is what makes the old master give the addresses up, and sent first it left the clients
+   * pointing at a router without them until the announcement came (tens of ms on a loaded host).
+   * With no live master (it died, or left) there is nothing to wait for: the advert goes at once.
+   */
   private enterMaster(reason: VrrpTransitionReason): void {
+    const preempting = reason === 'master-down' && this.clock.now() - this.lowerMasterAt <= masterDownIntervalMs(this.priority, this.masterAdverCs);
     this.clearTimer('down');
-    this.sendAdvert(this.priority);
+    if (!preempting) this.sendAdvert(this.priority);
     this.setAdverTimer();
     const term = ++this.masterTerm;
     this.counters.becameMaster++;
@@ -226,7 +237,11 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
       // Through a promise: an effect that throws instead of rejecting has failed all the same.
       return Promise.resolve().then(() => this.host.becomeMaster(this.info)).then(
         () => {
-          if (term === this.masterTerm) this.garp.start();
+          if (term !== this.masterTerm) return;
+          const told = this.garp.start();
+          if (preempting) void told.then(() => {
+            if (term === this.masterTerm && this.adverTimer !== null) this.sendAdvert(this.priority);
+          });
         },
         (error: unknown) => {
           this.effectError('becomeMaster', error);

@@ -206,6 +206,17 @@ afterAll(() => {
 describe('two node-ipvs directors', () => {
   let a: DirectorAgent;
   let b: DirectorAgent;
+
+  /** Runs what ends A's mastership; B's takeover, for `reason`, in ms from it (logged). */
+  async function takeover(act: () => Promise<unknown>, reason: string, what: string): Promise<number> {
+    const after = b.transitions().length;
+    const at = Date.now();
+    await act();
+    const took = await b.transition('master', { after, from: 'backup' });
+    expect(took.reason).toBe(reason);
+    console.log(`${what} -> dirB master after ${took.time - at} ms`);
+    return took.time - at;
+  }
   let ipvsA: Ipvs;
   let ipvsB: Ipvs;
   let held: Awaited<ReturnType<typeof holdConnection>>;
@@ -263,15 +274,9 @@ describe('two node-ipvs directors', () => {
   }, 30_000);
 
   it('SIGKILL of the master: the backup takes over within Master_Down_Interval, the connection goes on through it', async () => {
-    const after = b.transitions().length;
-    const killed = Date.now();
-    await a.kill();
-    const took = await b.transition('master', { after, from: 'backup' });
-    expect(took.reason).toBe('master-down');
+    const delay = await takeover(() => a.kill(), 'master-down', `SIGKILL (Master_Down_Interval ${masterDownMs(LOW)} ms)`);
     // The last advert left at most one interval before the kill, so B's timer ran out between
     // Master_Down_Interval - interval and Master_Down_Interval after it.
-    const delay = took.time - killed;
-    console.log(`SIGKILL -> dirB master after ${delay} ms (Master_Down_Interval ${masterDownMs(LOW)} ms)`);
     expect(delay).toBeGreaterThanOrEqual(masterDownMs(LOW) - INTERVAL_MS - 20);
     expect(delay).toBeLessThanOrEqual(masterDownMs(LOW) + SLACK_MS);
     await until('the VIP on dirB', () => holdsVip(dirB), 2000);
@@ -319,13 +324,7 @@ describe('two node-ipvs directors', () => {
   }, 40_000);
 
   it('SIGTERM of the master: priority 0, the backup takes over within Skew_Time, the stopped one removed its VIP', async () => {
-    const after = b.transitions().length;
-    const stopped = Date.now();
-    await a.stop();
-    const took = await b.transition('master', { after, from: 'backup' });
-    expect(took.reason).toBe('master-left');
-    const delay = took.time - stopped;
-    console.log(`SIGTERM -> dirB master after ${delay} ms (Skew_Time ${skewMs(LOW)} ms)`);
+    const delay = await takeover(() => a.stop(), 'master-left', `SIGTERM (Skew_Time ${skewMs(LOW)} ms)`);
     // Much sooner than a dead master's Master_Down_Interval.
     expect(delay).toBeLessThan(masterDownMs(LOW) - INTERVAL_MS);
     expect(a.transitions().at(-1)).toMatchObject({ from: 'master', to: 'initialize', reason: 'shutdown' });

@@ -119,6 +119,32 @@ describe('preemption', () => {
     expect(a.host.effects('leaveMaster')).toEqual([20_000 + MDI(200)]);
   });
 
+  it("preempting a live master, the first advert waits for the addresses and the first announcement; taking over from a dead one, it goes at once", async () => {
+    const lab = new Lab();
+    const a = lab.add({ priority: 100 });
+    const b = lab.add({ priority: 200 });
+    a.machine.start();
+    await lab.clock.advance(20_000);
+    b.host.becomeDelay = 40;
+    b.machine.start();
+    await lab.clock.advance(20_000);
+    const took = timeOf(b, 'master');
+    const firstAdvert = lab.bus.sent.find((s) => s.from === b.transport.source)!.time;
+    // The old master hears it only once b holds the addresses and has announced them.
+    expect(b.host.effects('becomeMaster')).toEqual([took]);
+    expect(b.host.effects('announce')[0]).toBe(took + 40);
+    expect(firstAdvert).toBe(took + 40);
+    expect(a.host.effects('leaveMaster')).toEqual([took + 40]);
+    expect(lab.masters()).toEqual([b]);
+    // b dies: a takes over from no one, and its advert leaves with the transition.
+    lab.kill(b);
+    a.host.becomeDelay = 40;
+    await lab.clock.advance(20_000);
+    const back = a.transitions.filter((t) => t.to === 'master').at(-1)!;
+    expect(back.time).toBeGreaterThan(took);
+    expect(lab.bus.sent.find((s) => s.from === a.transport.source && s.time >= back.time)!.time).toBe(back.time);
+  });
+
   it('no preempt: a higher router that joins stays backup until the master dies', async () => {
     const lab = new Lab();
     const a = lab.add({ priority: 100 });
