@@ -128,7 +128,7 @@ describe('preemption', () => {
     b.host.becomeDelay = 40;
     b.machine.start();
     await lab.clock.advance(20_000);
-    const took = timeOf(b, 'master');
+    const took = timeOf(b, 'master')!;
     const firstAdvert = lab.bus.sent.find((s) => s.from === b.transport.source)!.time;
     // The old master hears it only once b holds the addresses and has announced them.
     expect(b.host.effects('becomeMaster')).toEqual([took]);
