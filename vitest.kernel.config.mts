@@ -15,7 +15,7 @@ const SECONDS: Record<string, number> = {
   'apply-cli.test.ts': 43, 'lifecycle.test.ts': 40, 'status.test.ts': 35, 'connections.test.ts': 35,
   'settings.test.ts': 28, 'stats.test.ts': 26, 'doc-configs.test.ts': 21, 'apply-kill.test.ts': 17,
   'batch.test.ts': 17, 'examples.test.ts': 9, 'errors.test.ts': 7, 'sandbox-devices.test.ts': 5,
-  'director-netns.test.ts': 5, 'sandbox-fpu.test.ts': 5, 'sync-daemons.test.ts': 40, 'vrrp-socket.test.ts': 125,
+  'director-netns.test.ts': 5, 'sandbox-fpu.test.ts': 5, 'vrrp-socket.test.ts': 125,
 };
 const DEFAULT_SECONDS = 20;
 const secondsOf = (spec: TestSpecification) => SECONDS[spec.moduleId.split('/').at(-1)!] ?? DEFAULT_SECONDS;

@@ -4,6 +4,11 @@
  * SyncDaemons on both, B's connection table gets the connection as a 'sync' entry (what lets B take
  * over without breaking it), in both modes: 'both' (each runs master + backup) and 'follow'.
  * Topology: one bridge (in namespace sw) joining A, B, the client C and the real server R.
+ *
+ * In the timed suite (alone in its sandbox): beside a CPU-bound file (native-memory's valgrind) the
+ * second mode's client got no answer to its SYNs for 20 s in 2 of 4 runs, A's connection table empty
+ * and the echo server up, i.e. A's IPVS never saw them. Not explained yet; a failure here prints A's
+ * connections, C's neighbours, A's link counters and daemons.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +28,7 @@ let r: TestNamespace;
 let ipvsA: Ipvs;
 let ipvsB: Ipvs;
 const children: ChildProcess[] = [];
+let server: ChildProcess;
 
 function plug(ns: TestNamespace, port: string, addresses: string[]): void {
   sw.exec('ip', 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns.name);
@@ -63,7 +69,8 @@ beforeAll(async () => {
   ipvsA = await a.open();
   ipvsB = await b.open();
   // An echo server on R; it answers each chunk with the same bytes.
-  const server = node(r, `require('net').createServer((s) => s.pipe(s)).listen(8080, () => console.log('up'))`);
+  // A client killed with data in flight resets its connection: the server drops that socket, not itself.
+  server = node(r, `require('net').createServer((s) => { s.on('error', () => s.destroy()); s.pipe(s); }).listen(8080, () => console.log('up'))`);
   expect(await lineFrom(server)).toBe('up');
 });
 
@@ -77,13 +84,22 @@ afterAll(() => {
 /** A client connection through A's VIP that sends a chunk every 50 ms and checks each echo. */
 async function heldConnection(): Promise<{ port: number; stop: () => void }> {
   const client = node(c, `
+    const giveUp = setTimeout(() => { console.error('no connection in 20 s'); process.exit(2); }, 20000);
     const s = require('net').connect(80, '${VIP}', () => {
+      clearTimeout(giveUp);
       console.log(s.localPort);
       let n = 0;
       setInterval(() => s.write('ping ' + n++ + '\\n'), 50);
     });
     s.on('error', (e) => { console.error(e.message); process.exit(1); });`);
-  const port = Number(await lineFrom(client));
+  let port: number;
+  try {
+    port = Number(await lineFrom(client));
+  } catch (err) {
+    // What the next person needs to see: A's connection table and whether the echo server still runs.
+    throw new Error(`the held connection through A: ${(err as Error).message}; echo server ${server.exitCode === null ? 'running' : `exited ${server.exitCode}`}; ` +
+      `A's connections:\n${a.exec('ipvsadm', '-Lnc')}\nC's neighbours: ${c.exec('ip', 'neigh')}\nA: ${a.exec('ip', '-s', 'link', 'show', 'eth0')}\nA's daemons: ${a.exec('ipvsadm', '-L', '--daemon')}`);
+  }
   return { port, stop: () => client.kill('SIGKILL') };
 }
 
