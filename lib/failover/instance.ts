@@ -74,40 +74,45 @@ async function linkUsable(iface: string, netns: string | null): Promise<boolean>
   return link.up && link.running;
 }
 
-/** What is known of a tracked link: `generation` counts its events, so a reading begun before one is not trusted over it. */
-interface LinkKnown {
-  usable: boolean;
-  generation: number;
-}
-
 /**
- * A tracked link's check for the poller. A reading that failed (no such interface, no permission) is
- * a link down; one that timed out is no news, and the state stays as last known: on a loaded host a
- * slow reading must not put a healthy master in fault (the kernel tests saw exactly that with a
- * 200 ms limit). A reading that an event overtook says nothing either.
+ * A tracked interface: what its events and readings last said. A reading that failed (no such
+ * interface, no permission) is a link down; one that timed out is no news, and the state stays as
+ * last known: on a loaded host a slow reading must not put a healthy master in fault (the kernel
+ * tests saw exactly that with a 200 ms limit). A reading that an event overtook says nothing either
+ * (`generation` counts the events).
  */
-function linkCheck(read: (iface: string, netns: string | null) => Promise<boolean>, iface: string, netns: string | null, known: LinkKnown): () => Promise<boolean> {
-  return async () => {
-    const generation = known.generation;
-    let usable = known.usable;
+class TrackedLink {
+  usable = true;
+  private generation = 0;
+
+  constructor(readonly iface: string, private readonly read: (iface: string, netns: string | null) => Promise<boolean>, private readonly netns: string | null) {}
+
+  /** Reads the link. `first`: nothing is known yet, so a reading that timed out is a link down too. */
+  async check(first = false): Promise<boolean> {
+    const generation = this.generation;
+    let usable = this.usable;
     try {
-      usable = await read(iface, netns);
+      usable = await this.read(this.iface, this.netns);
     } catch (err) {
-      if ((err as { code?: unknown }).code !== 'ETIMEDOUT') usable = false;
+      if (first || (err as { code?: unknown }).code !== 'ETIMEDOUT') usable = false;
     }
-    if (known.generation === generation) known.usable = usable;
-    return known.usable;
-  };
+    if (this.generation === generation) this.usable = usable;
+    return this.usable;
+  }
+
+  /** What the kernel announced, in force at once. */
+  event(e: LinkEvent): boolean {
+    this.usable = usableNow(e);
+    this.generation++;
+    return this.usable;
+  }
 }
 
 export class FailoverInstance {
   readonly machine: VrrpMachine;
   private readonly pollers: TrackPoller[] = [];
   /** The tracked inputs that are interfaces, by input name. */
-  private readonly links = new Map<string, string>();
-  /** What each tracked link's events and readings last said, and its reading, by input name. */
-  private readonly known = new Map<string, LinkKnown>();
-  private readonly linkChecks = new Map<string, () => Promise<boolean>>();
+  private readonly links = new Map<string, TrackedLink>();
   /** Tracked service inputs: service id -> input name. */
   private readonly serviceInputs = new Map<string, string>();
   private readonly effects: VrrpEffects;
@@ -120,17 +125,18 @@ export class FailoverInstance {
     const clock = parts.clock ?? systemClock;
     const options = machineOptionsOf(config, (transport as VrrpTransport & { source: string }).source);
     const tracks = [...(options.track ?? [])];
+    const link = parts.link ?? linkUsable;
     // Its own interface, unless the config tracks it already (then with the config's weight).
     if (!config.track.some((t) => linkTrack(t) && t.interface === config.interface)) {
       const own = `interface ${config.interface}`;
       tracks.push({ name: own, weight: 0 });
-      this.links.set(own, config.interface);
+      this.links.set(own, new TrackedLink(config.interface, link, netns));
     }
     const effects = parts.effects ? parts.effects(config, netns) : hostEffects(config, netns);
     this.effects = effects;
     this.machine = new VrrpMachine({ ...options, track: tracks }, transport, effects, clock);
     for (const t of config.track) {
-      if (t.kind === 'interface') this.links.set(t.name, t.interface);
+      if (t.kind === 'interface') this.links.set(t.name, new TrackedLink(t.interface, link, netns));
       else if (t.kind === 'service') this.serviceInputs.set(serviceId(serviceKey(t.service)), t.name);
       else {
         const { command, timeout } = t;
@@ -140,14 +146,8 @@ export class FailoverInstance {
         }, clock));
       }
     }
-    const link = parts.link ?? linkUsable;
-    for (const [name, iface] of this.links) {
-      const known = { usable: true, generation: 0 };
-      const check = linkCheck(link, iface, netns, known);
-      this.known.set(name, known);
-      this.linkChecks.set(name, check);
-      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2, check }, clock));
-    }
+    for (const [name, l] of this.links)
+      this.pollers.push(new TrackPoller(this.machine, { name, interval: LINK_POLL_MS, timeout: LINK_READ_MS * 2, check: () => l.check() }, clock));
     linkEvents?.on((event) => this.onLinkEvent(event));
     this.machine.on('transition', (t) => {
       const hook = HOOKS[t.to];
@@ -183,16 +183,10 @@ export class FailoverInstance {
   /** A link event for a tracked interface changes its input now; after an overrun every link is read again. */
   private onLinkEvent(event: LinkEvent | 'overrun'): void {
     if (event === 'overrun') {
-      for (const [name, check] of this.linkChecks) void check().then((usable) => this.machine.setTracked(name, usable));
+      for (const [name, l] of this.links) void l.check().then((usable) => this.machine.setTracked(name, usable));
       return;
     }
-    for (const [name, iface] of this.links) {
-      if (iface !== event.name) continue;
-      const known = this.known.get(name)!;
-      known.usable = usableNow(event);
-      known.generation++;
-      this.machine.setTracked(name, known.usable);
-    }
+    for (const [name, l] of this.links) if (l.iface === event.name) this.machine.setTracked(name, l.event(event));
   }
 
   get name(): string {
@@ -218,14 +212,7 @@ export class FailoverInstance {
         this.machine.emit('effect-error', { instance: o.name, effect: 'leaveMaster', error, time: (this.context.parts.clock ?? systemClock).now() });
       }
     }
-    const link = this.context.parts.link ?? linkUsable;
-    for (const [name, iface] of this.links) {
-      const known = this.known.get(name)!;
-      const generation = known.generation;
-      const usable = await link(iface, this.context.netns).catch(() => false);
-      if (known.generation === generation) known.usable = usable;
-      this.machine.setTracked(name, known.usable);
-    }
+    for (const [name, l] of this.links) this.machine.setTracked(name, await l.check(true));
     for (const [id, name] of this.serviceInputs) {
       const up = this.context.services.get(id);
       if (up !== undefined) this.machine.setTracked(name, up);
