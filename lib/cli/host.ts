@@ -32,6 +32,8 @@ const strings = (v: Values, name: string): string[] => {
   return x === undefined ? [] : (x as string[]);
 };
 
+const noRedirects = (v: Values) => (v['no-redirects'] === undefined ? {} : { noRedirects: strings(v, 'no-redirects') });
+
 function required(v: Values, name: string): string {
   const x = v[name];
   if (typeof x !== 'string') throw new UsageError(`--${name} is required`);
@@ -75,18 +77,20 @@ const NETNS_HELP = '  --netns NAME         act in network namespace NAME\n  --st
 const ROLES: Record<string, Role> = {
   director: {
     summary: 'forwarding, IPVS settings and the VIP on an interface',
-    options: { vip: { type: 'string' }, interface: { type: 'string' }, 'ipv6-forwarding': { type: 'boolean' }, 'no-ipv4-forwarding': { type: 'boolean' }, set: { type: 'string', multiple: true } },
+    options: { vip: { type: 'string' }, interface: { type: 'string' }, 'ipv6-forwarding': { type: 'boolean' }, 'no-ipv4-forwarding': { type: 'boolean' }, set: { type: 'string', multiple: true }, 'no-redirects': { type: 'string', multiple: true } },
     help: `  --vip ADDR           the VIP to hold (with --interface)
   --interface IF       the interface facing the clients
   --ipv6-forwarding    turn IPv6 forwarding on too
   --no-ipv4-forwarding leave IPv4 forwarding alone (DR and TUN need none)
+  --no-redirects IF    ICMP redirects off on IF and all (repeatable): NAT with clients and real
+                       servers on one segment, where a redirect sends replies around the director
   --set NAME=VALUE     an IPVS setting by its typed name (repeatable): conntrack=true, syncThreshold=3,50
 `,
     async start(v, ns) {
       const settings = ipvsSettings(strings(v, 'set'));
       const record = await director.apply({
         ...ns, ipv4Forwarding: !v['no-ipv4-forwarding'], ...(v['ipv6-forwarding'] ? { ipv6Forwarding: true } : {}),
-        ...(Object.keys(settings).length ? { ipvs: settings } : {}),
+        ...(Object.keys(settings).length ? { ipvs: settings } : {}), ...noRedirects(v),
       });
       if (v.vip === undefined) return { director: record };
       try {
@@ -106,7 +110,7 @@ const ROLES: Record<string, Role> = {
       await director.undo(d);
     },
     async status(v, ns) {
-      const d = await director.status(ns);
+      const d = await director.status({ ...ns, ...noRedirects(v) });
       if (v.vip === undefined) return d;
       const address = await vip.status({ ...ns, address: v.vip as string, interface: required(v, 'interface') });
       return { ...d, vip: address, ready: d.ready && address.present && address.up };

@@ -1,6 +1,6 @@
 /** Host set-up for LVS clusters: forwarding, ARP, reverse-path filtering, IPVS sysctls. */
 export { director, getIpvsSysctls, setIpvsSysctls } from './director';
-export type { DirectorOptions, DirectorStatus } from './director';
+export type { DirectorOptions, DirectorStatus, DirectorStatusOptions, RedirectStatus } from './director';
 export { drRealServer, tunRealServer } from './real-server';
 export type { DrRealServerOptions, TunRealServerOptions, RealServerRecord, RealServerStatus, InterfaceStatus } from './real-server';
 export { undoChanges } from './changes';

@@ -42,6 +42,13 @@ export function rpFilter(scope: string, value: unknown, field = 'rpFilter'): Set
   return { setting: `net/ipv4/conf/${scope}/rp_filter`, value: String(integer(value, field, 0, 2)) };
 }
 
+/**
+ * ICMP redirects from a router (the director) to a host on the segment a packet came from. The
+ * kernel sends them when conf/all OR conf/IFACE says so, so turning them off means 0 on both.
+ */
+export const sendRedirects = (scope: string, on: boolean): SettingChange =>
+  ({ setting: `net/ipv4/conf/${scope}/send_redirects`, value: on ? '1' : '0' });
+
 type Kind = { bool: true } | { min: number; max: number } | { pair: true };
 
 /** The IPVS sysctls of Linux 6.1 (Documentation/networking/ipvs-sysctl.rst), by typed name. */
@@ -109,8 +116,8 @@ export function ipvsSysctlValue(name: IpvsSysctlName, text: string): boolean | n
 
 /** IPVS setting files by file name, with how many numbers each holds. */
 const IPVS_FILES = new Map<string, Kind>(Object.values(IPVS_SYSCTLS).map(([file, kind]) => [file, kind]));
-/** The per-interface files the real-server helpers write under net/ipv4/conf/SCOPE/. */
-const CONF_FILES = new Set(['arp_ignore', 'arp_announce', 'rp_filter']);
+/** The per-interface files the helpers write under net/ipv4/conf/SCOPE/. */
+const CONF_FILES = new Set(['arp_ignore', 'arp_announce', 'rp_filter', 'send_redirects']);
 const INT = /^-?\d{1,10}$/;
 
 /** How many numbers a setting these helpers write holds (1, or 2 for sync_threshold); 0 for any other path. */
@@ -146,7 +153,7 @@ export function recordedChange(value: unknown, field: string): SettingChange {
   const { setting, value: text } = o;
   const want = typeof setting === 'string' && setting.length <= 64 ? numbersIn(setting) : 0;
   if (want === 0)
-    throw new IpvsValidationError(`${field}.setting`, setting, 'a setting these helpers write (net/ipv4/ip_forward, net/ipv6/conf/all/forwarding, net/ipv4/conf/IFACE/arp_ignore|arp_announce|rp_filter, net/ipv4/vs/NAME)');
+    throw new IpvsValidationError(`${field}.setting`, setting, 'a setting these helpers write (net/ipv4/ip_forward, net/ipv6/conf/all/forwarding, net/ipv4/conf/IFACE/arp_ignore|arp_announce|rp_filter|send_redirects, net/ipv4/vs/NAME)');
   const numbers = typeof text === 'string' ? text.split(' ') : [];
   if (numbers.length !== want || !numbers.every((n) => INT.test(n) && String(Number(n)) === n && Math.abs(Number(n)) <= 0x7fffffff))
     throw new IpvsValidationError(`${field}.value`, text, want === 2 ? 'two whole numbers separated by a space, as the kernel shows them' : 'a whole number, as the kernel shows it');

@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ipvs } from '../../lib';
+import { director } from '../../lib/host';
 import { SyncDaemons } from '../../lib/sync/daemons';
 import type { ConnectionEntry } from '../../lib/types';
 import { TestNamespace, requireIpvs, settleDaemon } from './../helpers/kernel';
@@ -63,7 +64,7 @@ beforeAll(async () => {
   r.exec('ip', 'route', 'add', 'default', 'via', '192.0.2.1');
   for (const d of [a, b]) {
     d.exec('ip', 'addr', 'add', `${VIP}/32`, 'dev', 'lo');
-    d.exec('sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    await director.apply({ netns: d.name, noRedirects: ['eth0'] });
     d.restore(RULES);
   }
   ipvsA = await a.open();
@@ -98,7 +99,7 @@ async function heldConnection(): Promise<{ port: number; stop: () => void }> {
   } catch (err) {
     // What the next person needs to see: A's connection table and whether the echo server still runs.
     throw new Error(`the held connection through A: ${(err as Error).message}; echo server ${server.exitCode === null ? 'running' : `exited ${server.exitCode}`}; ` +
-      `A's connections:\n${a.exec('ipvsadm', '-Lnc')}\nC's neighbours: ${c.exec('ip', 'neigh')}\nA: ${a.exec('ip', '-s', 'link', 'show', 'eth0')}\nA's daemons: ${a.exec('ipvsadm', '-L', '--daemon')}`);
+      `A's connections:\n${a.exec('ipvsadm', '-Lnc')}\nC's neighbours: ${c.exec('ip', 'neigh')}\nA: ${a.exec('ip', '-s', 'link', 'show', 'eth0')}\nA's daemons: ${a.exec('ipvsadm', '-L', '--daemon')}\nR's route to C: ${r.exec('ip', 'route', 'get', '198.51.100.50')}`);
   }
   return { port, stop: () => client.kill('SIGKILL') };
 }
@@ -140,4 +141,10 @@ describe.each(['both', 'follow'] as const)('sync daemons, mode %s', (mode) => {
     expect(await ipvsA.listDaemons()).toEqual([]);
     expect(await ipvsB.listDaemons()).toEqual([]);
   });
+});
+
+it('A sent no ICMP redirect (each would have sent R around it)', () => {
+  const snmp = a.exec('cat', '/proc/net/snmp').split('\n').filter((l) => l.startsWith('Icmp:'));
+  const [names, values] = snmp.map((l) => l.split(/\s+/));
+  expect(Number(values[names.indexOf('OutRedirects')])).toBe(0);
 });

@@ -24,7 +24,7 @@ afterAll(() => ns?.delete());
 function snapshot(): string {
   return ns.exec('sh', '-c',
     'for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/arp_* ' +
-    '/proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/ipv4/vs/*; do printf "%s=" "$f"; cat "$f"; done');
+    '/proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/ipv4/conf/*/send_redirects /proc/sys/net/ipv4/vs/*; do printf "%s=" "$f"; cat "$f"; done');
 }
 
 describe('director', () => {
@@ -37,6 +37,22 @@ describe('director', () => {
     expect(status.ipvs).toMatchObject({ conntrack: true, expireNodestConn: true, syncThreshold: [5, 60] });
     expect(ns.exec('cat', '/proc/sys/net/ipv4/vs/sync_threshold').trim().split(/\s+/)).toEqual(['5', '60']);
     // The record is plain data: it survives being written to disk.
+    await director.undo(JSON.parse(JSON.stringify(record)));
+    expect(snapshot()).toBe(before);
+  });
+
+  it('noRedirects: send_redirects off on all and each interface; status reads the effective (OR) value; undo restores', async () => {
+    const before = snapshot();
+    expect(before).toContain('/proc/sys/net/ipv4/conf/eth0/send_redirects=1');
+    expect((await director.status({ netns: ns.name, noRedirects: ['eth0'] })).redirects).toEqual([{ interface: 'eth0', sending: true }]);
+    const record = await director.apply({ netns: ns.name, noRedirects: ['eth0'] });
+    expect(ns.exec('cat', '/proc/sys/net/ipv4/conf/all/send_redirects', '/proc/sys/net/ipv4/conf/eth0/send_redirects')).toBe('0\n0\n');
+    expect(await director.status({ netns: ns.name, noRedirects: ['eth0'] })).toMatchObject({ ready: true, redirects: [{ interface: 'eth0', sending: false }] });
+    // The kernel sends when all OR the interface says so: one of them on is enough.
+    ns.exec('sysctl', '-qw', 'net.ipv4.conf.all.send_redirects=1');
+    expect(await director.status({ netns: ns.name, noRedirects: ['eth0'] })).toMatchObject({ ready: false, redirects: [{ interface: 'eth0', sending: true }] });
+    ns.exec('sysctl', '-qw', 'net.ipv4.conf.all.send_redirects=0');
+    await expect(director.apply({ netns: ns.name, noRedirects: ['no-such-if'] })).rejects.toMatchObject({ code: 'ENOENT' });
     await director.undo(JSON.parse(JSON.stringify(record)));
     expect(snapshot()).toBe(before);
   });

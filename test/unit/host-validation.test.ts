@@ -55,6 +55,11 @@ describe('host helper validation', () => {
     await refused(director.apply({ ipv4Forwarding: 'yes' as never }), 'options.ipv4Forwarding');
     await refused(director.apply({ bogus: 1 } as never), 'options.bogus');
     await refused(director.apply({ netns: '' }), 'options.netns');
+    await refused(director.apply({ noRedirects: [] }), 'options.noRedirects');
+    await refused(director.apply({ noRedirects: 'eth0' as never }), 'options.noRedirects');
+    await refused(director.apply({ noRedirects: ['eth0', 'all'] }), 'options.noRedirects[1]');
+    await refused(director.apply({ noRedirects: ['../x'] }), 'options.noRedirects[0]');
+    await refused(director.status({ noRedirects: ['default'] }), 'options.noRedirects[0]');
     await refused(drRealServer.apply({ interfaces: [] }), 'options.interfaces');
     await refused(drRealServer.apply({ interfaces: ['eth0'], vip: '203.0.113.300' }), 'options.vip');
     await refused(tunRealServer.apply({ interfaces: ['eth0'], vip: '2001:db8::1', tunnel: 'a/b' }), 'options.tunnel');
