@@ -22,7 +22,9 @@
         "native/vrrp_js.cc",
         "native/fd_poller.cc",
         "native/link_watch.cc",
-        "native/link_watch_js.cc"
+        "native/link_watch_js.cc",
+        "native/tcp_connect.cc",
+        "native/tcp_connect_js.cc"
       ],
       "include_dirs": [
         "<!@(node -p \"require('node-addon-api').include\")",

@@ -178,6 +178,16 @@ export interface NativeLinkWatch {
   unref(): void;
 }
 
+export interface NativeTcpConnects {
+  /** -1: in flight (its end reaches the listener); 0: connected at once; else the errno (EINVAL for a bad address). */
+  start(slot: number, address: string, port: number): number;
+  /** Ends the slot's attempt without a result, its socket closed. */
+  cancel(slot: number): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface NativeBinding {
   Client: new () => NativeClient;
   constants: Record<string, number>;
@@ -195,6 +205,8 @@ export interface NativeBinding {
   hostNet(nsPath: string | null, request: NativeHostNetRequest, timeoutMs: number): Promise<unknown>;
   VrrpSocket: new () => NativeVrrpSocket;
   LinkWatch: new () => NativeLinkWatch;
+  /** TCP connection attempts; `listener` gets [slot, errno (0: connected)] pairs of those that ended. Unreferenced. */
+  TcpConnects: new (listener: (ended: Int32Array) => void) => NativeTcpConnects;
   /** A gratuitous ARP per IPv4 address, an unsolicited NA per IPv6 one, out of interface in namespace nsPath; resolves with the frames sent. */
   vrrpAnnounce(nsPath: string | null, iface: string, addresses: string[], router: boolean, timeoutMs: number): Promise<number>;
   /** The codec the sockets run, for byte-exact and fuzz tests. */

@@ -12,6 +12,7 @@
 #include "ipvs_message.h"
 #include "js_convert.h"
 #include "link_watch_js.h"
+#include "tcp_connect_js.h"
 #include "netns.h"
 #include "proc_net.h"
 #include "vrrp_js.h"
@@ -132,6 +133,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeRecord", Napi::Function::New(env, DecodeRecordJs, "decodeRecord"));
   vrrp::RegisterVrrp(env, exports);
   ipvs::RegisterLinkWatch(env, exports);
+  ipvs::RegisterTcpConnects(env, exports);
   return exports;
 }
 

@@ -1,5 +1,6 @@
 // A non-blocking descriptor watched by libuv on the JS thread, whose reads go
-// to a JS listener: the VRRP socket and the link watch share it. It lives
+// to a JS listener: the VRRP socket, the link watch and the TCP checks'
+// connects share it. It lives
 // until libuv has closed the handle (uv_close is asynchronous), which may be
 // after the JS object that made it is gone; environment teardown closes it too.
 #pragma once

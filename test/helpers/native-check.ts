@@ -44,3 +44,7 @@ export const buildCoreCheck = (name: string, flags: string[]): Promise<string> =
 export const buildVrrpCheck = (name: string, flags: string[]): Promise<string> => buildCheck(name, flags,
   ['native/check/vrrp_check.cc', 'native/vrrp_packet.cc', 'native/vrrp_socket.cc', 'native/vrrp_announce.cc', 'native/netns.cc'],
   ['native/vrrp_packet.h', 'native/vrrp_socket.h', 'native/vrrp_announce.h', 'native/netns.h', 'native/outcome.h']);
+
+/** tcp_check.cc: the TCP checks' connection attempts without N-API, on this host's loopback. */
+export const buildTcpCheck = (name: string, flags: string[]): Promise<string> => buildCheck(name, flags,
+  ['native/check/tcp_check.cc', 'native/tcp_connect.cc'], ['native/tcp_connect.h', 'native/outcome.h']);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 
 const DIST = join(__dirname, '..', '..', 'dist', 'netns.js');
+const LIB = join(__dirname, '..', '..', 'dist');
 const ADDRESS = '192.0.2.50';
 let ns: TestNamespace;
 let server: ChildProcess;
@@ -21,6 +22,10 @@ beforeAll(async () => {
   await requireIpvs();
   ns = new TestNamespace('enter');
   ns.exec('ip', 'addr', 'add', `${ADDRESS}/32`, 'dev', 'lo');
+  // Where SYNs go unanswered: a dummy device drops what it is sent.
+  ns.exec('ip', 'link', 'add', 'd0', 'type', 'dummy');
+  ns.exec('ip', 'link', 'set', 'd0', 'up');
+  ns.exec('ip', 'route', 'add', '198.51.100.0/24', 'dev', 'd0');
   server = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e',
     `require('node:net').createServer((s) => s.end('inside\\n')).listen(7000, '${ADDRESS}', () => console.log('ready'))`],
   { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -68,5 +73,33 @@ describe('enterNetns in a worker', () => {
     expect(got.ns).not.toBe(before);
     expect(readlinkSync('/proc/thread-self/ns/net')).toBe(before);
     expect(await reach()).not.toBe('inside');
+  });
+});
+
+describe('TCP checks (native connects) follow the thread', () => {
+  it("a worker in the namespace checks the server inside as up; the main thread's check of it fails; a worker ended mid-check is no crash", async () => {
+    const worker = new Worker(`
+      const { parentPort, workerData } = require('node:worker_threads');
+      const lib = require(workerData.lib);
+      lib.enterNetns(workerData.name);
+      const tcp = lib.createChecker(lib.checkHealthSpec({ type: 'tcp' }, 'check'));
+      const never = new AbortController().signal;
+      tcp.check({ address: workerData.address, port: 7000, family: 'inet' }, 2000, never).then((inside) => {
+        // Left in flight when the worker ends: SYNs to 198.51.100.99 go into the dummy device.
+        let settled = false;
+        tcp.check({ address: '198.51.100.99', port: 7000, family: 'inet' }, 60000, never).then(() => (settled = true));
+        setTimeout(() => parentPort.postMessage({ inside, settled }), 200);
+      });`,
+    { eval: true, workerData: { lib: LIB, name: ns.name, address: ADDRESS } });
+    const inside = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(await worker.terminate()).toBe(1);
+    expect(inside).toEqual({ inside: { ok: true, reason: 'connected' }, settled: false });
+    const { checkHealthSpec, createChecker } = await import('../../lib');
+    const outside = await createChecker(checkHealthSpec({ type: 'tcp' }, 'check'))
+      .check({ address: ADDRESS, port: 7000, family: 'inet' }, 2000, new AbortController().signal);
+    expect(outside.ok).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * reason, a timeout (a server that accepts and never answers), and an abort.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -120,7 +120,7 @@ describe('tcp', () => {
   });
 });
 
-describe('tcp: sockets reused across attempts', () => {
+describe('tcp: native attempts', () => {
   it('makes a new connection per attempt, and a refused or aborted one tells nothing to the next', async () => {
     const ports: number[] = [];
     const counting = createNetServer((s) => {
@@ -134,7 +134,7 @@ describe('tcp: sockets reused across attempts', () => {
       for (let i = 0; i < 10; i++) {
         expect(await c.check(at(port), 1000, never)).toEqual({ ok: true, reason: 'connected' });
         expect(await c.check(at(refusedPort), 1000, never)).toEqual({ ok: false, reason: 'connect ECONNREFUSED' });
-        // Cut short while connecting: its socket, closed, serves a later attempt.
+        // Cut short while connecting: its slot, its socket closed, serves a later attempt.
         const ac = new AbortController();
         const pending = c.check(at(silent), 5000, ac.signal);
         ac.abort();
@@ -147,13 +147,42 @@ describe('tcp: sockets reused across attempts', () => {
       await new Promise((r) => counting.close(r));
     }
   });
-  it('runs more attempts at once than it keeps sockets for, each settled once', async () => {
+  it('runs 150 attempts at once, each settled once by its own outcome', async () => {
     const c = checker({ type: 'tcp' });
     for (let round = 0; round < 2; round++) {
       const outcomes = await Promise.all(Array.from({ length: 150 }, (_, i) => c.check(at(i % 2 ? httpPort : refusedPort), 2000, never)));
       expect(outcomes.filter((o) => o.ok)).toHaveLength(75);
       expect(new Set(outcomes.filter((o) => !o.ok).map((o) => o.reason))).toEqual(new Set(['connect ECONNREFUSED']));
     }
+  });
+});
+
+describe('tcp: every socket closed', () => {
+  const descriptors = () => readdirSync('/proc/self/fd').length;
+  it('after attempts that connected, were refused, timed out or were aborted', async () => {
+    const c = checker({ type: 'tcp' });
+    const silent = await fullBacklog();
+    await c.check(at(httpPort), 1000, never); // the first attempt opens the shared epoll descriptor
+    const before = descriptors();
+    const ac = new AbortController();
+    const aborted = Array.from({ length: 20 }, () => c.check(at(silent), 5000, ac.signal));
+    const outcomes = await Promise.all([
+      ...Array.from({ length: 20 }, () => c.check(at(httpPort), 1000, never)),
+      ...Array.from({ length: 20 }, () => c.check(at(refusedPort), 1000, never)),
+      ...Array.from({ length: 20 }, () => c.check(at(silent), 100, never)),
+      (async () => { await new Promise((r) => setTimeout(r, 20)); ac.abort(); return Promise.all(aborted); })(),
+    ]);
+    expect(outcomes.slice(40, 60)).toEqual(Array(20).fill({ ok: false, reason: 'timeout after 100 ms' }));
+    expect(outcomes[60]).toEqual(Array(20).fill({ ok: false, reason: 'aborted' }));
+    // At most as many: other tests' sockets may close meanwhile; 20 leaked of any kind would show.
+    expect(descriptors()).toBeLessThanOrEqual(before);
+  });
+  it('an address the socket layer cannot parse is a failed attempt (EINVAL), reported after start() returns', async () => {
+    let sync = true;
+    const p = checker({ type: 'tcp' }).check({ address: 'not-an-address', port: 80, family: 'inet' }, 500, never);
+    const seen = p.then((o) => ({ o, sync }));
+    sync = false;
+    expect(await seen).toEqual({ o: { ok: false, reason: 'connect EINVAL' }, sync: false });
   });
 });
 
