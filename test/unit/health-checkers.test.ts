@@ -211,6 +211,25 @@ describe('http', () => {
     const given = checker({ type: 'http', http: { path: '/host', host: 'www.example', body: '^host=www\\.example$' } });
     expect(await given.check(at(httpPort), 1000, never)).toEqual({ ok: true, reason: 'status 200' });
   });
+  it("ends its connection without a stack for undici's reset error, and leaves Error.stackTraceLimit as it was", async () => {
+    const limit = Error.stackTraceLimit;
+    const c = checker({ type: 'http', http: { path: '/ok' } });
+    for (let i = 0; i < 3; i++) {
+      expect(await c.check(at(httpPort), 1000, never)).toEqual({ ok: true, reason: 'status 200' });
+      expect(Error.stackTraceLimit).toBe(limit);
+      expect(new Error('after').stack).toMatch(/health-checkers\.test/);
+    }
+    // A limit the process chose is kept too, a zero one left alone.
+    try {
+      for (const chosen of [3, 0]) {
+        Error.stackTraceLimit = chosen;
+        expect((await c.check(at(httpPort), 1000, never)).ok).toBe(true);
+        expect(Error.stackTraceLimit).toBe(chosen);
+      }
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
   it('uses a fresh connection per attempt', async () => {
     const seen: number[] = [];
     const counting = createHttpServer((_q, r) => r.end('x'));
