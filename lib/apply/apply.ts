@@ -6,8 +6,9 @@
  */
 import { constants as os } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Deadline } from '../call';
+import { Deadline, SEND_CHUNK } from '../call';
 import { IpvsError, IpvsPartialError } from '../errors';
+import { cutBatch, notSentResult } from '../partial';
 import { serviceId } from '../keys';
 import { checkedDiff } from '../table/diff';
 import { rememberValidatedBatch } from '../intern';
@@ -86,7 +87,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
-    sent = drains.steps.length ? await client.batch(checkedBatch(drains.steps, checked), { timeout: left() }) : [];
+    sent = await sendSteps(client, drains.steps, checked, left, o.timeout);
   } catch (err) {
     if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
     throw err;
@@ -133,15 +134,47 @@ async function readKernel(
 }
 
 /**
+ * The steps' operations sent in chunks of SEND_CHUNK, one batch each, in order: a batch of the whole
+ * table (50,000 operations) built every request and result at once, and the fresh memory that took
+ * made apply slower than restore (which sends in such chunks). Whatever stops a chunk stops the rest:
+ * IpvsPartialError with every step's result, those of the earlier chunks and those never sent.
+ */
+async function sendSteps(
+  client: ApplyClient, steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>, left: () => number, timeoutMs: number,
+): Promise<BatchResult[]> {
+  const results: BatchResult[] = [];
+  for (let from = 0; from < steps.length; from += SEND_CHUNK) {
+    const chunk = steps.slice(from, from + SEND_CHUNK);
+    try {
+      results.push(...await client.batch(checkedBatch(chunk, checked, from), { timeout: left() }));
+    } catch (err) {
+      if (from === 0 && !(err instanceof IpvsPartialError)) throw err;
+      const cause = err instanceof IpvsPartialError ? err.cause : err;
+      if (!(cause instanceof IpvsError)) throw err;
+      // A chunk cut short reports each of its operations; the chunks after it were never sent.
+      const cut = err instanceof IpvsPartialError ? { results: err.results as BatchResult[], notSent: err.notSent } : { results: [], notSent: 0 };
+      const next = from + cut.results.length;
+      const rest = steps.slice(next).map((step, i) => notSentResult(validatedOf(step, checked, next + i), cause, timeoutMs));
+      throw cutBatch([...results, ...cut.results, ...rest], cause, cut.notSent + rest.length);
+    }
+  }
+  return results;
+}
+
+/**
  * The steps' operations as a batch checked once: diff's adds and removals carry their checked form
  * (made from the tables' own keys and configs), the rest are checked here. Frozen all the way
  * down, so what was checked is what batch() sends (intern.ts).
  */
-function checkedBatch(steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>): readonly BatchOperation[] {
-  const ops = steps.map((step, i) => checked.get(step) ?? validateOp(step.operation, `operations[${i}]`));
+function checkedBatch(steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>, from: number): readonly BatchOperation[] {
+  const ops = steps.map((step, i) => validatedOf(step, checked, from + i));
   const operations = Object.freeze(steps.map((step) => deepFreeze(step.operation)));
   rememberValidatedBatch(operations, ops);
   return operations;
+}
+
+function validatedOf(step: PlanStep, checked: ReadonlyMap<PlanStep, ValidatedOp>, index: number): ValidatedOp {
+  return checked.get(step) ?? validateOp(step.operation, `operations[${index}]`);
 }
 
 function deepFreeze<T>(value: T): T {

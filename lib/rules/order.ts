@@ -53,12 +53,14 @@ function familyOf(address: string): number {
   return address.includes(':') ? AF.ipv6 : AF.ipv4;
 }
 
-function serviceOrder(key: ServiceKey): string {
+/** A service's place in ipvsadm's order, as a string that sorts so. */
+export function serviceOrder(key: ServiceKey): string {
   if ('fwmark' in key) return `${hex(key.fwmark, 8)}${hex(ownOrRefuse(AF, key.family ?? 'ipv4', 'key.family'), 2)}`;
   return `00000000${hex(familyOf(key.address), 2)}${hex(ownOrRefuse(PROTOCOLS, key.protocol, 'key.protocol'), 2)}${addressKey(key.address)}${hex(key.port, 4)}`;
 }
 
-function destinationOrder(key: DestinationKey): string {
+/** A destination's place within its service, likewise. */
+export function destinationOrder(key: DestinationKey): string {
   return `${hex(familyOf(key.address), 2)}${addressKey(key.address)}${hex(key.port, 4)}`;
 }
 

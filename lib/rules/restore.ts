@@ -4,7 +4,7 @@
  * setting calls. Whatever stops a restore before its end rejects with IpvsPartialError
  * holding every line's outcome so far: lines are never applied without a report.
  */
-import { timeoutOf } from '../call';
+import { SEND_CHUNK, timeoutOf } from '../call';
 import { IpvsError, IpvsPartialError, IpvsValidationError } from '../errors';
 import type { ValidatedOp } from '../plan';
 import type { BatchResult, ParsedRule, RestoreLineResult, RestoreOptions, RestoreResult } from '../types';
@@ -13,10 +13,10 @@ import { rulesToApply, type ValidatedRule } from './parse';
 import type { ValidatedSetting } from './settings';
 
 /**
- * Lines per batch call: about what one sendmsg carries, and little enough JavaScript
- * work per call (validation, conversion) that the event loop keeps running.
+ * Lines per batch call: the batch path's own chunk (about what one sendmsg carries), and little
+ * enough JavaScript work per call (conversion, results) that the event loop keeps running.
  */
-const RESTORE_CHUNK = 512;
+const RESTORE_CHUNK = SEND_CHUNK;
 
 /** The client's batch path: resolves with every result, or rejects (IpvsPartialError when it had started sending). */
 export type Apply = (ops: ValidatedOp[], timeout: number) => Promise<BatchResult[]>;

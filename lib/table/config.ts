@@ -16,7 +16,26 @@ export function copyServiceConfig(c: ServiceConfig): ServiceConfig {
   });
 }
 
+/**
+ * Destination configs by content: a table of 40,000 destinations holds a handful of distinct
+ * configs, and one object each lets what is derived from a config (an add's fields and options,
+ * below) be made once. Emptied when full (nothing depends on two copies being one object).
+ */
+const destinationConfigs = new Map<string, DestinationConfig>();
+const DESTINATION_CONFIGS_LIMIT = 4096;
+
 export function copyDestinationConfig(c: DestinationConfig): DestinationConfig {
+  const t = c.tunnel;
+  const id = `${c.forwarding} ${c.weight} ${c.upperThreshold} ${c.lowerThreshold}${t ? ` ${t.type} ${t.port} ${t.checksum}` : ''}`;
+  let copy = destinationConfigs.get(id);
+  if (copy === undefined) {
+    if (destinationConfigs.size >= DESTINATION_CONFIGS_LIMIT) destinationConfigs.clear();
+    destinationConfigs.set(id, (copy = freshDestinationConfig(c)));
+  }
+  return copy;
+}
+
+function freshDestinationConfig(c: DestinationConfig): DestinationConfig {
   return Object.freeze({
     forwarding: c.forwarding,
     weight: c.weight,
@@ -87,6 +106,25 @@ export function serviceFields(c: ServiceConfig): FieldChange[] {
     { field: 'persistence', from: null, to: c.persistence ? { ...c.persistence } : null },
     { field: 'persistenceEngine', from: null, to: c.persistenceEngine },
   ];
+}
+
+/** What an add of a destination with this (table-held, frozen) config says and sends: made once per config, frozen. */
+export interface AddedDestination {
+  readonly changes: readonly FieldChange[];
+  readonly options: Readonly<DestinationOptions>;
+}
+
+const added = new WeakMap<DestinationConfig, AddedDestination>();
+
+export function addedDestination(c: DestinationConfig): AddedDestination {
+  let a = added.get(c);
+  if (a === undefined) {
+    const options = destinationOptionsOf(c);
+    if (options.tunnel) Object.freeze(options.tunnel);
+    a = Object.freeze({ changes: Object.freeze(destinationFields(c).map((f) => Object.freeze(f))), options: Object.freeze(options) });
+    added.set(c, a);
+  }
+  return a;
 }
 
 export function destinationFields(c: DestinationConfig): FieldChange[] {
