@@ -69,8 +69,10 @@ const applyTargets = [
     am['apply.full'] / am['apply.restore'], 'at most 1×', am['apply.full'] <= am['apply.restore']],
   ['the same, the rules text made a Table first (Table.fromRules + apply)', s(am['apply.full.text']), `restore of the same text ${s(am['apply.restore'])}`,
     am['apply.full.text'] / am['apply.restore'], '–', null],
-  ['the table read alone (the reading apply takes)', s(am['apply.read']), `the floor's full dump ${s(am['apply.floor.dump'])}`,
+  ['the table read alone, packed (the reading apply takes: `packedTable()`)', s(am['apply.read']), `the floor's full dump ${s(am['apply.floor.dump'])}`,
     am['apply.read'] / am['apply.floor.dump'], '–', null],
+  ['the table read as objects (`getTable({ stats: false })`)', s(am['apply.read.objects']), `the floor's full dump ${s(am['apply.floor.dump'])}`,
+    am['apply.read.objects'] / am['apply.floor.dump'], '–', null],
 ];
 const applyTable = [
   `| apply (${apply.name}) | library (in-process) | measured against | ratio | wanted | met |`,
@@ -166,11 +168,11 @@ each figure is the median of all its turns.
 
 ${applyTable}
 
-Where a no-op apply's time goes: one listing without counters (the last row, ${(am['apply.read'] / am['apply.floor.dump']).toFixed(2)}× the floor's dump
-on its own: the addon's dumps plus 50,000 objects built for JavaScript, which the floor never builds), then
-${s(am['apply.noop'] - am['apply.read'])} of JavaScript here (the listing made a table without validation and shared with the desired
-table, a diff that finds every service identical by identity, the ownership record) that takes about
-70 ms on a host. No second full listing: apply reads again only what a torn listing could hide from it
+Where a no-op apply's time goes: one packed listing without counters (the row before last,
+${(am['apply.read'] / am['apply.floor.dump']).toFixed(2)}× the floor's dump on its own: the addon's dumps, decoded, and one Uint32Array
+with each text once; the floor decodes nothing), then ${s(am['apply.noop'] - am['apply.read'])} of JavaScript here (the listing compared
+with the desired table in place, every service identical shared by identity, a diff that finds nothing, the
+ownership record) that takes about 70 ms on a host. No second full listing: apply reads again only what a torn listing could hide from it
 (docs/api.md, "A changing kernel").
 
 Longest event-loop stall during the restores (perf_hooks.monitorEventLoopDelay): **${stall.toFixed(1)} ms**

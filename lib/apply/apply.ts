@@ -194,6 +194,8 @@ function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {
 
 /** Owned services minus those removed (or found gone); declared ones stay owned. */
 function afterRemovals(owned: Map<string, unknown>, steps: readonly PlanStep[], sent: readonly BatchResult[], declared: Set<string>) {
+  // Most passes remove no service: no copy of 10,000 entries then.
+  if (!steps.some((step) => step.action === 'remove-service')) return owned;
   const out = new Map(owned);
   steps.forEach((step, i) => {
     if (step.action !== 'remove-service' || !sent[i]) return;

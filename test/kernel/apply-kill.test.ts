@@ -39,15 +39,20 @@ it('an apply killed half-way, run again, converges', async () => {
   const state = join(tmp, 'state.json');
   const first = join(tmp, 'first.json');
   writeFileSync(first, JSON.stringify(table(0, 200)));
-  // The child sends the first half of its batch, then kills itself: as if killed mid-batch.
+  // The child sends the first 400 of its 800 operations (apply sends them in chunks), then kills
+  // itself: as if killed mid-batch.
   const child = await spawnAsync(process.execPath, ['-e', `
     const { Ipvs } = require(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
     (async () => {
       const ipvs = await Ipvs.open({ netns: ${JSON.stringify(ns.name)} });
       const batch = ipvs.batch.bind(ipvs);
+      let sent = 0;
       ipvs.batch = async (ops, o) => {
-        await batch(ops.slice(0, Math.floor(ops.length / 2)), o);
-        process.kill(process.pid, 'SIGKILL');
+        const part = ops.slice(0, 400 - sent);
+        const results = await batch(part, o);
+        sent += part.length;
+        if (sent === 400) process.kill(process.pid, 'SIGKILL');
+        return results;
       };
       await ipvs.apply(require(${JSON.stringify(first)}), { ownership: { file: ${JSON.stringify(state)} } });
     })();`]);
