@@ -221,4 +221,47 @@ describe('apply cut short', () => {
     expect(saved).toEqual({ version: 1, services: [S], drains: [] });
     expect(k2.table.has(S)).toBe(true);
   });
+
+  it('sends 1,200 steps in batches of 512, and a later batch cut short reports every step: the earlier batches applied, the rest not sent', async () => {
+    const many: DesiredTable = { services: Array.from({ length: 300 }, (_, i) => ({
+      service: { protocol: 'tcp' as const, address: '192.0.2.1', port: 1000 + i },
+      options: { scheduler: 'rr' },
+      destinations: [d(1), d(2), d(3)],
+    })) };
+    const k = new FakeKernel();
+    const real = k.batch.bind(k);
+    const sizes: number[] = [];
+    k.batch = async (ops) => {
+      sizes.push(ops.length);
+      if (sizes.length < 2) return real(ops);
+      // The second batch: its first 100 operations take effect, then the client is closed.
+      const done = await real(ops.slice(0, 100));
+      const cause = new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'batch' });
+      const rest = ops.slice(100).map((operation) => ({ ok: false as const, operation, error: cause, applied: 'no' as const, sent: false as const }));
+      throw new IpvsPartialError('batch', cause, [...done, ...rest], { applied: 100, unknown: 0, notSent: rest.length });
+    };
+    const err = await apply(k, many).catch((e) => e);
+    expect(sizes).toEqual([512, 512]);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    expect(err.results).toHaveLength(1200);
+    expect(err.results.filter((r: BatchResult) => r.ok)).toHaveLength(612);
+    expect(err.results.slice(0, 612).every((r: BatchResult) => r.ok)).toBe(true);
+    expect(err.results.slice(612).every((r: BatchResult) => !r.ok && r.sent === false && r.error.code === 'ECANCELED')).toBe(true);
+    expect({ applied: err.applied, unknown: err.unknown, notSent: err.notSent }).toEqual({ applied: 612, unknown: 0, notSent: 588 });
+    // The operations in the order apply sends them: the first 612 are what the kernel holds.
+    expect(err.results.map((r: BatchResult) => r.operation.op).slice(0, 3)).toEqual(['addService', 'addService', 'addService']);
+
+    // A deadline found passed between two batches: nothing more sent, the same whole report.
+    const k2 = new FakeKernel();
+    const real2 = k2.batch.bind(k2);
+    let calls = 0;
+    k2.batch = async (ops) => {
+      if (++calls === 2) throw new IpvsError(os.errno.ETIMEDOUT, { operation: 'batch', object: 'batch' });
+      return real2(ops);
+    };
+    const err2 = await apply(k2, many).catch((e) => e);
+    expect(err2).toBeInstanceOf(IpvsPartialError);
+    expect({ applied: err2.applied, notSent: err2.notSent, length: err2.results.length }).toEqual({ applied: 512, notSent: 688, length: 1200 });
+    expect(err2.cause.code).toBe('ETIMEDOUT');
+  });
 });
