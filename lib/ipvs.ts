@@ -4,7 +4,7 @@ import { STATUS_NOT_SENT, native, type NativeClient, type NativeError, type Nati
 import { CMD, DAEMON_STATES } from './constants';
 import { daemonInfo, destinationInfo, nativeDaemon, nativeServiceKey, serviceInfo, tableEntry } from './convert';
 import { describeService } from './describe';
-import { IpvsError, IpvsPartialError, IpvsValidationError, STAGE_QUEUED, type ErrorContext, type Operation } from './errors';
+import { IpvsError, IpvsPartialError, IpvsValidationError, STAGE_NOT_SENT, STAGE_QUEUED, type ErrorContext, type Operation } from './errors';
 import { destinationId } from './keys';
 import {
   BatchPlan, contextOf, settingOp, validateBatch, validateOp, type PlannedOp, type StateReader, type ValidatedOp,
@@ -417,6 +417,9 @@ export class Ipvs {
     for (let from = 0; from < toSend.length && !failure; from += SEND_CHUNK) {
       const chunk = toSend.slice(from, from + SEND_CHUNK);
       try {
+        // Closed while the chunk before was out: the addon refuses a closed client with a plain
+        // Error, so what stops the batch here is said as the native layer says it.
+        if (this.#queue.isClosed) throw Object.assign(new Error('the client was closed'), { errno: os.errno.ECANCELED, stage: STAGE_NOT_SENT });
         status.set(await this.#client.execute(chunk.map((p) => p.request!), deadline.budget()), from);
       } catch (err) {
         if (!isNativeError(err)) throw err;

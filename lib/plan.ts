@@ -169,8 +169,12 @@ export function contextOf(op: ValidatedOp): ErrorContext {
   };
 }
 
+/**
+ * An update that patches what the kernel holds, so is planned over it. An update checked with its
+ * whole config (apply's, made from a table: diff.ts) replaces every setting: nothing to read or merge.
+ */
 function isUpdate(op: ValidatedOp): boolean {
-  return op.kind === 'updateService' || op.kind === 'updateDestination';
+  return (op.kind === 'updateService' && op.serviceConfig === undefined) || (op.kind === 'updateDestination' && op.destinationConfig === undefined);
 }
 
 /**
@@ -288,6 +292,10 @@ async function planOne(op: ValidatedOp, overlay: Overlay, strict: boolean): Prom
   let validated = op;
   switch (op.kind) {
     case 'updateService': {
+      if (op.serviceConfig) {
+        overlay.setService(svc, op.serviceConfig, true);
+        break;
+      }
       const base = await overlay.service(svc);
       if (base === null) return known(os.errno.ESRCH);
       let config: ServiceConfig;
@@ -301,6 +309,10 @@ async function planOne(op: ValidatedOp, overlay: Overlay, strict: boolean): Prom
       break;
     }
     case 'updateDestination': {
+      if (op.destinationConfig) {
+        overlay.setDestination(svc, dst, op.destinationConfig);
+        break;
+      }
       const base = await overlay.destination(svc, dst);
       if (base === 'no-service' || base === null) return known(base === null ? os.errno.ENOENT : os.errno.ESRCH);
       let config: DestinationConfig;

@@ -74,6 +74,11 @@ export class SerialQueue {
     for (const entry of this.waiting.splice(0)) if (!entry.done) entry.cancel();
   }
 
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Calls waiting or running (not those whose deadline passed while they waited). */
   get size(): number {
     return this.live + (this.running ? 1 : 0);

@@ -73,9 +73,10 @@ export function drainOf(value: unknown, field: string): (service: ServiceKey, de
 /** Steps by kind, in the order they are sent; each kind sorted as ipvsadm lists its objects. */
 class Steps {
   /**
-   * The checked operation of each add or removal step: the tables' own normalized keys and configs,
-   * what validateOp would make of the step's operation (test/unit/table-validated.test.ts checks
-   * they agree). Updates and drains are patches, checked as any batch's.
+   * The checked operation of each add, update and removal step: the tables' own normalized keys and
+   * configs, what validateOp would make of the step's operation (an update's: what its options merged
+   * over the current config make, which is its whole config; test/unit/table-validated.test.ts checks
+   * both). Drains are patches (weight 0 over whatever the kernel holds), checked as any batch's.
    */
   readonly checked = new Map<PlanStep, ValidatedOp>();
   readonly addServices: PlanStep[] = [];
@@ -136,11 +137,12 @@ export function checkedDiff(current: Table, desired: Table, options?: DiffOption
       }, 'addService', want.key, want.config));
     } else if (have.config !== want.config) {
       const changes = serviceChanges(have.config, want.config);
+      // Checked with the whole config: it gives every option, so the kernel need not be read to merge it.
       if (changes.length)
-        steps.updateServices.push({
+        steps.updateServices.push(steps.remember({
           action: 'update-service', service, changes,
           operation: { op: 'updateService', service, options: serviceOptionsOf(want.config) },
-        });
+        }, 'updateService', want.key, want.config));
     }
     destinationSteps(service, have, want, scope.drain, steps);
   }
@@ -176,10 +178,10 @@ function destinationSteps(
     }
     const changes = destinationChanges(old.config, d.config);
     if (changes.length)
-      steps.addDestinations.push({
+      steps.addDestinations.push(steps.remember({
         action: 'update-destination', service, destination, changes,
         operation: { op: 'updateDestination', service, destination, options: destinationOptionsOf(d.config) },
-      });
+      }, 'updateDestination', want.key, undefined, d.key, d.config));
   }
   if (!have) return;
   for (const [id, d] of have.destinations) {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { CMD } from '../../lib/constants';
 import { destinationId, serviceId } from '../../lib/keys';
 import { BatchPlan, validateBatch, type PlannedOp, type StateReader } from '../../lib/plan';
+import { Table } from '../../lib/table';
+import { checkedDiff } from '../../lib/table/diff';
 import type { BatchOperation, DestinationConfig, ServiceConfig } from '../../lib/types';
 import { serviceKey } from '../../lib/validate/service';
 import { destinationKey } from '../../lib/validate/destination';
@@ -103,6 +105,23 @@ describe('BatchPlan', () => {
     expect((await plan.next())!.length).toBe(3);
     expect(await plan.next([failed, failed, failed])).toBeNull();
     expect(reads).toEqual([]);
+  });
+
+  it("apply's updates carry their whole config: sent as checked, nothing read, no part cut for them", async () => {
+    const { reader, reads } = kernel();
+    const A = Table.fromRules(`-A -t 192.0.2.1:80 -s wlc\n-a -t 192.0.2.1:80 -r 198.51.100.7:80 -g -w 1\n-A -t 192.0.2.2:80 -s wlc`);
+    const B = Table.fromRules(`-A -t 192.0.2.1:80 -s sh\n-a -t 192.0.2.1:80 -r 198.51.100.7:80 -m -w 3\n-A -t 192.0.2.2:80 -s rr\n-a -t 192.0.2.2:80 -r 198.51.100.8:80 -m -w 2`);
+    const { plan: diffPlan, checked } = checkedDiff(A, B);
+    const ops = diffPlan.steps.map((step) => checked.get(step)!);
+    expect(diffPlan.steps.map((s) => s.action)).toEqual(['update-service', 'update-service', 'update-destination', 'add-destination']);
+    const plan = await BatchPlan.create(ops, reader);
+    expect(sent(await plan.next())).toEqual([`${CMD.SET_SERVICE} sh 0`, `${CMD.SET_SERVICE} rr 0`, `${CMD.SET_DEST} 0 3`, `${CMD.NEW_DEST} 0 2`]);
+    expect(await plan.next([ok, ok, ok, ok])).toBeNull();
+    expect(reads).toEqual([]);
+    // The same steps as a caller's patches are planned over what the kernel holds: read.
+    const patched = await BatchPlan.create(validateBatch(diffPlan.steps.map((step) => step.operation)), reader);
+    expect(sent(await patched.next())).toEqual(sent(await (await BatchPlan.create(ops, kernel().reader)).next()));
+    expect(reads.length).toBeGreaterThan(0);
   });
 
   it('an update after a delete waits for it: if the delete fails the update is sent', async () => {

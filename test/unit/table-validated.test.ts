@@ -1,17 +1,20 @@
 /**
- * diff's adds and removals carry their checked operation (diff.ts checkedDiff), which apply's
+ * diff's adds, updates and removals carry their checked operation (diff.ts checkedDiff), which apply's
  * batch sends without checking again: it must be what validateOp makes of the step's operation.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validatedBatchOf, rememberValidatedBatch } from '../../lib/intern';
+import { serviceId, endpointId } from '../../lib/keys';
 import { validateOp } from '../../lib/plan';
+import { mergeDestination } from '../../lib/validate/destination';
+import { mergeService } from '../../lib/validate/service';
 import { Table, diff } from '../../lib/table';
 import { checkedDiff } from '../../lib/table/diff';
 import { desiredTableArb } from './table.arbitraries';
 
 describe('diff steps checked once', () => {
-  it('an add or removal step carries what validateOp makes of its operation', () => {
+  it('an add, update or removal step carries what validateOp (and, for an update, merging over the current config) makes of its operation', () => {
     fc.assert(fc.property(desiredTableArb, desiredTableArb, fc.boolean(), (a, b, drain) => {
       const A = Table.fromObjects(a);
       const B = Table.fromObjects(b);
@@ -20,8 +23,21 @@ describe('diff steps checked once', () => {
       expect(plan).toEqual(diff(A, B, { drain, manage: A.services().map((s) => s.key) }));
       for (const step of plan.steps) {
         const checked = all.get(step);
-        if (!step.action.startsWith('add-') && !step.action.startsWith('remove-')) {
+        if (step.action === 'drain-destination') {
           expect(checked).toBeUndefined();
+          continue;
+        }
+        if (step.action.startsWith('update-')) {
+          // An update carries its whole config: what its options merged over the current config make.
+          const { servicePatch, destinationPatch, field: _h, ...rest } = validateOp(step.operation, '');
+          const current = A.byId.get(serviceId(rest.service!))!;
+          if (servicePatch) {
+            expect(checked).toEqual({ ...rest, serviceConfig: mergeService(servicePatch, rest.service!, current.config), field: '' });
+          } else {
+            const base = current.destinations.get(endpointId(rest.destination!))!.config;
+            expect(checked).toEqual({ ...rest, destinationConfig: mergeDestination(destinationPatch!, rest.service!, rest.destination!, base), field: '' });
+          }
+          carried++;
           continue;
         }
         carried++;
