@@ -18,14 +18,14 @@ export function timeoutOf(options: CallOptions | undefined, fallback: number, fi
   return timeout === undefined ? fallback : integer(timeout, field, 1, MAX_TIMEOUT_MS);
 }
 
+/** Operations per native call of a batch (restore's chunk too): about what one sendmsg carries. */
+export const SEND_CHUNK = 512;
+
 /**
  * A call's deadline: the caller's wall-clock promise, running from the moment the
  * call is made, through its wait in the client's queue, to the kernel's last answer.
  * Monotonic (a clock step does not move it).
  */
-/** Operations per native call of a batch (restore's chunk too): about what one sendmsg carries. */
-export const SEND_CHUNK = 512;
-
 export class Deadline {
   /** When it passes, in performance.now() milliseconds. */
   readonly at: number;

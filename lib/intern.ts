@@ -9,8 +9,9 @@
  * and far fewer objects (every object is memory, and in the sandbox, page faults).
  *
  * Two stores, each with a stated bound and lifetime:
- * - by text: address text -> its canonical form, and service identity (keys.ts) -> its interned
- *   keys. Process-wide, at most INTERN_LIMIT (32,768) entries in all; when full it is emptied (one clear,
+ * - by text: address text -> its canonical form, service identity (keys.ts) -> its interned
+ *   keys, and a destination config's content -> its one frozen copy (table/config.ts).
+ *   Process-wide, at most INTERN_LIMIT (32,768) entries in all; when full it is emptied (one clear,
  *   not an eviction per entry: bulk work refills what it uses within a few lines). Emptying only
  *   costs work again: nothing depends on two lookups returning one object.
  * - by frozen object: what was derived from an object that cannot change (a key's interned
@@ -20,7 +21,7 @@
  */
 import type { NativeService } from './binding';
 import { serviceId } from './keys';
-import type { Family, ServiceKey } from './types';
+import type { DestinationConfig, Family, ServiceKey } from './types';
 import type { NormalizedServiceKey } from './validate/service';
 
 /**
@@ -52,11 +53,23 @@ export class InternedService {
 
 const addresses = new Map<string, CheckedAddress>();
 const services = new Map<string, InternedService>();
+const destinationConfigs = new Map<string, DestinationConfig>();
 
 function makeRoom(): void {
-  if (addresses.size + services.size < INTERN_LIMIT) return;
+  if (addresses.size + services.size + destinationConfigs.size < INTERN_LIMIT) return;
   addresses.clear();
   services.clear();
+  destinationConfigs.clear();
+}
+
+/** The one frozen destination config with this content (`id`, as table/config.ts spells it), made by `make` the first time. */
+export function internDestinationConfig(id: string, make: () => DestinationConfig): DestinationConfig {
+  let config = destinationConfigs.get(id);
+  if (config === undefined) {
+    makeRoom();
+    destinationConfigs.set(id, (config = make()));
+  }
+  return config;
 }
 
 /** The checked form of an address text seen before, or undefined. */

@@ -412,7 +412,7 @@ export class Ipvs {
     const status = new Int32Array(toSend.length).fill(STATUS_NOT_SENT);
     let failure: NativeError | null = null;
     // In chunks: one native call for 50,000 operations built all its requests at once, and the fresh
-    // memory that took (page faults, dear in user-mode Linux) made it twice as slow as 100 calls.
+    // memory that took (page faults, dear in user-mode Linux) made it up to twice as slow as 100 calls.
     // After a failed chunk nothing more is sent.
     for (let from = 0; from < toSend.length && !failure; from += SEND_CHUNK) {
       const chunk = toSend.slice(from, from + SEND_CHUNK);

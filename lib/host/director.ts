@@ -12,7 +12,7 @@ import {
   IPVS_SYSCTLS, confScope, ipv4Forwarding, ipv6Forwarding, ipvsSysctlChange, ipvsSysctlValue, sendRedirects,
   type IpvsSysctlName, type IpvsSysctls, type SettingChange,
 } from './settings';
-import { readSetting } from './sysctl';
+import { effectiveConf, readSetting } from './sysctl';
 
 export interface DirectorOptions extends HostOptions {
   /** Default true: NAT needs it, and routing replies back to clients. */
@@ -115,10 +115,8 @@ export const director = {
     const v6 = (await readSetting(scope, 'net/ipv6/conf/all/forwarding')) === '1';
     const ipvs = await getIpvsSysctls(ns);
     if (!quiet) return { ipv4Forwarding: v4, ipv6Forwarding: v6, ipvs, ready: v4 };
-    const all = (await readSetting(scope, 'net/ipv4/conf/all/send_redirects')) !== '0';
     const redirects: RedirectStatus[] = [];
-    for (const iface of quiet)
-      redirects.push({ interface: iface, sending: all || (await readSetting(scope, `net/ipv4/conf/${iface}/send_redirects`)) !== '0' });
+    for (const iface of quiet) redirects.push({ interface: iface, sending: (await effectiveConf(scope, iface, 'send_redirects')) !== 0 });
     return { ipv4Forwarding: v4, ipv6Forwarding: v6, ipvs, redirects, ready: v4 && redirects.every((r) => !r.sending) };
   },
 };

@@ -15,7 +15,7 @@ import { address as addressValue, onlyKeys, plainObject } from '../validate/prim
 import { applyChanges, scopeOf, undoChanges, type HostOptions, type UndoRecord } from './changes';
 import { realServerRecord } from './records';
 import { arpAnnounce, arpIgnore, confScope, rpFilter, type SettingChange } from './settings';
-import { readSetting, type SysctlScope } from './sysctl';
+import { effectiveConf } from './sysctl';
 import { vip as vipHelper, type VipRecord, type VipStatus } from './vip';
 
 export interface DrRealServerOptions extends HostOptions {
@@ -66,21 +66,15 @@ function arpChanges(scopes: string[]): SettingChange[] {
   return ['all', ...scopes].flatMap((s) => [arpIgnore(s, 1), arpAnnounce(s, 2)]);
 }
 
-async function effective(scope: SysctlScope, iface: string, name: string): Promise<number> {
-  const all = Number(await readSetting(scope, `net/ipv4/conf/all/${name}`));
-  const own = Number(await readSetting(scope, `net/ipv4/conf/${iface}/${name}`));
-  return Math.max(all, own);
-}
-
 async function statusOf(options: HostOptions, interfaces: string[], ok: (s: InterfaceStatus) => boolean): Promise<RealServerStatus> {
   const scope = scopeOf(options);
   const out: InterfaceStatus[] = [];
   for (const iface of interfaces) {
     out.push({
       interface: iface,
-      arpIgnore: await effective(scope, iface, 'arp_ignore'),
-      arpAnnounce: await effective(scope, iface, 'arp_announce'),
-      rpFilter: await effective(scope, iface, 'rp_filter'),
+      arpIgnore: await effectiveConf(scope, iface, 'arp_ignore'),
+      arpAnnounce: await effectiveConf(scope, iface, 'arp_announce'),
+      rpFilter: await effectiveConf(scope, iface, 'rp_filter'),
     });
   }
   return { interfaces: out, ready: out.every(ok) };

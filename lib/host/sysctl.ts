@@ -63,6 +63,16 @@ export async function readSetting(scope: SysctlScope, setting: string): Promise<
   }
 }
 
+/**
+ * The value the kernel uses for a per-interface IPv4 setting it takes as max(conf/all, conf/IFACE)
+ * (arp_ignore, arp_announce, rp_filter; for an on/off one such as send_redirects, an OR).
+ */
+export async function effectiveConf(scope: SysctlScope, iface: string, name: string): Promise<number> {
+  const all = Number(await readSetting(scope, `net/ipv4/conf/all/${name}`));
+  const own = Number(await readSetting(scope, `net/ipv4/conf/${iface}/${name}`));
+  return Math.max(all, own);
+}
+
 /** Writes "value\n" and reads it back; IpvsHostError 'ERR_IPVS_SETTING_NOT_KEPT' if the kernel kept another value. */
 export async function writeSetting(scope: SysctlScope, setting: string, value: string): Promise<void> {
   const path = pathOf(setting);

@@ -3,6 +3,7 @@
  * objects), compared field by field, and turned back into the options addService/addDestination take.
  */
 import type { DestinationConfig, DestinationOptions, ServiceConfig, ServiceOptions } from '../types';
+import { internDestinationConfig } from '../intern';
 import type { FieldChange } from './types';
 
 export function copyServiceConfig(c: ServiceConfig): ServiceConfig {
@@ -17,22 +18,14 @@ export function copyServiceConfig(c: ServiceConfig): ServiceConfig {
 }
 
 /**
- * Destination configs by content: a table of 40,000 destinations holds a handful of distinct
- * configs, and one object each lets what is derived from a config (an add's fields and options,
- * below) be made once. Emptied when full (nothing depends on two copies being one object).
+ * Destination configs by content (intern.ts's text store): a table of 40,000 destinations holds a
+ * handful of distinct configs, and one object each lets what is derived from a config (an add's
+ * fields and options, below) be made once.
  */
-const destinationConfigs = new Map<string, DestinationConfig>();
-const DESTINATION_CONFIGS_LIMIT = 4096;
-
 export function copyDestinationConfig(c: DestinationConfig): DestinationConfig {
   const t = c.tunnel;
   const id = `${c.forwarding} ${c.weight} ${c.upperThreshold} ${c.lowerThreshold}${t ? ` ${t.type} ${t.port} ${t.checksum}` : ''}`;
-  let copy = destinationConfigs.get(id);
-  if (copy === undefined) {
-    if (destinationConfigs.size >= DESTINATION_CONFIGS_LIMIT) destinationConfigs.clear();
-    destinationConfigs.set(id, (copy = freshDestinationConfig(c)));
-  }
-  return copy;
+  return internDestinationConfig(id, () => freshDestinationConfig(c));
 }
 
 function freshDestinationConfig(c: DestinationConfig): DestinationConfig {
