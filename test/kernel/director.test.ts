@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestNamespace, requireIpvs } from '../helpers/kernel';
 
 const ROOT = join(__dirname, '..', '..');
@@ -29,7 +29,7 @@ const servers = new Map<string, ChildProcess>();
 
 const HTTP_SERVER = `
 const [address, port] = process.argv.slice(1);
-require('node:http').createServer((q, r) => r.end('ok')).listen(Number(port), address, () => console.log('ready'));`;
+require('node:http').createServer((q, r) => r.end('ok', () => console.log('answered'))).listen(Number(port), address, () => console.log('ready'));`;
 
 /** An HTTP server on address:8080 inside the namespace; resolves once it listens. */
 function startServer(address: string): Promise<void> {
@@ -47,6 +47,19 @@ function stopServer(address: string): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
+  });
+}
+
+/** Resolves once the server has answered a request (a check: nothing else connects to it). */
+function answered(address: string): Promise<void> {
+  const child = servers.get(address)!;
+  return new Promise((resolve) => {
+    const seen = (d: Buffer) => {
+      if (!d.toString().includes('answered')) return;
+      child.stdout!.off('data', seen);
+      resolve();
+    };
+    child.stdout!.on('data', seen);
   });
 }
 
@@ -154,6 +167,15 @@ afterAll(async () => {
 describe('node-ipvs director', () => {
   let agent: Agent;
 
+  // A failure shows what the agent logged and the table, so a CI failure explains itself.
+  // A failure shows what the agent logged and the table, so a CI failure explains itself; a server
+  // a failed test left stopped is started again, so one failure does not fail the tests after it.
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    if (agent) console.log(`agent log:\n${agent.records.map((r) => `${r.time} ${r.message}`).join('\n')}\n${agent.stderr}\ntable:\n${ns.ipvsadm('-S', '-n')}`);
+    await Promise.all(SERVERS.filter((a) => !servers.has(a)).map(startServer));
+  });
+
   it('starts: applies the file and checks from inside the namespace', async () => {
     agent = new Agent();
     await agent.next((r) => r.event === 'start');
@@ -165,8 +187,10 @@ describe('node-ipvs director', () => {
   });
 
   it('a stopped server is removed within fall × interval (+ a timeout), logged as gone; started, it is back', async () => {
-    // Let each server pass its first check (rise 1) before the stop.
+    // Let each server pass its first check (rise 1) before the stop; stop it right after it answered
+    // one, so no check is in flight (one would fail too, and could end the count early).
     await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS));
+    await answered('192.0.2.11');
     const from = agent.records.length;
     const stopped = Date.now();
     await stopServer('192.0.2.11');
