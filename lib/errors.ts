@@ -33,6 +33,8 @@ export interface ErrorContext {
 export const STAGE_QUEUED = 'waiting in the client\'s queue';
 /** Between the steps of one call (reads done, a change not yet sent): the deadline passed, or a read failed. */
 export const STAGE_NOT_SENT = 'preparing to send it';
+/** ECANCELED's stage when the caller's AbortSignal stopped it (else the client was closed). */
+export const STAGE_ABORTED = 'stopped by its signal';
 
 /**
  * The codes the library produces by design (see docs/errors.md). Any other errno the kernel
@@ -242,7 +244,7 @@ const TABLE: Record<string, Partial<Record<Operation | '*', Message>>> = {
           : `${c.operation} on ${c.object}: no answer from the kernel within ${c.timeoutMs} ms (the client replaced its socket)`,
   },
   ECANCELED: {
-    '*': (c) => `${c.operation} on ${c.object} was cancelled: the client was closed`,
+    '*': (c) => `${c.operation} on ${c.object} was cancelled: ${c.stage === STAGE_ABORTED ? 'its signal aborted it' : 'the client was closed'}`,
   },
   ENOBUFS: {
     '*': (c) => `${c.operation} on ${c.object}: the kernel dropped acknowledgements (socket buffer overrun); outcome unknown`,

@@ -12,9 +12,9 @@ export function unsentBatch(ops: readonly ValidatedOp[], cause: IpvsError, timeo
   return new IpvsPartialError('batch', cause, results, { applied: 0, unknown: 0, notSent: results.length });
 }
 
-/** One operation a batch never sent, because of cause. */
-export function notSentResult(op: ValidatedOp, cause: IpvsError, timeoutMs: number): BatchResult {
-  const error = new IpvsError(cause.errno, { ...contextOf(op), timeoutMs }, { cause });
+/** One operation a batch never sent, because of cause (stage: STAGE_ABORTED when a signal stopped it). */
+export function notSentResult(op: ValidatedOp, cause: IpvsError, timeoutMs: number, stage?: string): BatchResult {
+  const error = new IpvsError(cause.errno, { ...contextOf(op), timeoutMs, ...(stage ? { stage } : {}) }, { cause });
   return { ok: false, operation: op.operation, applied: 'no', sent: false, error };
 }
 

@@ -56,11 +56,15 @@ export class KeepalivedDirector extends AgentProcess {
 
   /** The last state it logged and when the line was read: { state, t } or null. */
   lastState() {
-    for (let i = this.log.length - 1; i >= 0; i--) {
-      const m = this.log[i].line.match(/\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE/);
-      if (m) return { state: m[1].toLowerCase(), t: this.log[i].t };
-    }
-    return null;
+    return this.states().at(-1) ?? null;
+  }
+
+  /** Every state it logged, in order, each with when its line was read: [{ state, t }]. */
+  states() {
+    return this.log.flatMap(({ line, t }) => {
+      const m = line.match(/\(VI_1\) Entering (MASTER|BACKUP|FAULT) STATE/);
+      return m ? [{ state: m[1].toLowerCase(), t }] : [];
+    });
   }
 
   /**

@@ -55,15 +55,20 @@ export class NodeIpvsDirector extends AgentProcess {
 
   /** The last state it logged and when the line was read: { state, t } or null. */
   lastState() {
-    for (let i = this.log.length - 1; i >= 0; i--) {
-      const { line, t } = this.log[i];
+    return this.states().at(-1) ?? null;
+  }
+
+  /** Every state it logged, in order, each with when its line was read: [{ state, t }]. */
+  states() {
+    const out = [];
+    for (const { line, t } of this.log) {
       if (!line.startsWith('{')) continue;
       try {
         const r = JSON.parse(line);
-        if (r.event === 'vrrp' && r.instance === 'VI_1' && r.to) return { state: r.to, t };
+        if (r.event === 'vrrp' && r.instance === 'VI_1' && r.to) out.push({ state: r.to, t });
       } catch { /* not a record */ }
     }
-    return null;
+    return out;
   }
 
   /** Dies at once, as a crashed agent: SIGKILL. The VIP, the table and the kernel's sync daemons stay behind. */

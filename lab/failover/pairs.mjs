@@ -22,7 +22,7 @@ const AGENTS = { keepalived: KeepalivedDirector, 'node-ipvs': NodeIpvsDirector }
 
 /**
  * The pair of `kind` over namespaces dirs[0], dirs[1]: { title, start(i), kill(i), state(i), lastState(i),
- * agent(i), stopAll() }. dir1 has the higher priority (150 against 100) and preempts (after `preemptDelay` s
+ * statesSince(i, t), agent(i), stopAll() }. dir1 has the higher priority (150 against 100) and preempts (after `preemptDelay` s
  * if given); both advertise every 0.5 s on VRID 51 and sync with id 51.
  */
 export function directorPair(t, kind, dirs, { vip, port, servers, preemptDelay = 0 }) {
@@ -48,6 +48,8 @@ export function directorPair(t, kind, dirs, { vip, port, servers, preemptDelay =
     kill: (i) => agents[i].kill(),
     state: (i) => agents[i].state(),
     lastState: (i) => agents[i].lastState(),
+    /** The states agent i logged since time t (its lines read at or after t). */
+    statesSince: (i, t) => agents[i].states().filter((s) => s.t >= t).map((s) => s.state),
     agent: (i) => agents[i],
     stopAll: async () => {
       for (const a of agents) if (a?.process.exitCode === null && a.process.signalCode === null) await a.stop();

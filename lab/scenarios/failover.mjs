@@ -58,6 +58,9 @@ async function failoverClient(t, ns, vip, count = HELD) {
 /** One pair through the four events: { name, title, checks, notes, rows }. */
 export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
   const plan = PLANS.ipv4;
+  // Where a two-minute scenario is: a run that goes past a test's timeout says which wait it was in.
+  const began = Date.now();
+  const progress = (what) => process.stderr.write(`  failover-${kind}: ${what} at ${((Date.now() - began) / 1000).toFixed(1)} s\n`);
   return withTopology(`fo-${kind.slice(0, 4)}${kind.endsWith('reverse') ? 'r' : ''}`, async (t) => {
     t.bridge('lan');
     const client = t.ns('client');
@@ -84,6 +87,7 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
       pair.start(0);
       pair.start(1);
       const elected = await until(() => pair.state(0) === 'master' && pair.state(1) === 'backup' && holdsVip(0) && !holdsVip(1), 20_000);
+      progress(elected ? 'elected' : 'no election');
       checks.push(['dir1 (priority 150) is master and holds the VIP, dir2 backup', elected, `${pair.state(0)} / ${pair.state(1)}`]);
       const c = await failoverClient(t, client, plan.vip);
       checks.push([`${HELD} connections held through dir1`, c.start.held === HELD && c.start.servers.every(Boolean), `${c.start.held}`]);
@@ -100,16 +104,22 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
         // returning dir1 knows of the connections opened meanwhile is what it measures.
         let before = await known(back);
         if (back === 1) await until(async () => (before = await known(back)) >= HELD, 12_000);
+        progress(`${what}: dir${back + 1} knows ${before} connections`);
         c.mark();
         late?.mark();
         const acted = Date.now();
         await act();
         // A returning dir1 first waits as a backup: does it hold the VIP meanwhile (left by the crash)?
         // A VIP seen while the log still says backup may be the takeover itself (its line not read yet): it
-        // counts only if dir1 still says backup a moment later.
-        const backupVip = back === 0 && await until(() => pair.state(0) === 'backup', 30_000)
-          ? holdsVip(0) && (await sleep(300), pair.state(0) === 'backup') : null;
+        // counts only if dir1 still says backup a moment later. Its states since the event, not its last
+        // one: a loaded guest can read its backup and master lines together, and polling for the last
+        // state to be backup would then wait out the whole 30 s.
+        const since = () => pair.statesSince(0, acted);
+        const backupVip = back === 0 && await until(() => since().includes('backup') || since().includes('master'), 30_000)
+          && pair.state(0) === 'backup' ? holdsVip(0) && (await sleep(300), pair.state(0) === 'backup') : null;
+        progress(`${what}: dir${back + 1} ${backupVip === null && back === 0 ? `went ${since().join(' → ') || 'nowhere'}` : 'acted on'}`);
         const took = await until(() => pair.state(back) === 'master' && holdsVip(back), 15_000 + preemptDelay * 1000);
+        progress(`${what}: dir${back + 1} ${took ? 'master' : 'not master'}`);
         // When the taking-over agent said it became master (its log line read), from the event.
         const takeover = took ? pair.lastState(back).t - acted : null;
         await sleep(5000);

@@ -7,7 +7,7 @@
 import { constants as os } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline, SEND_CHUNK } from '../call';
-import { IpvsError, IpvsPartialError } from '../errors';
+import { IpvsError, IpvsPartialError, STAGE_ABORTED } from '../errors';
 import { cutBatch, notSentResult } from '../partial';
 import { serviceId } from '../keys';
 import { checkedDiff } from '../table/diff';
@@ -41,8 +41,8 @@ export async function applyTable(client: ApplyClient, desired: unknown, options:
   let { draining, changed } = first;
   record = first.record;
   while (o.wait && !o.dryRun && draining.length) {
-    await sleep(Math.min(o.pollInterval, deadline.left()));
-    if (deadline.left() === 0) break; // the caller's deadline: what is still draining is in the result
+    // The caller's deadline or signal: what is still draining is in the result (the kernel drains on).
+    if (!await pause(Math.min(o.pollInterval, deadline.left()), o.signal) || deadline.left() === 0) break;
     const next = await pass(client, want, o, record, left);
     results.push(...next.results);
     changed ||= next.changed;
@@ -74,6 +74,11 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const owned = new Map(record.services.map((k) => [serviceId(serviceKey(k)), k]));
   // By id, not through want.services(): no sorting, no key validated again (10,000 in the bench).
   for (const [id, s] of want.byId) owned.set(id, publicServiceKey(s.key));
+  // Aborted while reading or planning: nothing of this pass was sent or saved.
+  if (o.signal?.aborted) {
+    const cause = aborted(o.signal);
+    throw cutBatch(drains.steps.map((step, i) => notSentResult(validatedOf(step, checked, i), cause, o.timeout, STAGE_ABORTED)), cause, drains.steps.length);
+  }
   let last = record;
   const save = async (r: OwnershipRecord) => {
     // The same key objects (interned) are the same record without writing 10,000 keys out twice.
@@ -87,7 +92,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
-    sent = await sendSteps(client, drains.steps, checked, left, o.timeout);
+    sent = await sendSteps(client, drains.steps, checked, left, o);
   } catch (err) {
     if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
     throw err;
@@ -125,11 +130,12 @@ async function readKernel(
   const owned = o.prune ? record.services : [];
   if (client.packedTable) {
     const packed = await client.packedTable({ timeout: left() });
-    if (!o.consistent || !completeNeeded(packed.ids(), (i) => packed.destinationCount(i), declared, owned)) return packed;
+    // Aborted: no more readings (the pass stops before sending).
+    if (!o.consistent || o.signal?.aborted || !completeNeeded(packed.ids(), (i) => packed.destinationCount(i), declared, owned)) return packed;
     return completeListing(client, packed.entries(), declared, owned, left);
   }
   const entries = await client.getTable({ timeout: left(), stats: false });
-  if (!o.consistent) return entries;
+  if (!o.consistent || o.signal?.aborted) return entries;
   return completeListing(client, entries, declared, owned, left);
 }
 
@@ -140,10 +146,18 @@ async function readKernel(
  * IpvsPartialError with every step's result, those of the earlier chunks and those never sent.
  */
 async function sendSteps(
-  client: ApplyClient, steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>, left: () => number, timeoutMs: number,
+  client: ApplyClient, steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>, left: () => number,
+  o: Pick<CheckedApplyOptions, 'timeout' | 'signal'>,
 ): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
+  // What stopped the send part-way: the chunks from `next` on were never sent.
+  const stop = (cause: IpvsError, cut: BatchResult[], cutNotSent: number, stage?: string): never => {
+    const next = results.length + cut.length;
+    const rest = steps.slice(next).map((step, i) => notSentResult(validatedOf(step, checked, next + i), cause, o.timeout, stage));
+    throw cutBatch([...results, ...cut, ...rest], cause, cutNotSent + rest.length);
+  };
   for (let from = 0; from < steps.length; from += SEND_CHUNK) {
+    if (from > 0 && o.signal?.aborted) stop(aborted(o.signal), [], 0, STAGE_ABORTED);
     const chunk = steps.slice(from, from + SEND_CHUNK);
     try {
       results.push(...await client.batch(checkedBatch(chunk, checked, from), { timeout: left() }));
@@ -151,14 +165,28 @@ async function sendSteps(
       if (from === 0 && !(err instanceof IpvsPartialError)) throw err;
       const cause = err instanceof IpvsPartialError ? err.cause : err;
       if (!(cause instanceof IpvsError)) throw err;
-      // A chunk cut short reports each of its operations; the chunks after it were never sent.
-      const cut = err instanceof IpvsPartialError ? { results: err.results as BatchResult[], notSent: err.notSent } : { results: [], notSent: 0 };
-      const next = from + cut.results.length;
-      const rest = steps.slice(next).map((step, i) => notSentResult(validatedOf(step, checked, next + i), cause, timeoutMs));
-      throw cutBatch([...results, ...cut.results, ...rest], cause, cut.notSent + rest.length);
+      // A chunk cut short reports each of its operations.
+      if (err instanceof IpvsPartialError) stop(cause, err.results as BatchResult[], err.notSent);
+      stop(cause, [], 0);
     }
   }
   return results;
+}
+
+/** The error an aborted apply's unsent operations carry: ECANCELED, caused by the signal's reason. */
+function aborted(signal: AbortSignal): IpvsError {
+  return new IpvsError(os.errno.ECANCELED, { operation: 'batch', object: 'apply', stage: STAGE_ABORTED }, { cause: signal.reason });
+}
+
+/** Sleeps ms; false when the signal ended the sleep (or had already). */
+async function pause(ms: number, signal: AbortSignal | null): Promise<boolean> {
+  if (signal?.aborted) return false;
+  try {
+    await sleep(ms, undefined, signal ? { signal } : undefined);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -21,9 +21,10 @@ export interface CheckedApplyOptions {
   store: OwnershipStore;
   consistent: boolean;
   timeout: number;
+  signal: AbortSignal | null;
 }
 
-const KEYS = ['dryRun', 'prune', 'drain', 'drainServices', 'drainTimeout', 'wait', 'pollInterval', 'ownership', 'consistent', 'timeout'];
+const KEYS = ['dryRun', 'prune', 'drain', 'drainServices', 'drainTimeout', 'wait', 'pollInterval', 'ownership', 'consistent', 'timeout', 'signal'];
 
 export function applyOptions(options: unknown, owner: object, clientTimeout: number): CheckedApplyOptions {
   const obj = options === undefined ? {} : plainObject(options, 'options');
@@ -40,6 +41,8 @@ export function applyOptions(options: unknown, owner: object, clientTimeout: num
   if (prune && own(obj, 'ownership') === undefined)
     throw new IpvsValidationError('options.ownership', undefined, 'a file or a store with prune (what was created earlier must be remembered)');
   const drainTimeout = ms('drainTimeout', DEFAULT_DRAIN_TIMEOUT_MS, 0);
+  const signal = own(obj, 'signal');
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new IpvsValidationError('options.signal', signal, 'an AbortSignal');
   const wait = flag('wait', false);
   return {
     dryRun: flag('dryRun', false),
@@ -52,5 +55,6 @@ export function applyOptions(options: unknown, owner: object, clientTimeout: num
     store: storeOf(own(obj, 'ownership'), owner),
     consistent: flag('consistent', true),
     timeout: ms('timeout', wait ? Math.min(MAX_TIMEOUT_MS, clientTimeout + drainTimeout) : clientTimeout, 1),
+    signal: (signal as AbortSignal | undefined) ?? null,
   };
 }

@@ -51,6 +51,13 @@ export interface ApplyOptions {
   consistent?: boolean;
   /** Milliseconds for the whole call (every read and write, and the polls of `wait`). Default: the client's timeout, plus drainTimeout with `wait`. */
   timeout?: number;
+  /**
+   * Stops the apply where stopping leaves nothing half-done: before a pass sends anything (then
+   * nothing of it took effect), between two batches of 512 operations, or while `wait` polls. Before
+   * or between sends it rejects with IpvsPartialError (ECANCELED, `cause` the signal's reason) saying
+   * which operations took effect; while waiting it resolves with what is still `draining`.
+   */
+  signal?: AbortSignal;
 }
 
 /**

@@ -5,12 +5,13 @@
  *
  * Every apply runs through one Serial: one at a time, and the requests made while one runs are
  * served by one more apply after it (a burst of transitions is two applies, not one per server).
+ * A health change or a reload pre-empts a resync that has not begun sending: it does not wait behind it.
  */
 import { EventEmitter } from 'node:events';
 import type { ApplyOptions, ApplyResult, OwnershipRecord, OwnershipStore } from '../apply/types';
 import { emptyRecord } from '../apply/record';
 import type { ConfigFile, MetricsListen } from '../config/desired';
-import { IpvsValidationError } from '../errors';
+import { IpvsPartialError, IpvsValidationError } from '../errors';
 import { hostPort } from '../describe';
 import type { HealthTransition, QuorumTransition } from '../health/types';
 import { endpointId, serviceId } from '../keys';
@@ -38,6 +39,12 @@ const SYSTEM_CLOCK: DirectorClock = {
 };
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * A health change or a reload does not wait behind a resync: the resync stops unless it is already
+ * sending, and their apply (which reads the kernel too) repairs the drift in its place.
+ */
+const onlyResync = (running: readonly ApplyReason[]) => running.every((r) => r === 'resync');
 
 function idOf(service: ServiceKey, destination: DestinationKey): string {
   return `${serviceId(serviceKey(service))}>${endpointId(destinationKey(destination))}`;
@@ -93,7 +100,7 @@ export class Director extends EventEmitter<DirectorEvents> {
   private readonly metricsOption: boolean | MetricsListen | undefined;
   private readonly logSink: ((record: LogRecord) => void) | undefined;
   private readonly clock: DirectorClock;
-  private readonly serial = new Serial<ApplyReason, ApplyResult>((reasons) => this.applyNow(reasons));
+  private readonly serial = new Serial<ApplyReason, ApplyResult>((reasons, signal) => this.applyNow(reasons, signal));
   /** Reasons of the events of this synchronous run, applied together once it ends (see request). */
   private burst: Set<ApplyReason> | null = null;
   private state: State = 'new';
@@ -225,7 +232,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       this.log({ level: 'warn', event: 'reload', message: `director.state changed: takes effect at the next start (the record in use stays ${before.state ?? 'in memory'})` });
     this.schedule();
     await this.syncMetrics().catch((err) => this.fail('metrics', err));
-    const result = await this.serial.request('reload');
+    const result = await this.serial.request('reload', onlyResync);
     await this.failover.update(next.vrrp);
     this.log({ level: 'info', event: 'reload', message: `reloaded: ${this.summary()}` });
     return result;
@@ -268,22 +275,30 @@ export class Director extends EventEmitter<DirectorEvents> {
     }
   }
 
-  private async applyNow(reasons: ApplyReason[]): Promise<ApplyResult> {
+  private async applyNow(reasons: ApplyReason[], signal: AbortSignal): Promise<ApplyResult> {
     const { table, removed } = this.monitor.healthy(this.config.table);
     // Dead servers go at once (no traffic to a server known dead); a server that left the config drains.
     const dead = new Set(removed.map((r) => idOf(r.service, r.destination)));
     const options: ApplyOptions = {
       prune: true, ownership: this.store, drainTimeout: this.config.director.drainTimeout,
       drain: (service, destination) => !dead.has(idOf(service, destination)),
-      // A health change is urgent: one reading, without the re-reads that complete a torn one. Removals
-      // only ever target objects seen, and an add that meets one the reading missed is resolved
-      // (lib/apply/resolve.ts). Start, reload and resync read consistently, so their logs are exact.
-      consistent: !reasons.every((r) => r === 'health'),
+      // A health change is urgent (with a resync it pre-empted too): one reading, without the re-reads
+      // that complete a torn one. Removals only ever target objects seen, and an add that meets one the
+      // reading missed is resolved (lib/apply/resolve.ts). Start, reload and resync alone read
+      // consistently, so their logs are exact.
+      consistent: !reasons.includes('health'),
+      signal,
     };
     let result: ApplyResult;
     try {
       result = await this.ipvs.apply(table, options);
     } catch (err) {
+      // Pre-empted: the next apply takes its reasons over; what it sent before stopping is logged here.
+      if (signal.aborted && err instanceof IpvsPartialError) {
+        if (err.applied + err.unknown > 0)
+          this.log({ level: 'info', event: 'apply', message: `apply (${reasons.join(', ')}) stopped for a health change or reload: ${err.applied} of ${err.results.length} operations applied, the next apply sends the rest`, reasons });
+        throw err;
+      }
       this.fail('apply', err, reasons);
       throw err;
     }
@@ -328,7 +343,7 @@ export class Director extends EventEmitter<DirectorEvents> {
       const reasons = [...this.burst!];
       this.burst = null;
       // stop() may have begun meanwhile: it awaits the applies under way, and no new one may start after it.
-      if (this.state === 'running' || this.state === 'starting') this.serial.request(reasons).catch(() => {});
+      if (this.state === 'running' || this.state === 'starting') this.serial.request(reasons, onlyResync).catch(() => {});
     });
   }
 

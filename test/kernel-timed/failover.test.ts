@@ -189,7 +189,7 @@ beforeAll(async () => {
   plug(rs, 'pr', RS);
   await drRealServer.apply({ netns: rs.name, interfaces: ['eth0'], vip: VIP });
   const echo = spawn('ip', ['netns', 'exec', rs.name, process.execPath, '-e',
-    `require('net').createServer((s) => s.pipe(s)).listen(${PORT}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    `require('net').createServer((s) => { s.on('error', () => {}); s.pipe(s); }).listen(${PORT}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(echo);
   await new Promise<void>((resolve, reject) => {
     echo.stdout!.once('data', () => resolve());

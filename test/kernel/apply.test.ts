@@ -316,4 +316,40 @@ describe('a changing kernel', () => {
     expect(theirs()).toHaveLength(5);
     for (let p = 1; p <= 5; p++) director.ipvsadm('-D', '-u', `203.0.113.21:${p}`);
   }, 120_000);
+
+  it('options.signal: aborted while apply reads, nothing is sent; aborted after the first batch of 512, the kernel holds exactly that batch', async () => {
+    const file = join(tmp, 'signal.json');
+    const before = director.saved();
+    const c1 = new AbortController();
+    const p1 = ipvs.apply(table(dest(A, 5), dest(B, 7)), { signal: c1.signal });
+    c1.abort(new Error('stop now'));
+    const e1 = await p1.catch((e) => e);
+    expect(e1).toMatchObject({ name: 'IpvsPartialError', code: 'ECANCELED', applied: 0, unknown: 0 });
+    expect(e1.notSent).toBe(e1.results.length);
+    expect(e1.results.length).toBeGreaterThan(0);
+    expect(e1.cause.cause.message).toBe('stop now');
+    expect(director.saved()).toEqual(before);
+
+    const services = Array.from({ length: 300 }, (_, i) => ({
+      service: { protocol: 'tcp', address: '192.0.2.40', port: 3000 + i } as const, destinations: [dest(A), dest(B), dest({ address: '198.51.100.4', port: 8080 })],
+    }));
+    const c2 = new AbortController();
+    const batch = ipvs.batch.bind(ipvs);
+    const spy = vi.spyOn(ipvs, 'batch').mockImplementation(async (ops, o) => {
+      const r = await batch(ops, o);
+      c2.abort();
+      return r;
+    });
+    try {
+      const e2 = await ipvs.apply({ services }, { signal: c2.signal, ownership: { file } }).catch((e) => e);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(e2).toMatchObject({ name: 'IpvsPartialError', code: 'ECANCELED', applied: 512, unknown: 0, notSent: 688 });
+      expect(director.saved().filter((l) => l.includes('192.0.2.40:'))).toHaveLength(512);
+    } finally {
+      spy.mockRestore();
+    }
+    // Owned before they were created: a prune removes what the cut-short apply made.
+    await ipvs.apply({ services: [] }, { ownership: { file }, prune: true });
+    expect(director.saved()).toEqual(before);
+  }, 120_000);
 });

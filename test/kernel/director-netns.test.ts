@@ -27,7 +27,7 @@ beforeAll(async () => {
   ns.exec('ip', 'link', 'set', 'd0', 'up');
   ns.exec('ip', 'route', 'add', '198.51.100.0/24', 'dev', 'd0');
   server = spawn('ip', ['netns', 'exec', ns.name, process.execPath, '-e',
-    `require('node:net').createServer((s) => s.end('inside\\n')).listen(7000, '${ADDRESS}', () => console.log('ready'))`],
+    `require('node:net').createServer((s) => { s.on('error', () => {}); s.end('inside\\n'); }).listen(7000, '${ADDRESS}', () => console.log('ready'))`],
   { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve) => server.stdout!.once('data', resolve));
 });

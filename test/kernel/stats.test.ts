@@ -55,7 +55,7 @@ beforeAll(async () => {
   real.exec('ip', 'link', 'set', 'eth0', 'up');
   real.exec('ip', 'route', 'add', 'default', 'via', '198.51.100.1');
   server = spawn('ip', ['netns', 'exec', real.name, process.execPath, '-e', `
-    require('net').createServer((s) => s.end('pong from real')).listen(8080, '198.51.100.2', () => console.log('ready'));`]);
+    require('net').createServer((s) => { s.on('error', () => {}); s.end('pong from real'); }).listen(8080, '198.51.100.2', () => console.log('ready'));`]);
   await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
   ipvs = await director.open();
   await ipvs.addService(VIP, { scheduler: 'rr' });

@@ -264,4 +264,61 @@ describe('apply cut short', () => {
     expect({ applied: err2.applied, notSent: err2.notSent, length: err2.results.length }).toEqual({ applied: 512, notSent: 688, length: 1200 });
     expect(err2.cause.code).toBe('ETIMEDOUT');
   });
+
+  it('a signal aborted while reading: nothing sent, nothing saved; every step reported not sent, ECANCELED by its signal', async () => {
+    const k = new FakeKernel('-A -t 192.0.2.1:80 -s rr');
+    const before = k.rules();
+    const controller = new AbortController();
+    const getTable = k.getTable.bind(k);
+    // The abort comes while the kernel is read, as a health change pre-empts the director's resync.
+    k.getTable = async () => (controller.abort(new Error('a health change')), getTable());
+    let saves = 0;
+    const store = { load: async () => ({ version: 1 as const, services: [], drains: [] }), save: async () => void saves++ };
+    const err = await apply(k, want(d(1), d(2)), { signal: controller.signal, ownership: store }).catch((e) => e);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    expect({ applied: err.applied, unknown: err.unknown, notSent: err.notSent, code: err.code }).toEqual({ applied: 0, unknown: 0, notSent: 2, code: 'ECANCELED' });
+    expect(err.cause.cause.message).toBe('a health change');
+    expect(err.results[0].error.message).toMatch(/^addDestination on .* was cancelled: its signal aborted it$/);
+    expect(k.rules()).toBe(before);
+    expect(saves).toBe(0);
+    // Not aborted: the same apply goes through.
+    k.getTable = getTable;
+    expect((await apply(k, want(d(1), d(2)), { signal: new AbortController().signal })).results).toHaveLength(2);
+  });
+
+  it('a signal aborted between two batches of 512: the first applied, the rest not sent', async () => {
+    const many: DesiredTable = { services: Array.from({ length: 300 }, (_, i) => ({
+      service: { protocol: 'tcp' as const, address: '192.0.2.1', port: 1000 + i },
+      destinations: [d(1), d(2), d(3)],
+    })) };
+    const k = new FakeKernel();
+    const controller = new AbortController();
+    const real = k.batch.bind(k);
+    k.batch = async (ops) => {
+      const r = await real(ops);
+      controller.abort();
+      return r;
+    };
+    const err = await apply(k, many, { signal: controller.signal }).catch((e) => e);
+    expect(err).toBeInstanceOf(IpvsPartialError);
+    expect({ applied: err.applied, notSent: err.notSent, length: err.results.length }).toEqual({ applied: 512, notSent: 688, length: 1200 });
+    expect(k.rules().split('\n').filter(Boolean)).toHaveLength(512);
+  });
+
+  it('a signal ends the polls of wait: it resolves with what is still draining', async () => {
+    const k = new FakeKernel('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m -w 1\n-a -t 192.0.2.1:80 -r 198.51.100.2:80 -m -w 1');
+    k.connections.set('198.51.100.2', { active: 3, inactive: 0 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    const r = await apply(k, want(d(1)), { wait: true, pollInterval: 10_000, signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.draining.map((x) => x.destination.address)).toEqual(['198.51.100.2']);
+  });
+
+  it('signal must be an AbortSignal', async () => {
+    const err = await apply(new FakeKernel(), want(d(1)), { signal: { aborted: true } }).catch((e) => e);
+    expect(err).toBeInstanceOf(IpvsValidationError);
+    expect(err.field).toBe('options.signal');
+  });
 });

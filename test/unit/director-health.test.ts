@@ -16,7 +16,7 @@ let ports: number[] = [];
 
 function listen(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = createServer((c) => c.end()).once('error', reject).listen(port, '127.0.0.1', () => {
+    const s = createServer((c) => c.on('error', () => {}).end()).once('error', reject).listen(port, '127.0.0.1', () => {
       const p = (s.address() as { port: number }).port;
       servers.set(p, s);
       resolve(p);

@@ -134,6 +134,71 @@ describe('Director', () => {
     await d.stop();
   });
 
+  it('a health change pre-empts a resync that has not sent yet: one apply does both, read once; a reload is not pre-empted', async () => {
+    const { d, ipvs, kernel, monitor, logs } = setup();
+    await d.start();
+    kernel.table = kernel.table.applyAll([{ op: 'deleteDestination', service: S, destination: server(3) }]).table;
+    let release!: () => void;
+    ipvs.gate = new Promise((r) => (release = r));
+    const writes: number[] = [];
+    const batch = kernel.batch.bind(kernel);
+    kernel.batch = async (ops) => (writes.push(ops.length), batch(ops));
+    const resync = d.resync(); // held at the gate: reading
+    await settle();
+    monitor.set(S, server(2), 'down');
+    await settle();
+    expect(ipvs.calls[1].options.signal!.aborted).toBe(true);
+    ipvs.gate = null;
+    release();
+    const result = await resync;
+    // The resync sent nothing; the apply after it did its repair and the health change, from one reading.
+    expect(writes).toEqual([2]);
+    expect(ipvs.calls).toHaveLength(3);
+    expect(ipvs.calls[2].options.consistent).toBe(false);
+    expect(result.results.map((r) => `${r.step.action} ${r.step.destination?.address}`).sort()).toEqual(['add-destination 198.51.100.3', 'remove-destination 198.51.100.2']);
+    expect(servers(kernel).map((x) => x.split(':')[0])).toEqual(['198.51.100.1', '198.51.100.3']);
+    const applies = logs.filter((l) => l.event === 'apply');
+    expect(applies.at(-1)!.reasons).toEqual(['health', 'resync']);
+    expect(logs.filter((l) => l.level === 'error')).toEqual([]);
+
+    // A reload under way is not stopped by a health change: it ends, then the health change is applied.
+    ipvs.gate = new Promise((r) => (release = r));
+    const reloaded = d.reload(config([1, 2, 3, 4]));
+    await settle();
+    monitor.set(S, server(1), 'down');
+    await settle();
+    expect(ipvs.calls[3].options.signal!.aborted).toBe(false);
+    ipvs.gate = null;
+    release();
+    await reloaded;
+    await settle();
+    expect(ipvs.calls).toHaveLength(5);
+    expect(servers(kernel).map((x) => x.split(':')[0])).toEqual(['198.51.100.3', '198.51.100.4']);
+    await d.stop();
+  });
+
+  it('a reload pre-empts a resync that has not sent yet: its apply repairs the drift too', async () => {
+    const { d, ipvs, kernel, logs } = setup();
+    await d.start();
+    kernel.table = kernel.table.applyAll([{ op: 'deleteDestination', service: S, destination: server(1) }]).table;
+    let release!: () => void;
+    ipvs.gate = new Promise((r) => (release = r));
+    const resync = d.resync();
+    await settle();
+    const reloaded = d.reload(config([1, 2, 3, 4]));
+    await settle();
+    expect(ipvs.calls[1].options.signal!.aborted).toBe(true);
+    ipvs.gate = null;
+    release();
+    const [a, b] = await Promise.all([resync, reloaded]);
+    expect(a).toBe(b);
+    expect(ipvs.calls).toHaveLength(3);
+    expect(ipvs.calls[2].options.consistent).toBe(true);
+    expect(servers(kernel).map((x) => x.split(':')[0])).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4']);
+    expect(logs.filter((l) => l.event === 'apply').at(-1)!.reasons).toEqual(['reload', 'resync']);
+    await d.stop();
+  });
+
   it('repairs drift on the resync timer: a server deleted or reweighted behind its back comes back', async () => {
     const { d, kernel, clock, logs } = setup();
     await d.start();
