@@ -22,7 +22,7 @@ import {
 } from './config';
 import type { TableDestination, TableService } from './state';
 import { Table } from './table';
-import type { DiffOptions, FieldChange, Plan, PlanStep } from './types';
+import type { DiffOptions, Plan, PlanStep } from './types';
 import type { ValidatedOp } from '../plan';
 
 interface Scope {
@@ -171,7 +171,7 @@ function destinationSteps(
       // Shared by every add of this config (frozen): 40,000 adds in a full apply, a handful of configs.
       const { changes, options } = addedDestination(d.config);
       steps.addDestinations.push(steps.remember({
-        action: 'add-destination', service, destination, changes: changes as FieldChange[],
+        action: 'add-destination', service, destination, changes,
         operation: { op: 'addDestination', service, destination, options },
       }, 'addDestination', want.key, undefined, d.key, d.config));
       continue;

@@ -39,7 +39,7 @@ export interface PlanStep {
   action: PlanAction;
   service: ServiceKey;
   destination?: DestinationKey;
-  changes: FieldChange[];
+  changes: readonly FieldChange[];
   operation: BatchOperation;
 }
 
