@@ -3,7 +3,7 @@
 // 50 ms (one line, one reply within 1 s). Commands on standard input, one per line:
 //   mark     starts a phase: from now, the longest gap between replies (any held connection), the
 //            held connections that broke, and the new connections that failed are counted anew
-//   report   prints the phase's figures as one JSON line
+//   report   prints the phase's figures as one JSON line (nothing is reset: it may be asked again)
 // It exits when standard input closes. Usage: node client.mjs HOST PORT HELD
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -85,9 +85,11 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     // no break: TCP retransmits through it, and the longest one is the failover time.
     const alive = held.filter((c) => !c.broken && now - c.lastReply < 1500);
     const brokeNow = held.filter((c) => c.broken && !c.brokenBefore);
+    // Neither answering nor broken: still retransmitting through the outage (its backoff doubles).
+    const silent = held.filter((c) => !c.broken && now - c.lastReply >= 1500);
     console.log(JSON.stringify({
       ms: now - phase.started, longestGap: phase.longestGap, gapStart: phase.gapStart, replies: phase.replies,
-      alive: alive.length, held: held.length, broke: brokeNow.length, why: [...new Set(brokeNow.map((c) => c.broken))].slice(0, 5),
+      alive: alive.length, silent: silent.length, held: held.length, broke: brokeNow.length, why: [...new Set(brokeNow.map((c) => c.broken))].slice(0, 5),
       newOk: phase.newOk, newFailed: phase.newFailed.length, newFailedWhy: [...new Set(phase.newFailed.map((f) => f.why))],
     }));
   }

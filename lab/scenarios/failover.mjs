@@ -122,8 +122,12 @@ export function failover(kind = 'keepalived', { preemptDelay = 0 } = {}) {
         progress(`${what}: dir${back + 1} ${took ? 'master' : 'not master'}`);
         // When the taking-over agent said it became master (its log line read), from the event.
         const takeover = took ? pair.lastState(back).t - acted : null;
+        // A held connection that has not answered yet is retransmitting with a doubling backoff: after an
+        // outage of 3 s on a slow guest its next try can come 6-12 s later. It survived if it answers at all,
+        // so the report waits (up to 30 s) until none is silent; 5 s at least, for the new connections' count.
         await sleep(5000);
-        const r = await c.report();
+        let r = await c.report();
+        for (const end = Date.now() + 25_000; r.silent > 0 && Date.now() < end; r = await c.report()) await sleep(500);
         const lr = late && await late.report();
         if (late) {
           late.stop();

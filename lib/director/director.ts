@@ -355,18 +355,24 @@ export class Director extends EventEmitter<DirectorEvents> {
     });
   }
 
-  /** The resync timer, restarted with the interval in force (a reload may change it). */
-  private schedule(): void {
+  /**
+   * The resync timer, restarted with the interval in force (a reload may change it). Resyncs start
+   * an interval apart, start to start, so drift is repaired within an interval and one apply; one that
+   * took most of the interval is followed after a quarter of it, never back to back.
+   */
+  private schedule(delay = this.config.director.resyncInterval): void {
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
     if (this.state !== 'running') return;
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       if (this.state !== 'running') return;
+      const started = this.clock.now();
       this.serial.request('resync').catch(() => {}).finally(() => {
-        if (this.timer === null) this.schedule();
+        const interval = this.config.director.resyncInterval;
+        if (this.timer === null) this.schedule(Math.max(interval / 4, interval - (this.clock.now() - started)));
       });
-    }, this.config.director.resyncInterval);
+    }, delay);
   }
 
   private detach(): void {

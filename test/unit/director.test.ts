@@ -199,6 +199,28 @@ describe('Director', () => {
     await d.stop();
   });
 
+  it('resyncs start an interval apart, start to start; one that took most of the interval is followed after a quarter of it', async () => {
+    const { d, ipvs, clock } = setup();
+    let now = 1_000_000;
+    clock.now = () => now;
+    await d.start();
+    const resyncTaking = async (ms: number) => {
+      let release!: () => void;
+      ipvs.gate = new Promise((r) => (release = r));
+      clock.fire();
+      await settle();
+      now += ms;
+      ipvs.gate = null;
+      release();
+      await settle();
+      return [...clock.timers.values()].map((t) => t.ms);
+    };
+    expect(await resyncTaking(3_000)).toEqual([7_000]);
+    expect(await resyncTaking(9_500)).toEqual([2_500]);
+    expect(await resyncTaking(0)).toEqual([10_000]);
+    await d.stop();
+  });
+
   it('repairs drift on the resync timer: a server deleted or reweighted behind its back comes back', async () => {
     const { d, kernel, clock, logs } = setup();
     await d.start();
