@@ -86,9 +86,10 @@ export async function runAgent(ctx) {
   m.sorryGone = since(allBack, await watch.until((w) => !up(w, A.sorry) && three.every((n) => up(w, A[n])), allBack, WAIT_MS));
 
   mark('all down and back');
-  // Drift: rs2 deleted behind the agent's back.
-  const deleted = Date.now();
+  // Drift: rs2 deleted behind the agent's back, timed from when ipvsadm has deleted it (returned): the
+  // start of `ip netns exec ipvsadm` (a process start in the guest: longer the more loaded it is) is not the agent's.
   await run('ip', ['netns', 'exec', ctx.ns, 'ipvsadm', '-d', '-t', `${model.vip}:${model.port}`, '-r', `${A.rs2}:${model.port}`]);
+  const deleted = Date.now();
   const repaired = await watch.until((w) => up(w, A.rs2), Date.now(), model.resync + 2000);
   m.drift = since(deleted, repaired);
   m.driftWaited = Date.now() - deleted;
