@@ -7,8 +7,8 @@ import { contextOf, type ValidatedOp } from './plan';
 import type { BatchResult } from './types';
 
 /** Every operation of a batch that stopped before anything was sent: each 'not applied', with the stopping code. */
-export function unsentBatch(ops: readonly ValidatedOp[], cause: IpvsError, timeoutMs: number): IpvsPartialError<BatchResult> {
-  const results = ops.map((op) => notSentResult(op, cause, timeoutMs));
+export function unsentBatch(ops: readonly ValidatedOp[], cause: IpvsError, timeoutMs: number, stage?: string): IpvsPartialError<BatchResult> {
+  const results = ops.map((op) => notSentResult(op, cause, timeoutMs, stage));
   return new IpvsPartialError('batch', cause, results, { applied: 0, unknown: 0, notSent: results.length });
 }
 

@@ -8,7 +8,7 @@ import { constants as os } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Deadline, SEND_CHUNK } from '../call';
 import { IpvsError, IpvsPartialError, STAGE_ABORTED } from '../errors';
-import { cutBatch, notSentResult } from '../partial';
+import { cutBatch, notSentResult, unsentBatch } from '../partial';
 import { serviceId } from '../keys';
 import { checkedDiff } from '../table/diff';
 import { rememberValidatedBatch } from '../intern';
@@ -75,10 +75,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   // By id, not through want.services(): no sorting, no key validated again (10,000 in the bench).
   for (const [id, s] of want.byId) owned.set(id, publicServiceKey(s.key));
   // Aborted while reading or planning: nothing of this pass was sent or saved.
-  if (o.signal?.aborted) {
-    const cause = aborted(o.signal);
-    throw cutBatch(drains.steps.map((step, i) => notSentResult(validatedOf(step, checked, i), cause, o.timeout, STAGE_ABORTED)), cause, drains.steps.length);
-  }
+  if (o.signal?.aborted) throw unsentBatch(drains.steps.map((step, i) => validatedOf(step, checked, i)), aborted(o.signal), o.timeout, STAGE_ABORTED);
   let last = record;
   const save = async (r: OwnershipRecord) => {
     // The same key objects (interned) are the same record without writing 10,000 keys out twice.

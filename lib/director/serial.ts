@@ -22,9 +22,9 @@ export class Serial<R, T> {
     const given = Array.isArray(reason) ? [...new Set(reason as readonly R[])] : [reason as R];
     const running = this.running;
     if (!running) return this.start(given);
-    const promise = this.enqueue(given, running.settled);
+    const promise = this.enqueue(given);
     if (preempt?.(running.reasons) && !running.controller.signal.aborted) {
-      running.successor = this.enqueue(running.reasons, running.settled);
+      running.successor = this.enqueue(running.reasons);
       running.controller.abort(new Error(`pre-empted by ${given.join(', ')}`));
     }
     return promise;
@@ -35,14 +35,14 @@ export class Serial<R, T> {
     while (this.running || this.queued) await (this.queued?.promise ?? this.running!.settled).then(() => undefined, () => undefined);
   }
 
-  /** The apply after the running one (settled), with these reasons added. */
-  private enqueue(reasons: readonly R[], settled: Promise<void>): Promise<T> {
+  /** The apply after the running one, with these reasons added. */
+  private enqueue(reasons: readonly R[]): Promise<T> {
     if (this.queued) {
       for (const r of reasons) if (!this.queued.reasons.includes(r)) this.queued.reasons.push(r);
       return this.queued.promise;
     }
     const queued = { reasons: [...reasons], promise: null as unknown as Promise<T> };
-    queued.promise = settled.then(() => {
+    queued.promise = this.running!.settled.then(() => {
       this.queued = null;
       return this.start(queued.reasons);
     });

@@ -55,6 +55,15 @@ export class FakeIpvs {
   readonly calls: { desired: DesiredTable | Table; options: ApplyOptions }[] = [];
   gate: Promise<void> | null = null;
   constructor(readonly kernel = new FakeKernel()) {}
+  /** Holds the applies from now at the gate; the function returned lets them go (and holds no more). */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise((r) => (release = r));
+    return () => {
+      this.gate = null;
+      release();
+    };
+  }
   async apply(desired: DesiredTable | Table, options: ApplyOptions = {}): Promise<ApplyResult> {
     this.calls.push({ desired, options });
     if (this.gate) await this.gate;

@@ -119,14 +119,12 @@ describe('Director', () => {
   it('coalesces a burst: transitions during an apply are served by one more apply', async () => {
     const { d, ipvs, kernel, monitor } = setup([1, 2, 3, 4, 5]);
     await d.start();
-    let release!: () => void;
-    ipvs.gate = new Promise((r) => (release = r));
+    const release = ipvs.hold();
     monitor.set(S, server(1), 'down'); // starts an apply (once this run ends), held at the gate
     await settle();
     for (const n of [2, 3, 4]) monitor.set(S, server(n), 'down');
     await settle();
     expect(ipvs.calls).toHaveLength(2); // start, and the held one; the rest wait for one more
-    ipvs.gate = null;
     release();
     await settle();
     expect(ipvs.calls).toHaveLength(3);
@@ -138,8 +136,7 @@ describe('Director', () => {
     const { d, ipvs, kernel, monitor, logs } = setup();
     await d.start();
     kernel.table = kernel.table.applyAll([{ op: 'deleteDestination', service: S, destination: server(3) }]).table;
-    let release!: () => void;
-    ipvs.gate = new Promise((r) => (release = r));
+    let release = ipvs.hold();
     const writes: number[] = [];
     const batch = kernel.batch.bind(kernel);
     kernel.batch = async (ops) => (writes.push(ops.length), batch(ops));
@@ -148,7 +145,6 @@ describe('Director', () => {
     monitor.set(S, server(2), 'down');
     await settle();
     expect(ipvs.calls[1].options.signal!.aborted).toBe(true);
-    ipvs.gate = null;
     release();
     const result = await resync;
     // The resync sent nothing; the apply after it did its repair and the health change, from one reading.
@@ -162,13 +158,12 @@ describe('Director', () => {
     expect(logs.filter((l) => l.level === 'error')).toEqual([]);
 
     // A reload under way is not stopped by a health change: it ends, then the health change is applied.
-    ipvs.gate = new Promise((r) => (release = r));
+    release = ipvs.hold();
     const reloaded = d.reload(config([1, 2, 3, 4]));
     await settle();
     monitor.set(S, server(1), 'down');
     await settle();
     expect(ipvs.calls[3].options.signal!.aborted).toBe(false);
-    ipvs.gate = null;
     release();
     await reloaded;
     await settle();
@@ -181,14 +176,12 @@ describe('Director', () => {
     const { d, ipvs, kernel, logs } = setup();
     await d.start();
     kernel.table = kernel.table.applyAll([{ op: 'deleteDestination', service: S, destination: server(1) }]).table;
-    let release!: () => void;
-    ipvs.gate = new Promise((r) => (release = r));
+    const release = ipvs.hold();
     const resync = d.resync();
     await settle();
     const reloaded = d.reload(config([1, 2, 3, 4]));
     await settle();
     expect(ipvs.calls[1].options.signal!.aborted).toBe(true);
-    ipvs.gate = null;
     release();
     const [a, b] = await Promise.all([resync, reloaded]);
     expect(a).toBe(b);
@@ -205,12 +198,10 @@ describe('Director', () => {
     clock.now = () => now;
     await d.start();
     const resyncTaking = async (ms: number) => {
-      let release!: () => void;
-      ipvs.gate = new Promise((r) => (release = r));
+      const release = ipvs.hold();
       clock.fire();
       await settle();
       now += ms;
-      ipvs.gate = null;
       release();
       await settle();
       return [...clock.timers.values()].map((t) => t.ms);
@@ -380,12 +371,10 @@ describe('Director', () => {
 
   it('stop() during start: start finishes its apply but starts nothing', async () => {
     const { d, ipvs, monitor, clock } = setup([1]);
-    let release!: () => void;
-    ipvs.gate = new Promise((r) => (release = r));
+    const release = ipvs.hold();
     const starting = d.start();
     await settle();
     const stopping = d.stop();
-    ipvs.gate = null;
     release();
     await starting;
     await stopping;
