@@ -168,3 +168,10 @@ export function validatedBatchOf<T>(value: unknown): readonly T[] | undefined {
 export function internedCount(): number {
   return addresses.size + services.size;
 }
+
+/** Freezes value and everything it holds (what is already frozen is taken as frozen all the way down). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}

@@ -11,7 +11,7 @@ import { IpvsError, IpvsPartialError, STAGE_ABORTED } from '../errors';
 import { cutBatch, notSentResult, unsentBatch } from '../partial';
 import { serviceId } from '../keys';
 import { checkedDiff } from '../table/diff';
-import { rememberValidatedBatch } from '../intern';
+import { deepFreeze, rememberValidatedBatch } from '../intern';
 import { validateOp, type ValidatedOp } from '../plan';
 import { PackedListing } from '../table/packed';
 import { Table } from '../table/table';
@@ -200,12 +200,6 @@ function checkedBatch(steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep,
 
 function validatedOf(step: PlanStep, checked: ReadonlyMap<PlanStep, ValidatedOp>, index: number): ValidatedOp {
   return checked.get(step) ?? validateOp(step.operation, `operations[${index}]`);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
-  return Object.freeze(value);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {

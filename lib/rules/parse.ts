@@ -8,7 +8,7 @@
  * lists them all, each with its number).
  */
 import { IpvsRulesError, IpvsValidationError, type RuleProblem } from '../errors';
-import { knownService, rememberValidated, validatedOf } from '../intern';
+import { deepFreeze, knownService, rememberValidated, validatedOf } from '../intern';
 import { addressServiceId, fwmarkServiceId } from '../keys';
 import { validateOp, type ValidatedOp } from '../plan';
 import type {
@@ -235,11 +235,6 @@ export function parseRules(text: string): readonly ParsedRule[] {
   for (const rule of rules) deepFreeze(rule);
   rememberValidated(Object.freeze(rules), Object.freeze(ops));
   return rules;
-}
-
-function deepFreeze(value: object): void {
-  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v);
-  Object.freeze(value);
 }
 
 /** Lines parsed between two returns to the event loop in the async forms. */

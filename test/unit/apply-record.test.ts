@@ -85,3 +85,21 @@ describe('apply options', () => {
     await expect(applyTable(client, { services: [{ service: { protocol: 'tcp' } }] }, {}, 1000)).rejects.toBeInstanceOf(IpvsValidationError);
   });
 });
+
+describe("a client's own memory record", () => {
+  it('is kept frozen and loaded as it was saved (not checked again); any other store is checked', async () => {
+    const { loadRecord, storeOf } = await import('../../lib/apply/ownership');
+    const store = storeOf(undefined, {});
+    const drain = { service: { protocol: 'tcp', address: '192.0.2.1', port: 80 }, destination: { address: '198.51.100.1', port: 80 }, since: 5 };
+    const record = { version: 1 as const, services: [{ protocol: 'tcp' as const, address: '192.0.2.1', port: 80 }], drains: [drain] };
+    await store.save(record as never);
+    const loaded = await loadRecord(store);
+    expect(loaded).toBe(record);
+    // status() hands these to callers: none of it can be changed under the next apply.
+    expect(Object.isFrozen(loaded.services)).toBe(true);
+    expect(Object.isFrozen(loaded.services[0])).toBe(true);
+    expect(Object.isFrozen(loaded.drains[0].destination)).toBe(true);
+    const bad = { load: async () => ({ version: 1, services: [{ protocol: 'tcp', address: 'nope', port: 80 }], drains: [] }), save: async () => {} };
+    await expect(loadRecord(storeOf(bad, {}))).rejects.toThrow(IpvsValidationError);
+  });
+});
