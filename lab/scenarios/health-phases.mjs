@@ -71,13 +71,19 @@ export async function runAgent(ctx) {
   await sleep(500);
   const sorryEnd = Date.now();
   m.sorry = since(allDown, sorry);
+  // The connection table then, for a failure after the switch: which destination a request that
+  // never connected was sent to, and in what state (a reused port's old entry, a SYN not answered).
+  const connTable = (await run('ip', ['netns', 'exec', ctx.ns, 'ipvsadm', '-L', '-n', '-c'])).stdout.split('\n');
   // "Once it answers" counts from the kernel's switch, not from the start of the first request the
   // sorry server answered: a request whose SYN was retried answers a second after it started, and
   // its start would count the last refusals of the dead servers as failures after the switch.
   later.push(() => {
     m.sorryFailed = stream.failed(allDown, switched ?? sorryEnd);
     m.sorryFailedAfter = switched === null ? null : stream.failed(switched, sorryEnd);
-    m.sorryFailuresAfter = switched === null ? [] : stream.requests.between(switched, sorryEnd).filter((r) => r.e).map((r) => `+${r.t - switched} ms ${r.e} after ${r.ms} ms`);
+    m.sorryFailuresAfter = switched === null ? [] : stream.requests.between(switched, sorryEnd).filter((r) => r.e).map((r) => {
+      const entry = r.p === undefined ? [] : connTable.filter((line) => line.includes(`:${r.p} `)).map((line) => line.trim().replace(/\s+/g, ' '));
+      return `+${r.t - switched} ms ${r.e} after ${r.ms} ms (port ${r.p ?? '?'}, ${r.c === undefined ? 'never connected' : `connected in ${r.c} ms`}; ipvsadm -Lnc: ${entry.join(' / ') || 'no entry'})`;
+    });
   });
   await S.rs1.nextCheck();
   const allBack = Math.min(...await Promise.all(three.map((n) => S[n].start())));
