@@ -91,7 +91,12 @@ bench's process on this machine's kernel, then beside keepalived's checkers (\`k
 \`virtual_server\` per service, the same timings; CPU from /proc/PID/stat of its processes) in the
 sandbox kernel, where keepalived can program its virtual servers, at a rate its one CPU serves.
 CPU is user and system time (process.cpuUsage); system time is mostly the connect and close calls,
-which any checker pays.
+which any checker pays. An HTTP check is one GET on a connection of its own (a kept-alive connection
+would keep answering from a server whose listener is gone), so its system time (connect, write, read,
+close) is above what a TCP check pays: on this machine's loopback it alone took more than 25% of a
+core at 4,000 a second in every run, so the HTTP row's CPU target is out of reach for this checker
+whatever its own code costs (keepalived's C checker, in the sandbox, pays about twice as much per HTTP
+check as per TCP check too).
 
 ${runs.map(typeSection).join('\n')}`;
 }
