@@ -10,7 +10,7 @@
  *
  * Two stores, each with a stated bound and lifetime:
  * - by text: address text -> its canonical form, service identity (keys.ts) -> its interned
- *   keys, and a destination config's content -> its one frozen copy (table/config.ts).
+ *   keys, and a service's or destination's config content -> its one frozen copy (table/config.ts).
  *   Process-wide, at most INTERN_LIMIT (32,768) entries in all; when full it is emptied (one clear,
  *   not an eviction per entry: bulk work refills what it uses within a few lines). Emptying only
  *   costs work again: nothing depends on two lookups returning one object.
@@ -21,7 +21,7 @@
  */
 import type { NativeService } from './binding';
 import { serviceId } from './keys';
-import type { DestinationConfig, Family, ServiceKey } from './types';
+import type { DestinationConfig, Family, ServiceConfig, ServiceKey } from './types';
 import type { NormalizedServiceKey } from './validate/service';
 
 /**
@@ -54,12 +54,14 @@ export class InternedService {
 const addresses = new Map<string, CheckedAddress>();
 const services = new Map<string, InternedService>();
 const destinationConfigs = new Map<string, DestinationConfig>();
+const serviceConfigs = new Map<string, ServiceConfig>();
 
 function makeRoom(): void {
-  if (addresses.size + services.size + destinationConfigs.size < INTERN_LIMIT) return;
+  if (addresses.size + services.size + destinationConfigs.size + serviceConfigs.size < INTERN_LIMIT) return;
   addresses.clear();
   services.clear();
   destinationConfigs.clear();
+  serviceConfigs.clear();
 }
 
 /** The one frozen destination config with this content (`id`, as table/config.ts spells it), made by `make` the first time. */
@@ -68,6 +70,16 @@ export function internDestinationConfig(id: string, make: () => DestinationConfi
   if (config === undefined) {
     makeRoom();
     destinationConfigs.set(id, (config = make()));
+  }
+  return config;
+}
+
+/** The one frozen service config with this content (as table/config.ts spells it), made by `make` the first time. */
+export function internServiceConfig(id: string, make: () => ServiceConfig): ServiceConfig {
+  let config = serviceConfigs.get(id);
+  if (config === undefined) {
+    makeRoom();
+    serviceConfigs.set(id, (config = make()));
   }
   return config;
 }

@@ -3,18 +3,22 @@
  * objects), compared field by field, and turned back into the options addService/addDestination take.
  */
 import type { DestinationConfig, DestinationOptions, ServiceConfig, ServiceOptions } from '../types';
-import { internDestinationConfig } from '../intern';
+import { internDestinationConfig, internServiceConfig } from '../intern';
 import type { FieldChange } from './types';
 
+/** Service configs by content, as destination configs (below): 10,000 services share a few. */
 export function copyServiceConfig(c: ServiceConfig): ServiceConfig {
-  return Object.freeze({
+  // The kernel holds flags as bits: their order means nothing, so the table keeps them sorted.
+  const flags = [...c.schedulerFlags].sort();
+  const p = c.persistence;
+  const id = `${c.scheduler} ${flags.join(',')} ${c.onePacket}${p ? ` ${p.timeout} ${p.netmask}` : ''} ${JSON.stringify(c.persistenceEngine)}`;
+  return internServiceConfig(id, () => Object.freeze({
     scheduler: c.scheduler,
-    // The kernel holds flags as bits: their order means nothing, so the table keeps them sorted.
-    schedulerFlags: Object.freeze([...c.schedulerFlags].sort()) as ServiceConfig['schedulerFlags'],
+    schedulerFlags: Object.freeze(flags) as ServiceConfig['schedulerFlags'],
     onePacket: c.onePacket,
-    persistence: c.persistence ? Object.freeze({ timeout: c.persistence.timeout, netmask: c.persistence.netmask }) : null,
+    persistence: p ? Object.freeze({ timeout: p.timeout, netmask: p.netmask }) : null,
     persistenceEngine: c.persistenceEngine,
-  });
+  }));
 }
 
 /**
@@ -99,6 +103,30 @@ export function serviceFields(c: ServiceConfig): FieldChange[] {
     { field: 'persistence', from: null, to: c.persistence ? { ...c.persistence } : null },
     { field: 'persistenceEngine', from: null, to: c.persistenceEngine },
   ];
+}
+
+/** What an add of a service with this (table-held, frozen) config says and sends: made once per config, frozen. */
+export interface AddedService {
+  readonly changes: readonly FieldChange[];
+  readonly options: Readonly<ServiceOptions>;
+}
+
+const addedServices = new WeakMap<ServiceConfig, AddedService>();
+
+export function addedService(c: ServiceConfig): AddedService {
+  let a = addedServices.get(c);
+  if (a === undefined) {
+    const options = serviceOptionsOf(c);
+    Object.freeze(options.schedulerFlags);
+    if (options.persistence) Object.freeze(options.persistence);
+    const changes = serviceFields(c).map((f) => {
+      if (f.to !== null && typeof f.to === 'object') Object.freeze(f.to);
+      return Object.freeze(f);
+    });
+    a = Object.freeze({ changes: Object.freeze(changes), options: Object.freeze(options) });
+    addedServices.set(c, a);
+  }
+  return a;
 }
 
 /** What an add of a destination with this (table-held, frozen) config says and sends: made once per config, frozen. */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IpvsRulesError, IpvsValidationError } from '../../lib/errors';
-import { Table, type DesiredTable } from '../../lib/index';
+import { Table, diff, type DesiredTable } from '../../lib/index';
 import type { DestinationConfig, ServiceConfig, ServiceEntry, Stats } from '../../lib/types';
 
 const S = { protocol: 'tcp', address: '192.0.2.1', port: 80 } as const;
@@ -185,6 +185,20 @@ describe('Table.apply: the fold, with the kernel outcomes', () => {
     const entry = base.services()[0];
     expect(Object.isFrozen(entry) && Object.isFrozen(entry.config) && Object.isFrozen(entry.config.persistence)).toBe(true);
     expect(Object.isFrozen(entry.destinations[0].config) && Object.isFrozen(entry.destinations)).toBe(true);
+  });
+
+  it('holds one frozen config per content: services of one config share it, and so do their add steps', () => {
+    const t = Table.fromRules('-A -t 192.0.2.1:80 -s sh -b sh-port,sh-fallback\n-A -t 192.0.2.2:80 -s sh -b sh-fallback,sh-port\n-A -t 192.0.2.3:80 -s rr\n');
+    const [a, b, c] = t.services();
+    expect(a.config).toBe(b.config); // flags in another order are the same flags
+    expect(c.config).not.toBe(a.config);
+    expect(a.config.schedulerFlags).toEqual(['sh-fallback', 'sh-port']);
+    const steps = diff(Table.fromRules(''), t).steps.filter((s) => s.action === 'add-service');
+    expect(steps[0].changes).toBe(steps[1].changes);
+    expect(steps[0].operation).not.toBe(steps[1].operation);
+    expect((steps[0].operation as { options: unknown }).options).toBe((steps[1].operation as { options: unknown }).options);
+    expect(Object.isFrozen(steps[0].changes) && steps[0].changes.every((ch) => Object.isFrozen(ch))).toBe(true);
+    expect(steps[2].changes).toEqual(expect.arrayContaining([{ field: 'scheduler', from: null, to: 'rr' }]));
   });
 
   it('validates operations as the client does', () => {
