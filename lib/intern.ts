@@ -64,24 +64,24 @@ function makeRoom(): void {
   serviceConfigs.clear();
 }
 
-/** The one frozen destination config with this content (`id`, as table/config.ts spells it), made by `make` the first time. */
-export function internDestinationConfig(id: string, make: () => DestinationConfig): DestinationConfig {
-  let config = destinationConfigs.get(id);
-  if (config === undefined) {
+/** The one object of a store with this content (`id`), made by `make` the first time. */
+function intern<T>(store: Map<string, T>, id: string, make: () => T): T {
+  let value = store.get(id);
+  if (value === undefined) {
     makeRoom();
-    destinationConfigs.set(id, (config = make()));
+    store.set(id, (value = make()));
   }
-  return config;
+  return value;
 }
 
-/** The one frozen service config with this content (as table/config.ts spells it), made by `make` the first time. */
+/** The one frozen destination config with this content (`id`, as table/config.ts spells it). */
+export function internDestinationConfig(id: string, make: () => DestinationConfig): DestinationConfig {
+  return intern(destinationConfigs, id, make);
+}
+
+/** The one frozen service config with this content (as table/config.ts spells it). */
 export function internServiceConfig(id: string, make: () => ServiceConfig): ServiceConfig {
-  let config = serviceConfigs.get(id);
-  if (config === undefined) {
-    makeRoom();
-    serviceConfigs.set(id, (config = make()));
-  }
-  return config;
+  return intern(serviceConfigs, id, make);
 }
 
 /** The checked form of an address text seen before, or undefined. */

@@ -3,7 +3,7 @@
  * objects), compared field by field, and turned back into the options addService/addDestination take.
  */
 import type { DestinationConfig, DestinationOptions, ServiceConfig, ServiceOptions } from '../types';
-import { internDestinationConfig, internServiceConfig } from '../intern';
+import { deepFreeze, internDestinationConfig, internServiceConfig } from '../intern';
 import type { FieldChange } from './types';
 
 /** Service configs by content, as destination configs (below): 10,000 services share a few. */
@@ -105,47 +105,27 @@ export function serviceFields(c: ServiceConfig): FieldChange[] {
   ];
 }
 
-/** What an add of a service with this (table-held, frozen) config says and sends: made once per config, frozen. */
-export interface AddedService {
+/** What an add of an object with a (table-held, frozen) config says and sends: made once per config, frozen. */
+export interface Added<Options> {
   readonly changes: readonly FieldChange[];
-  readonly options: Readonly<ServiceOptions>;
+  readonly options: Readonly<Options>;
 }
 
-const addedServices = new WeakMap<ServiceConfig, AddedService>();
+const addedServices = new WeakMap<ServiceConfig, Added<ServiceOptions>>();
+const addedDestinations = new WeakMap<DestinationConfig, Added<DestinationOptions>>();
 
-export function addedService(c: ServiceConfig): AddedService {
-  let a = addedServices.get(c);
-  if (a === undefined) {
-    const options = serviceOptionsOf(c);
-    Object.freeze(options.schedulerFlags);
-    if (options.persistence) Object.freeze(options.persistence);
-    const changes = serviceFields(c).map((f) => {
-      if (f.to !== null && typeof f.to === 'object') Object.freeze(f.to);
-      return Object.freeze(f);
-    });
-    a = Object.freeze({ changes: Object.freeze(changes), options: Object.freeze(options) });
-    addedServices.set(c, a);
-  }
+function addedOnce<C extends object, O>(made: WeakMap<C, Added<O>>, c: C, make: () => Added<O>): Added<O> {
+  let a = made.get(c);
+  if (a === undefined) made.set(c, (a = deepFreeze(make())));
   return a;
 }
 
-/** What an add of a destination with this (table-held, frozen) config says and sends: made once per config, frozen. */
-export interface AddedDestination {
-  readonly changes: readonly FieldChange[];
-  readonly options: Readonly<DestinationOptions>;
+export function addedService(c: ServiceConfig): Added<ServiceOptions> {
+  return addedOnce(addedServices, c, () => ({ changes: serviceFields(c), options: serviceOptionsOf(c) }));
 }
 
-const added = new WeakMap<DestinationConfig, AddedDestination>();
-
-export function addedDestination(c: DestinationConfig): AddedDestination {
-  let a = added.get(c);
-  if (a === undefined) {
-    const options = destinationOptionsOf(c);
-    if (options.tunnel) Object.freeze(options.tunnel);
-    a = Object.freeze({ changes: Object.freeze(destinationFields(c).map((f) => Object.freeze(f))), options: Object.freeze(options) });
-    added.set(c, a);
-  }
-  return a;
+export function addedDestination(c: DestinationConfig): Added<DestinationOptions> {
+  return addedOnce(addedDestinations, c, () => ({ changes: destinationFields(c), options: destinationOptionsOf(c) }));
 }
 
 export function destinationFields(c: DestinationConfig): FieldChange[] {

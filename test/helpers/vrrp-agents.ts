@@ -81,9 +81,13 @@ export class DirectorAgent extends AgentProcess {
     super();
   }
 
+  /** The output of the run before this one (a slow start may be the last one's stop still in the kernel). */
+  #previous = '';
+
   /** Writes the config and starts the agent on it. */
   start(configText: string): void {
     writeFileSync(this.config, configText);
+    this.#previous = this.lines.map((l) => `${new Date(l.read).toISOString()} ${l.line}`).join('\n');
     this.lines.length = 0;
     this.spawn([process.execPath, CLI, 'director', '--netns', this.netns, '--json', this.config]);
   }
@@ -108,7 +112,10 @@ export class DirectorAgent extends AgentProcess {
     for (;;) {
       const t = this.transitions().slice(after).find((r) => r.to === to && (from === undefined || r.from === from));
       if (t) return t;
-      if (Date.now() > end) throw new Error(`director in ${this.netns}: no transition to ${to} within ${ms} ms; its output:\n${this.output()}`);
+      if (Date.now() > end) {
+        throw new Error(`director in ${this.netns}: no transition to ${to} within ${ms} ms; its output:\n${this.output()}` +
+          `${this.#previous ? `\nits previous run's output (each line as read):\n${this.#previous}` : ''}`);
+      }
       if (!this.running) throw new Error(`director in ${this.netns} exited waiting for a transition to ${to}; its output:\n${this.output()}`);
       await new Promise((r) => setTimeout(r, 10));
     }

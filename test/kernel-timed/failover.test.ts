@@ -352,26 +352,33 @@ describe('two node-ipvs directors', () => {
     // Each takeover below stops a master sync daemon (follow mode): never moments after it started (settleDaemon).
     await settleDaemon();
     dirA.exec('ip', 'link', 'set', 'eth0', 'down');
-    const fault = await a.transition('fault', { after: afterA, from: 'master' });
-    expect(fault.reason).toBe('track');
-    expect(a.lines.some((l) => l.line.includes('-> fault'))).toBe(true);
-    await until('the VIP gone from dirA', () => !holdsVip(dirA), 2000);
-    await b.transition('master', { after: afterB, from: 'backup' });
-    await until('the VIP on dirB', () => holdsVip(dirB), 2000);
-    await neighbourIs(macOf(dirB));
-    await stillEchoes(held);
+    // Up again whatever ends the test early: the tests after it need the link.
+    let down = true;
+    try {
+      const fault = await a.transition('fault', { after: afterA, from: 'master' });
+      expect(fault.reason).toBe('track');
+      expect(a.lines.some((l) => l.line.includes('-> fault'))).toBe(true);
+      await until('the VIP gone from dirA', () => !holdsVip(dirA), 2000);
+      await b.transition('master', { after: afterB, from: 'backup' });
+      await until('the VIP on dirB', () => holdsVip(dirB), 2000);
+      await neighbourIs(macOf(dirB));
+      await stillEchoes(held);
 
-    await settleDaemon();
-    dirA.exec('ip', 'link', 'set', 'eth0', 'up');
-    const back = await a.transition('backup', { after: afterA, from: 'fault' });
-    expect(back.reason).toBe('recovered');
-    expect(holdsVip(dirA)).toBe(false);
-    const master = await a.transition('master', { after: afterA, from: 'backup' });
-    expect(master.time - back.time).toBeLessThanOrEqual(masterDownMs(HIGH) + SLACK_MS);
-    await b.transition('backup', { after: afterB, from: 'master' });
-    await until('the VIP on dirA only', () => holdsVip(dirA) && !holdsVip(dirB), 2000);
-    await neighbourIs(macOf(dirA));
-    await stillEchoes(held);
+      await settleDaemon();
+      dirA.exec('ip', 'link', 'set', 'eth0', 'up');
+      down = false;
+      const back = await a.transition('backup', { after: afterA, from: 'fault' });
+      expect(back.reason).toBe('recovered');
+      expect(holdsVip(dirA)).toBe(false);
+      const master = await a.transition('master', { after: afterA, from: 'backup' });
+      expect(master.time - back.time).toBeLessThanOrEqual(masterDownMs(HIGH) + SLACK_MS);
+      await b.transition('backup', { after: afterB, from: 'master' });
+      await until('the VIP on dirA only', () => holdsVip(dirA) && !holdsVip(dirB), 2000);
+      await neighbourIs(macOf(dirA));
+      await stillEchoes(held);
+    } finally {
+      if (down) dirA.exec('ip', 'link', 'set', 'eth0', 'up');
+    }
   }, 40_000);
 });
 
