@@ -153,6 +153,8 @@ export interface NativeVrrpSocket {
   /** A non-blocking sendmsg to the group or to each peer, now: rejects with its errno (EAGAIN included). */
   send(advert: NativeVrrpAdvert): Promise<void>;
   stats(): NativeVrrpStats;
+  /** Reads the datagrams waiting now and calls open()'s listener with each, before it returns. */
+  drain(): void;
   /** Idempotent; the descriptor is closed once libuv has let go of it. */
   close(): void;
   ref(): void;

@@ -66,16 +66,21 @@ void FdPoller::OnTeardown(napi_async_cleanup_hook_handle, void* self) { static_c
 
 void FdPoller::OnReadable(uv_poll_t* handle, int status, int) {
   FdPoller* self = static_cast<FdPoller*>(handle->data);
-  if (status < 0 || self->closing_) return;
-  Napi::Env env(self->env_);
+  if (status < 0) return;
+  self->ReadBatch();
+}
+
+void FdPoller::ReadBatch() {
+  if (closing_) return;
+  Napi::Env env(env_);
   Napi::HandleScope scope(env);
-  for (int i = 0; i < kReadsPerEvent && !self->closing_; i++) {
+  for (int i = 0; i < kReadsPerEvent && !closing_; i++) {
     try {
       Napi::HandleScope each(env);
       Napi::Value item;
-      if (!self->source_->ReadOne(env, &item)) return;
+      if (!source_->ReadOne(env, &item)) return;
       // MakeCallback: microtasks the listener queues run before the next item.
-      self->listener_.MakeCallback(env.Global(), {item});
+      listener_.MakeCallback(env.Global(), {item});
     } catch (const Napi::Error& e) {
       // A listener that threw: the process's uncaughtException, as for any event emitter.
       napi_fatal_exception(env, e.Value());

@@ -35,6 +35,11 @@ class FdPoller {
 
   PolledSource& source() { return *source_; }
   void Ref(bool ref);
+  // On the JS thread: reads what waits now (one batch) and hands each item to
+  // the listener, as a readable event does. For a caller that must not act on
+  // a timer before it has seen what already arrived: libuv runs overdue timers
+  // before it polls, so after a stall a timer fires ahead of waiting input.
+  void ReadBatch();
   // Idempotent; the poller frees itself when libuv is done with the handle.
   void Close() { Close(false); }
 

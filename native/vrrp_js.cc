@@ -136,6 +136,7 @@ class VrrpSocketJs : public ipvs::PolledObject<VrrpSocketJs> {
     methods.push_back(InstanceMethod<&VrrpSocketJs::Open>("open"));
     methods.push_back(InstanceMethod<&VrrpSocketJs::Send>("send"));
     methods.push_back(InstanceMethod<&VrrpSocketJs::Stats>("stats"));
+    methods.push_back(InstanceMethod<&VrrpSocketJs::Drain>("drain"));
     return DefineClass(env, "VrrpSocket", methods);
   }
   explicit VrrpSocketJs(const Napi::CallbackInfo& info) : ipvs::PolledObject<VrrpSocketJs>(info) {}
@@ -162,6 +163,11 @@ class VrrpSocketJs : public ipvs::PolledObject<VrrpSocketJs> {
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value Send(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  // Reads the datagrams waiting now and calls the listener with each, before returning.
+  Napi::Value Drain(const Napi::CallbackInfo& info) {
+    if (poller_) poller_->ReadBatch();
+    return info.Env().Undefined();
+  }
 
   Socket* socket_ = nullptr;  // the poller's, while it is open
   SocketStats last_;  // the counters at close, so stats() still answers

@@ -77,7 +77,7 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
   constructor(options: VrrpMachineOptions, private readonly transport: VrrpTransport, private readonly host: VrrpEffects, private readonly clock: VrrpClock = systemClock) {
     super();
     this.options = checkMachineOptions(options);
-    requireMethods(transport, 'transport', ['send', 'onAdvert', 'onDrop']);
+    requireMethods(transport, 'transport', ['send', 'onAdvert', 'onDrop', ...(transport?.drain === undefined ? [] : ['drain'])]);
     requireMethods(host, 'effects', ['becomeMaster', 'leaveMaster', 'announce']);
     requireMethods(clock, 'clock', ['now', 'setTimeout', 'clearTimeout']);
     const o = this.options;
@@ -287,6 +287,10 @@ export class VrrpMachine extends EventEmitter<VrrpMachineEvents> {
     this.masterLeft = left;
     this.downTimer = this.clock.setTimeout(() => {
       this.downTimer = null;
+      // libuv runs overdue timers before it polls: after this process stalled, the master's advert may
+      // be waiting unread. Read it first; an advert that arrived sets the timer again.
+      this.transport.drain?.();
+      if (this.downTimer !== null) return;
       if (this.running && this.current === 'backup') this.enterMaster(this.masterLeft ? 'master-left' : 'master-down');
     }, ms);
   }

@@ -134,6 +134,11 @@ export class VrrpSocket implements VrrpTransport {
     this.#dropListeners.push(listener);
   }
 
+  /** Reads what waits in the socket now and delivers it to the listeners before returning. */
+  drain(): void {
+    this.#socket.drain();
+  }
+
   /** Adverts received, datagrams sent, and drops per reason since the open. */
   stats(): VrrpStats {
     return this.#socket.stats();

@@ -37,6 +37,12 @@ export interface VrrpTransport {
   onAdvert(listener: (advert: Advert) => void): void;
   /** Called for each dropped packet. */
   onDrop(listener: (reason: VrrpDropReason) => void): void;
+  /**
+   * Delivers, before it returns, the packets that have arrived and wait unread. A backup calls it when
+   * its Master_Down_Timer fires: after a stall (GC, a starved CPU) the timer runs ahead of the master's
+   * advert already waiting. Optional: a transport without it delivers on its own schedule.
+   */
+  drain?(): void;
   close(): Promise<void>;
 }
 

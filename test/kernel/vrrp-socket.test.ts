@@ -87,6 +87,23 @@ describe('VRRP sockets across a veth', () => {
     await tx.close();
   });
 
+  it('drain() delivers an advert waiting in the socket before it returns, the event loop held; closed, it does nothing', async () => {
+    const rx = await socket(b, 'vb', 'inet');
+    const tx = await socket(a, 'va', 'inet');
+    const heard = record(rx);
+    await tx.send({ family: 'inet', vrid: 9, priority: 120, intervalCs: 10, addresses: ['192.0.2.100'] });
+    // No await from here: only drain() can deliver (the loop's poll phase cannot run).
+    const end = Date.now() + 5000;
+    while (heard.adverts.length === 0 && Date.now() < end) rx.drain();
+    expect(heard.adverts.map((x) => [x.vrid, x.priority, x.source])).toEqual([[9, 120, '192.0.2.1']]);
+    expect(rx.stats().received).toBe(1);
+    await rx.close();
+    await tx.send({ family: 'inet', vrid: 9, priority: 120, intervalCs: 10, addresses: ['192.0.2.100'] });
+    rx.drain();
+    expect(heard.adverts).toHaveLength(1);
+    await tx.close();
+  });
+
   it('an IPv6 advert leaves from the link-local address and arrives decoded', async () => {
     const rx = await socket(b, 'vb', 'inet6');
     const tx = await socket(a, 'va', 'inet6');

@@ -91,6 +91,11 @@ export class FakeTransport implements VrrpTransport {
   connected = true;
   /** Make send() reject (the socket's error). */
   failSend: Error | null = null;
+  /** Its process stalled: adverts wait in the socket until drain() (or held is cleared and one more arrives). */
+  held = false;
+  /** drain() reads what waits (a socket's); false models a transport without it. */
+  drainable = true;
+  private readonly waiting: Advert[] = [];
   private readonly advertListeners: ((a: Advert) => void)[] = [];
   private readonly dropListeners: ((r: VrrpDropReason) => void)[] = [];
 
@@ -112,7 +117,13 @@ export class FakeTransport implements VrrpTransport {
 
   receive(advert: Advert): void {
     if (!this.connected) return;
-    for (const l of this.advertListeners) l(advert);
+    this.waiting.push(advert);
+    if (!this.held) this.drain();
+  }
+
+  drain(): void {
+    if (!this.drainable) return;
+    for (let a = this.waiting.shift(); a; a = this.waiting.shift()) for (const l of this.advertListeners) l(a);
   }
 
   /** A packet the wire layer refused. */

@@ -88,6 +88,28 @@ describe('elections', () => {
     expect(b.machine.counters.priorityZeroReceived).toBe(1);
   });
 
+  it("a backup whose process stalled reads the advert waiting in its socket before its Master_Down_Timer acts: no takeover", async () => {
+    for (const drainable of [true, false]) {
+      const lab = new Lab();
+      const a = lab.add({ priority: 150 });
+      const b = lab.add({ priority: 100 });
+      a.machine.start();
+      b.machine.start();
+      await lab.clock.advance(10_000);
+      // b's adverts now wait unread, as in a process whose overdue timers run before libuv polls.
+      b.transport.held = true;
+      b.transport.drainable = drainable;
+      await lab.clock.advance(10_000);
+      if (drainable) {
+        expect(b.transitions.map((t) => t.to)).toEqual(['backup']);
+        expect(lab.masters()).toEqual([a]);
+      } else {
+        // Without drain() the same stall is a takeover for nothing (what a transport lacking it risks).
+        expect(b.transitions.map((t) => t.reason)).toContain('master-down');
+      }
+    }
+  });
+
   it('a backup learns the master\'s interval: Master_Down_Interval is 3 of the master\'s intervals plus skew', async () => {
     const lab = new Lab();
     const a = lab.add({ priority: 150, interval: 2000 });
@@ -614,6 +636,7 @@ describe('options', () => {
       return null;
     };
     expect(fields(() => new VrrpMachine(good as never, { send: transport.send.bind(transport), onAdvert: transport.onAdvert.bind(transport) } as never, host, clock))).toBe('transport.onDrop');
+    expect(fields(() => new VrrpMachine(good as never, { ...transport, send: transport.send, onAdvert: transport.onAdvert, onDrop: transport.onDrop, drain: 1 } as never, host, clock))).toBe('transport.drain');
     expect(fields(() => new VrrpMachine(good as never, transport, { becomeMaster: host.becomeMaster } as never, clock))).toBe('effects.leaveMaster');
     expect(fields(() => new VrrpMachine(good as never, transport, host, { now: () => 0 } as never))).toBe('clock.setTimeout');
     const m = new VrrpMachine({ ...good, family: 'inet', track: [{ name: 'x', weight: -1 }] }, transport, host, clock);
