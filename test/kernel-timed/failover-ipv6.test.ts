@@ -124,6 +124,13 @@ describe('IPv6 failover between two directors', () => {
     await inNs(client, process.execPath, '-e', `require('net').connect(80, '${VIP}').on('error', () => {}); setTimeout(() => process.exit(0), 300)`);
     expect(await neighbourMac()).toBe(dirs[0].mac);
 
+    // This process stalls past Master_Down_Interval (361 ms), as a long GC pause would: when it resumes,
+    // dir2's overdue timer must not act before it reads dir1's advert waiting in its socket.
+    const stallEnd = Date.now() + 600;
+    while (Date.now() < stallEnd);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(state(b), vrrpLog.join('\n')).toBe('backup');
+
     const stopping = Date.now();
     await a.stop();
     expect(await holdsVip(0)).toBe(false);
