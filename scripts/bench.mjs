@@ -74,13 +74,17 @@ const applyTargets = [
   ['the table read as objects (`getTable({ stats: false })`)', s(am['apply.read.objects']), `the floor's full dump ${s(am['apply.floor.dump'])}`,
     am['apply.read.objects'] / am['apply.floor.dump'], '–', null],
 ];
+// Each turn's seconds, in the order taken (the floor's dump runs between the library's calls).
+const applyTurns = ['each turn, seconds:', ...['apply.floor.dump', 'apply.noop', 'apply.read', 'apply.change', 'apply.full', 'apply.restore']
+  .filter((k) => apply.turns?.[k])
+  .map((k) => `  ${k.padEnd(17)} ${apply.turns[k].map((v) => v.toFixed(2)).join(' ')}`)].join('\n');
 const applyTable = [
   `| apply (${apply.name}) | library (in-process) | measured against | ratio | wanted | met |`,
   '|---|---|---|---|---|---|',
   ...applyTargets.map(([what, got, against, r, want, met]) => `| ${what} | ${got} | ${against} | ${r.toFixed(2)}× | ${want} | ${met === null ? '–' : met ? 'yes' : '**no**'} |`),
 ].join('\n');
 if (only) {
-  process.stdout.write(`${applyTable}\n`);
+  process.stdout.write(`${applyTable}\n\n${applyTurns}\n`);
   process.exit(0);
 }
 const rows = [];

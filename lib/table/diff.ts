@@ -23,6 +23,7 @@ import {
 import type { TableDestination, TableService } from './state';
 import { Table } from './table';
 import type { DiffOptions, Plan, PlanStep } from './types';
+import { deepFreeze } from '../intern';
 import type { ValidatedOp } from '../plan';
 
 interface Scope {
@@ -121,12 +122,22 @@ function ordered(steps: PlanStep[]): PlanStep[] {
     if (place === undefined) byPort.set(key.port, (place = destinationOrder(key)));
     return place;
   };
-  const keyed = steps.map((step) => ({ step, service: serviceAt(step.service), destination: destinationAt(step.destination) }));
-  const compare = (a: typeof keyed[number], b: typeof keyed[number]) => (a.service < b.service ? -1 : a.service > b.service ? 1
-    : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0);
+  const compare = (a: PlanStep, b: PlanStep) => {
+    const sa = serviceAt(a.service);
+    const sb = serviceAt(b.service);
+    if (sa !== sb) return sa < sb ? -1 : 1;
+    const da = destinationAt(a.destination);
+    const db = destinationAt(b.destination);
+    return da < db ? -1 : da > db ? 1 : 0;
+  };
+  // Checked in place: a table's steps usually come in order, and a copy of 50,000 keyed steps is fresh memory.
   let inOrder = true;
-  for (let i = 1; i < keyed.length && inOrder; i++) inOrder = compare(keyed[i - 1], keyed[i]) <= 0;
-  return inOrder ? steps : keyed.sort(compare).map((x) => x.step);
+  for (let i = 1; i < steps.length && inOrder; i++) inOrder = compare(steps[i - 1], steps[i]) <= 0;
+  if (inOrder) return steps;
+  // Out of order: each step's place looked up once, not at every comparison of the sort.
+  const keyed = steps.map((step) => ({ step, service: serviceAt(step.service), destination: destinationAt(step.destination) }));
+  return keyed.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1
+    : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0)).map((x) => x.step);
 }
 
 export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
@@ -142,7 +153,8 @@ export function checkedDiff(current: Table, desired: Table, options?: DiffOption
   for (const [id, want] of desired.byId) {
     const have = current.byId.get(id);
     if (have && have.config === want.config && have.destinations === want.destinations) continue;
-    const service = publicServiceKey(want.key);
+    // Frozen once per service: its steps' frozen operations hold it (apply sends what it checked).
+    const service = deepFreeze(publicServiceKey(want.key));
     if (!have) {
       // Shared by every add of this config (frozen), as a destination's add is.
       const { changes, options } = addedService(want.config);
@@ -171,8 +183,9 @@ export function checkedDiff(current: Table, desired: Table, options?: DiffOption
   return { plan: { steps: steps.all() }, checked: steps.checked };
 }
 
+/** Frozen, as each step's operation is: apply sends them as they are (deepFreeze finds nothing to do). */
 function publicDestination(d: TableDestination): DestinationKey {
-  return { address: d.key.address, port: d.key.port };
+  return Object.freeze({ address: d.key.address, port: d.key.port });
 }
 
 function destinationSteps(
@@ -187,7 +200,7 @@ function destinationSteps(
       const { changes, options } = addedDestination(d.config);
       steps.addDestinations.push(steps.remember({
         action: 'add-destination', service, destination, changes,
-        operation: { op: 'addDestination', service, destination, options },
+        operation: Object.freeze({ op: 'addDestination', service, destination, options }),
       }, 'addDestination', want.key, undefined, d.key, d.config));
       continue;
     }
@@ -195,7 +208,7 @@ function destinationSteps(
     if (changes.length)
       steps.addDestinations.push(steps.remember({
         action: 'update-destination', service, destination, changes,
-        operation: { op: 'updateDestination', service, destination, options: destinationOptionsOf(d.config) },
+        operation: Object.freeze({ op: 'updateDestination', service, destination, options: deepFreeze(destinationOptionsOf(d.config)) }),
       }, 'updateDestination', want.key, undefined, d.key, d.config));
   }
   if (!have) return;
