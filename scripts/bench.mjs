@@ -75,9 +75,9 @@ const applyTargets = [
     am['apply.read.objects'] / am['apply.floor.dump'], '–', null],
 ];
 // Each turn's seconds, in the order taken (the floor's dump runs between the library's calls).
-const applyTurns = ['each turn, seconds:', ...['apply.floor.dump', 'apply.noop', 'apply.read', 'apply.change', 'apply.full', 'apply.restore']
+const applyTurns = ['each turn (seconds; .faults: fresh memory pages):', ...['apply.floor.dump', 'apply.noop', 'apply.read', 'apply.change', 'apply.full', 'apply.restore', 'apply.full.faults', 'apply.restore.faults']
   .filter((k) => apply.turns?.[k])
-  .map((k) => `  ${k.padEnd(17)} ${apply.turns[k].map((v) => v.toFixed(2)).join(' ')}`)].join('\n');
+  .map((k) => `  ${k.padEnd(17)} ${apply.turns[k].map((v) => (k.endsWith('.faults') ? String(v) : v.toFixed(2))).join(' ')}`)].join('\n');
 const applyTable = [
   `| apply (${apply.name}) | library (in-process) | measured against | ratio | wanted | met |`,
   '|---|---|---|---|---|---|',

@@ -66,6 +66,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const { plan, checked } = checkedDiff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
+  const checkedOf = checkedLookup(plan.steps, checked, drains.steps);
   if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
 
   // Written ahead: a service about to be created is owned before it exists, and a drain's start
@@ -75,7 +76,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   // By id, not through want.services(): no sorting, no key validated again (10,000 in the bench).
   for (const [id, s] of want.byId) owned.set(id, publicServiceKey(s.key));
   // Aborted while reading or planning: nothing of this pass was sent or saved.
-  if (o.signal?.aborted) throw unsentBatch(drains.steps.map((step, i) => validatedOf(step, checked, i)), aborted(o.signal), o.timeout, STAGE_ABORTED);
+  if (o.signal?.aborted) throw unsentBatch(drains.steps.map((step, i) => validatedOf(step, checkedOf, i)), aborted(o.signal), o.timeout, STAGE_ABORTED);
   let last = record;
   const save = async (r: OwnershipRecord) => {
     // The same key objects (interned) are the same record without writing 10,000 keys out twice.
@@ -89,7 +90,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
-    sent = await sendSteps(client, drains.steps, checked, left, o);
+    sent = await sendSteps(client, drains.steps, checkedOf, left, o);
   } catch (err) {
     if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
     throw err;
@@ -143,21 +144,21 @@ async function readKernel(
  * IpvsPartialError with every step's result, those of the earlier chunks and those never sent.
  */
 async function sendSteps(
-  client: ApplyClient, steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>, left: () => number,
+  client: ApplyClient, steps: readonly PlanStep[], checkedOf: CheckedOf, left: () => number,
   o: Pick<CheckedApplyOptions, 'timeout' | 'signal'>,
 ): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
   // What stopped the send part-way: the chunks from `next` on were never sent.
   const stop = (cause: IpvsError, cut: BatchResult[], cutNotSent: number, stage?: string): never => {
     const next = results.length + cut.length;
-    const rest = steps.slice(next).map((step, i) => notSentResult(validatedOf(step, checked, next + i), cause, o.timeout, stage));
+    const rest = steps.slice(next).map((step, i) => notSentResult(validatedOf(step, checkedOf, next + i), cause, o.timeout, stage));
     throw cutBatch([...results, ...cut, ...rest], cause, cutNotSent + rest.length);
   };
   for (let from = 0; from < steps.length; from += SEND_CHUNK) {
     if (from > 0 && o.signal?.aborted) stop(aborted(o.signal), [], 0, STAGE_ABORTED);
     const chunk = steps.slice(from, from + SEND_CHUNK);
     try {
-      results.push(...await client.batch(checkedBatch(chunk, checked, from), { timeout: left() }));
+      results.push(...await client.batch(checkedBatch(chunk, checkedOf, from), { timeout: left() }));
     } catch (err) {
       if (from === 0 && !(err instanceof IpvsPartialError)) throw err;
       const cause = err instanceof IpvsPartialError ? err.cause : err;
@@ -191,15 +192,28 @@ async function pause(ms: number, signal: AbortSignal | null): Promise<boolean> {
  * (made from the tables' own keys and configs), the rest are checked here. Frozen all the way
  * down, so what was checked is what batch() sends (intern.ts).
  */
-function checkedBatch(steps: readonly PlanStep[], checked: ReadonlyMap<PlanStep, ValidatedOp>, from: number): readonly BatchOperation[] {
-  const ops = steps.map((step, i) => validatedOf(step, checked, from + i));
+function checkedBatch(steps: readonly PlanStep[], checkedOf: CheckedOf, from: number): readonly BatchOperation[] {
+  const ops = steps.map((step, i) => validatedOf(step, checkedOf, from + i));
   const operations = Object.freeze(steps.map((step) => deepFreeze(step.operation)));
   rememberValidatedBatch(operations, ops);
   return operations;
 }
 
-function validatedOf(step: PlanStep, checked: ReadonlyMap<PlanStep, ValidatedOp>, index: number): ValidatedOp {
-  return checked.get(step) ?? validateOp(step.operation, `operations[${index}]`);
+/** The checked operation of the step sent at an index, if diff made it. */
+type CheckedOf = (index: number) => ValidatedOp | undefined;
+
+/**
+ * diff's checked operations by the index of the steps sent: the same index when the steps are
+ * diff's own (nothing drains), else by step (drains add removals and leave finished drains out).
+ */
+function checkedLookup(planned: readonly PlanStep[], checked: readonly ValidatedOp[], sending: readonly PlanStep[]): CheckedOf {
+  if (sending === planned) return (i) => checked[i];
+  const byStep = new Map(planned.map((step, i) => [step, checked[i]]));
+  return (i) => byStep.get(sending[i]);
+}
+
+function validatedOf(step: PlanStep, checkedOf: CheckedOf, index: number): ValidatedOp {
+  return checkedOf(index) ?? validateOp(step.operation, `operations[${index}]`);
 }
 
 function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {

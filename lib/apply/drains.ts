@@ -66,6 +66,11 @@ export interface DrainPlan {
 }
 
 export function planDrains(steps: readonly PlanStep[], connections: Connections, started: readonly DrainRecord[], now: number, timeout: number): DrainPlan {
+  // Nothing drains (a whole table added, say): the steps as they are, not two copies of 50,000.
+  if (!steps.some((s) => s.action === 'drain-destination' || s.action === 'remove-service')) {
+    const same = steps as PlanStep[];
+    return { steps: same, shown: same, draining: [], records: [] };
+  }
   const since = new Map(started.map((d) => [drainId(d), d.since]));
   const out: DrainPlan = { steps: [], shown: [], draining: [], records: [] };
   const busy = new Set<string>();

@@ -71,81 +71,104 @@ export function drainOf(value: unknown, field: string): (service: ServiceKey, de
   return () => all;
 }
 
+/** Steps of one kind, each with its checked operation at the same index (see Steps). */
+class Kind {
+  readonly steps: PlanStep[] = [];
+  readonly checked: ValidatedOp[] = [];
+}
+
 /** Steps by kind, in the order they are sent; each kind sorted as ipvsadm lists its objects. */
 class Steps {
   /**
-   * The checked operation of each add, update and removal step: the tables' own normalized keys and
+   * Each add, update and removal step comes with its checked operation: the tables' own normalized keys and
    * configs, what validateOp would make of the step's operation (an update's: what its options merged
    * over the current config make, which is its whole config; test/unit/table-validated.test.ts checks
    * both). A drain's is the current config at weight 0, what its `{ weight: 0 }` merged over it makes.
+   * Kept beside the steps, index for index: a Map of 50,000 steps (a full apply) was fresh memory.
    */
-  readonly checked = new Map<PlanStep, ValidatedOp>();
-  readonly addServices: PlanStep[] = [];
-  readonly updateServices: PlanStep[] = [];
-  readonly addDestinations: PlanStep[] = [];
-  readonly leaveDestinations: PlanStep[] = [];
-  readonly removeServices: PlanStep[] = [];
+  readonly addServices = new Kind();
+  readonly updateServices = new Kind();
+  readonly addDestinations = new Kind();
+  readonly leaveDestinations = new Kind();
+  readonly removeServices = new Kind();
 
   /** One shape for every checked op (no spread of a per-kind literal): 50,000 of them in a full apply. */
-  remember(step: PlanStep, kind: ValidatedOp['kind'], service: NormalizedServiceKey, serviceConfig?: ServiceConfig,
-    destination?: NormalizedDestinationKey, destinationConfig?: DestinationConfig): PlanStep {
-    this.checked.set(step, Object.freeze({ operation: step.operation, kind, service, serviceConfig, destination, destinationConfig, field: '' }));
-    return step;
+  remember(kind: Kind, step: PlanStep, op: ValidatedOp['kind'], service: NormalizedServiceKey, serviceConfig?: ServiceConfig,
+    destination?: NormalizedDestinationKey, destinationConfig?: DestinationConfig): void {
+    kind.steps.push(step);
+    kind.checked.push(Object.freeze({ operation: step.operation, kind: op, service, serviceConfig, destination, destinationConfig, field: '' }));
   }
 
-  all(): PlanStep[] {
-    return [this.addServices, this.updateServices, this.addDestinations, this.leaveDestinations, this.removeServices].flatMap(ordered);
+  all(): { steps: PlanStep[]; checked: ValidatedOp[] } {
+    const out = { steps: [] as PlanStep[], checked: [] as ValidatedOp[] };
+    // One set of places for every kind: the services of a full apply's adds are placed once, not twice.
+    const places = new Places();
+    for (const kind of [this.addServices, this.updateServices, this.addDestinations, this.leaveDestinations, this.removeServices]) {
+      const order = ordered(kind.steps, places);
+      for (const i of order ?? kind.steps.keys()) {
+        out.steps.push(kind.steps[i]);
+        out.checked.push(kind.checked[i]);
+      }
+    }
+    return out;
+  }
+}
+
+/** Where services and destinations sort, as ipvsadm lists them: worked out once per key in a diff. */
+class Places {
+  readonly #services = new Map<ServiceKey, string>();
+  readonly #destinations = new Map<string, Map<number, string>>();
+
+  service(key: ServiceKey): string {
+    let place = this.#services.get(key);
+    if (place === undefined) this.#services.set(key, (place = serviceOrder(key)));
+    return place;
+  }
+
+  destination(key: DestinationKey | undefined): string {
+    if (!key) return '';
+    let byPort = this.#destinations.get(key.address);
+    if (!byPort) this.#destinations.set(key.address, (byPort = new Map()));
+    let place = byPort.get(key.port);
+    if (place === undefined) byPort.set(key.port, (place = destinationOrder(key)));
+    return place;
   }
 }
 
 /**
- * Sorted by service, then destination, as ipvsadm lists them. Only steps are sorted, never whole
- * tables: a no-op diff sorts nothing. Each service's and each destination's place is worked out
- * once (their keys repeat: a full apply's 40,000 destination steps name 10,000 services and, in
- * the bench, 4 addresses); steps already in order (a table read from the kernel or from
- * ipvsadm -S) are checked in one pass and not sorted.
+ * The order of steps sorted by service, then destination, as ipvsadm lists them, as indexes; null
+ * when they are in that order already. Only steps are sorted, never whole tables: a no-op diff
+ * sorts nothing. Each service's and each destination's place is worked out once (their keys
+ * repeat: a full apply's 40,000 destination steps name 10,000 services and, in the bench, 4
+ * addresses); steps already in order (a table read from the kernel or from ipvsadm -S) are checked
+ * in one pass and not sorted.
  */
-function ordered(steps: PlanStep[]): PlanStep[] {
-  if (steps.length < 2) return steps;
-  const services = new Map<ServiceKey, string>();
-  const destinations = new Map<string, Map<number, string>>();
-  const serviceAt = (key: ServiceKey) => {
-    let place = services.get(key);
-    if (place === undefined) services.set(key, (place = serviceOrder(key)));
-    return place;
-  };
-  const destinationAt = (key: DestinationKey | undefined) => {
-    if (!key) return '';
-    let byPort = destinations.get(key.address);
-    if (!byPort) destinations.set(key.address, (byPort = new Map()));
-    let place = byPort.get(key.port);
-    if (place === undefined) byPort.set(key.port, (place = destinationOrder(key)));
-    return place;
-  };
+function ordered(steps: readonly PlanStep[], places: Places): number[] | null {
+  if (steps.length < 2) return null;
   const compare = (a: PlanStep, b: PlanStep) => {
-    const sa = serviceAt(a.service);
-    const sb = serviceAt(b.service);
+    const sa = places.service(a.service);
+    const sb = places.service(b.service);
     if (sa !== sb) return sa < sb ? -1 : 1;
-    const da = destinationAt(a.destination);
-    const db = destinationAt(b.destination);
+    const da = places.destination(a.destination);
+    const db = places.destination(b.destination);
     return da < db ? -1 : da > db ? 1 : 0;
   };
   // Checked in place: a table's steps usually come in order, and a copy of 50,000 keyed steps is fresh memory.
   let inOrder = true;
   for (let i = 1; i < steps.length && inOrder; i++) inOrder = compare(steps[i - 1], steps[i]) <= 0;
-  if (inOrder) return steps;
+  if (inOrder) return null;
   // Out of order: each step's place looked up once, not at every comparison of the sort.
-  const keyed = steps.map((step) => ({ step, service: serviceAt(step.service), destination: destinationAt(step.destination) }));
+  const keyed = steps.map((step, i) => ({ i, service: places.service(step.service), destination: places.destination(step.destination) }));
   return keyed.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1
-    : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0)).map((x) => x.step);
+    : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0)).map((x) => x.i);
 }
 
 export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
   return checkedDiff(current, desired, options).plan;
 }
 
-/** @internal diff() with the checked operation of each add and removal step (see Steps.checked), for apply's batch. */
-export function checkedDiff(current: Table, desired: Table, options?: DiffOptions): { plan: Plan; checked: ReadonlyMap<PlanStep, ValidatedOp> } {
+/** @internal diff() with the checked operation of each step (see Steps), at its step's index, for apply's batch. */
+export function checkedDiff(current: Table, desired: Table, options?: DiffOptions): { plan: Plan; checked: readonly ValidatedOp[] } {
   if (!(current instanceof Table)) throw new IpvsValidationError('current', current, 'a Table');
   if (!(desired instanceof Table)) throw new IpvsValidationError('desired', desired, 'a Table');
   const scope = scopeOf(options);
@@ -158,29 +181,30 @@ export function checkedDiff(current: Table, desired: Table, options?: DiffOption
     if (!have) {
       // Shared by every add of this config (frozen), as a destination's add is.
       const { changes, options } = addedService(want.config);
-      steps.addServices.push(steps.remember({
+      steps.remember(steps.addServices, {
         action: 'add-service', service, changes,
         operation: { op: 'addService', service, options },
-      }, 'addService', want.key, want.config));
+      }, 'addService', want.key, want.config);
     } else if (have.config !== want.config) {
       const changes = serviceChanges(have.config, want.config);
       // Checked with the whole config: it gives every option, so the kernel need not be read to merge it.
       if (changes.length)
-        steps.updateServices.push(steps.remember({
+        steps.remember(steps.updateServices, {
           action: 'update-service', service, changes,
           operation: { op: 'updateService', service, options: serviceOptionsOf(want.config) },
-        }, 'updateService', want.key, want.config));
+        }, 'updateService', want.key, want.config);
     }
     destinationSteps(service, have, want, scope.drain, steps);
   }
   for (const [id, have] of current.byId) {
     if (desired.byId.has(id) || !scope.removable.has(id)) continue;
     const service = publicServiceKey(have.key);
-    steps.removeServices.push(steps.remember(
-      { action: 'remove-service', service, changes: [], operation: { op: 'deleteService', service } }, 'deleteService', have.key,
-    ));
+    steps.remember(
+      steps.removeServices, { action: 'remove-service', service, changes: [], operation: { op: 'deleteService', service } }, 'deleteService', have.key,
+    );
   }
-  return { plan: { steps: steps.all() }, checked: steps.checked };
+  const all = steps.all();
+  return { plan: { steps: all.steps }, checked: all.checked };
 }
 
 /** Frozen, as each step's operation is: apply sends them as they are (deepFreeze finds nothing to do). */
@@ -198,18 +222,18 @@ function destinationSteps(
     if (!old) {
       // Shared by every add of this config (frozen): 40,000 adds in a full apply, a handful of configs.
       const { changes, options } = addedDestination(d.config);
-      steps.addDestinations.push(steps.remember({
+      steps.remember(steps.addDestinations, {
         action: 'add-destination', service, destination, changes,
         operation: Object.freeze({ op: 'addDestination', service, destination, options }),
-      }, 'addDestination', want.key, undefined, d.key, d.config));
+      }, 'addDestination', want.key, undefined, d.key, d.config);
       continue;
     }
     const changes = destinationChanges(old.config, d.config);
     if (changes.length)
-      steps.addDestinations.push(steps.remember({
+      steps.remember(steps.addDestinations, {
         action: 'update-destination', service, destination, changes,
         operation: Object.freeze({ op: 'updateDestination', service, destination, options: deepFreeze(destinationOptionsOf(d.config)) }),
-      }, 'updateDestination', want.key, undefined, d.key, d.config));
+      }, 'updateDestination', want.key, undefined, d.key, d.config);
   }
   if (!have) return;
   for (const [id, d] of have.destinations) {
@@ -220,14 +244,14 @@ function destinationSteps(
       const changes = d.config.weight === 0 ? [] : [{ field: 'weight', from: d.config.weight, to: 0 }];
       // Sent whole (the read config at weight 0), as updates are: a patch would read the kernel again
       // for its base at send time, two dumps a drain (the 1% apply's 50 drains cost 240 ms that way).
-      steps.leaveDestinations.push(steps.remember({
+      steps.remember(steps.leaveDestinations, {
         action: 'drain-destination', service, destination, changes,
         operation: { op: 'updateDestination', service, destination, options: { weight: 0 } },
-      }, 'updateDestination', want.key, undefined, d.key, Object.freeze({ ...d.config, weight: 0 })));
+      }, 'updateDestination', want.key, undefined, d.key, Object.freeze({ ...d.config, weight: 0 }));
     } else {
-      steps.leaveDestinations.push(steps.remember({
+      steps.remember(steps.leaveDestinations, {
         action: 'remove-destination', service, destination, changes: [], operation: { op: 'deleteDestination', service, destination },
-      }, 'deleteDestination', want.key, undefined, d.key));
+      }, 'deleteDestination', want.key, undefined, d.key);
     }
   }
 }

@@ -21,8 +21,9 @@ describe('diff steps checked once', () => {
       let carried = 0;
       const { plan, checked: all } = checkedDiff(A, B, { drain, manage: A.services().map((s) => s.key) });
       expect(plan).toEqual(diff(A, B, { drain, manage: A.services().map((s) => s.key) }));
-      for (const step of plan.steps) {
-        const checked = all.get(step);
+      expect(all).toHaveLength(plan.steps.length);
+      for (const [i, step] of plan.steps.entries()) {
+        const checked = all[i];
         if (step.action.startsWith('update-') || step.action === 'drain-destination') {
           // An update or drain carries its whole config: what its options merged over the current config make.
           const { servicePatch, destinationPatch, field: _h, ...rest } = validateOp(step.operation, '');
