@@ -168,9 +168,12 @@ wrapped) and must be exactly the ${apply.changed} the change needs: 100 weights 
 added, 50 drained and removed (weight 0, then deleted: two operations each), 50 schedulers
 changed, 30 services added with their 4 destinations. On a shared machine the floor's dump is taken in
 turns with the library's calls (the no-op apply twice per run, a dump before, between and after), and
-each figure is the median of all its turns.
+each figure is the median of all its turns. The whole-table apply and restore run twice a run, each
+first once: whichever goes first grows the process's heap into fresh pages and the other reuses them.
 
 ${applyTable}
+
+${applyTurns}
 
 Where a no-op apply's time goes: one packed listing without counters (the row before last,
 ${(am['apply.read'] / am['apply.floor.dump']).toFixed(2)}× the floor's dump on its own: the addon's dumps, decoded, and one Uint32Array
