@@ -212,6 +212,15 @@ export class Lab {
     return router;
   }
 
+  /** A lab of routers with these priorities, started together, its clock advanced ms. */
+  static async running(priorities: number[], ms: number): Promise<{ lab: Lab; routers: Router[] }> {
+    const lab = new Lab();
+    const routers = priorities.map((priority) => lab.add({ priority }));
+    for (const r of routers) r.machine.start();
+    await lab.clock.advance(ms);
+    return { lab, routers };
+  }
+
   masters(): Router[] {
     return this.routers.filter((r) => r.machine.state === 'master');
   }

@@ -36,12 +36,7 @@ describe('RFC 5798 timers', () => {
 
 describe('elections', () => {
   it('two routers: the higher priority is master after its own Master_Down_Interval; the other stays backup', async () => {
-    const lab = new Lab();
-    const a = lab.add({ priority: 200 });
-    const b = lab.add({ priority: 100 });
-    a.machine.start();
-    b.machine.start();
-    await lab.clock.advance(30_000);
+    const { lab, routers: [a, b] } = await Lab.running([200, 100], 30_000);
     expect(a.transitions.map((t) => [t.from, t.to, t.reason, t.time])).toEqual([
       ['initialize', 'backup', 'startup', 0],
       ['backup', 'master', 'master-down', MDI(200)],
@@ -90,12 +85,7 @@ describe('elections', () => {
 
   it("a backup whose process stalled reads the advert waiting in its socket before its Master_Down_Timer acts: no takeover", async () => {
     for (const drainable of [true, false]) {
-      const lab = new Lab();
-      const a = lab.add({ priority: 150 });
-      const b = lab.add({ priority: 100 });
-      a.machine.start();
-      b.machine.start();
-      await lab.clock.advance(10_000);
+      const { lab, routers: [a, b] } = await Lab.running([150, 100], 10_000);
       // b's adverts now wait unread, as in a process whose overdue timers run before libuv polls.
       b.transport.held = true;
       b.transport.drainable = drainable;
