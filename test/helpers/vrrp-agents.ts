@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+/** How long an agent may take to print its first line (a cold start; see DirectorAgent.transition). */
+export const STARTUP_MS = 60_000;
 
 export interface LoggedLine {
   /** When the test read it (ms since the epoch). */
@@ -108,6 +110,10 @@ export class DirectorAgent extends AgentProcess {
 
   /** Waits for the transition to `to` (from `from` if given) logged after the first `after` transitions. */
   async transition(to: string, { after = 0, from, ms = 10_000 }: { after?: number; from?: string; ms?: number } = {}): Promise<VrrpRecord> {
+    // ms counts from the agent's first line: the first node process of a freshly booted sandbox reads
+    // node and its modules through hostfs with a cold page cache (16 s here, over 20 s in CI), and
+    // how long node takes to start is not what a test measures.
+    await this.waitLine('its first line', () => true, 0, STARTUP_MS);
     const end = Date.now() + ms;
     for (;;) {
       const t = this.transitions().slice(after).find((r) => r.to === to && (from === undefined || r.from === from));

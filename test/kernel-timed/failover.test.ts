@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drRealServer, type Ipvs } from '../../lib';
 import { TestNamespace, requireIpvs, settleDaemon } from '../helpers/kernel';
-import { DirectorAgent, KeepalivedAgent, keepalivedConf } from '../helpers/vrrp-agents';
+import { DirectorAgent, KeepalivedAgent, keepalivedConf, STARTUP_MS } from '../helpers/vrrp-agents';
 
 const VIP = '192.0.2.100';
 const PORT = 80;
@@ -257,7 +257,7 @@ describe('two node-ipvs directors', () => {
     held = await holdConnection();
     await stillEchoes(held, 3);
     await neighbourIs(macOf(dirA));
-  }, 40_000);
+  }, 40_000 + 2 * STARTUP_MS);
 
   it("the backup holds the master's connection as a sync entry before any failover", async () => {
     const synced = async () => (await ipvsB.listConnections({ origin: true })).find((e) => e.client.port === held.port);
