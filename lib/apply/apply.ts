@@ -66,8 +66,8 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
   const { plan, checked } = checkedDiff(current, want, { prune: o.prune ? record.services : [], drain: o.drain });
   const steps = o.drainServices ? drainingServices(plan.steps, current) : plan.steps;
   const drains = planDrains(steps, connectionsOf(entries, steps), record.drains, Date.now(), o.drainTimeout);
-  const checkedOf = checkedLookup(plan.steps, checked, drains.steps);
   if (o.dryRun) return { shown: drains.shown, results: [], draining: drains.draining, changed: false, record };
+  const checkedOf = checkedLookup(plan.steps, checked, drains.steps);
 
   // Written ahead: a service about to be created is owned before it exists, and a drain's start
   // is kept before its weight 0 is sent, so a process killed mid-batch leaves nothing unaccounted.

@@ -145,23 +145,18 @@ class Places {
  */
 function ordered(steps: readonly PlanStep[], places: Places): number[] | null {
   if (steps.length < 2) return null;
-  const compare = (a: PlanStep, b: PlanStep) => {
-    const sa = places.service(a.service);
-    const sb = places.service(b.service);
-    if (sa !== sb) return sa < sb ? -1 : 1;
-    const da = places.destination(a.destination);
-    const db = places.destination(b.destination);
-    return da < db ? -1 : da > db ? 1 : 0;
-  };
+  const compare = (a: PlanStep, b: PlanStep) =>
+    byText(places.service(a.service), places.service(b.service)) || byText(places.destination(a.destination), places.destination(b.destination));
   // Checked in place: a table's steps usually come in order, and a copy of 50,000 keyed steps is fresh memory.
   let inOrder = true;
   for (let i = 1; i < steps.length && inOrder; i++) inOrder = compare(steps[i - 1], steps[i]) <= 0;
   if (inOrder) return null;
   // Out of order: each step's place looked up once, not at every comparison of the sort.
   const keyed = steps.map((step, i) => ({ i, service: places.service(step.service), destination: places.destination(step.destination) }));
-  return keyed.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1
-    : a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0)).map((x) => x.i);
+  return keyed.sort((a, b) => byText(a.service, b.service) || byText(a.destination, b.destination)).map((x) => x.i);
 }
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function diff(current: Table, desired: Table, options?: DiffOptions): Plan {
   return checkedDiff(current, desired, options).plan;
