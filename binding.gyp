@@ -8,6 +8,8 @@
         "native/js_convert.cc",
         "native/nl_channel.cc",
         "native/nl_wait.cc",
+        "native/table_read.cc",
+        "native/table_pack.cc",
         "native/netns.cc",
         "native/host_files.cc",
         "native/proc_net.cc",

@@ -8,6 +8,7 @@
 
 #include "js_convert.h"
 #include "promise_worker.h"
+#include "table_read.h"
 
 namespace ipvs {
 namespace {
@@ -124,7 +125,7 @@ class TableWorker : public PromiseWorker {
         deadline_(Channel::Clock::now() + std::chrono::milliseconds(ms)), withStats_(withStats) {}
 
  protected:
-  Outcome Run() override { return channel_->GetTable(deadline_, withStats_, &table_); }
+  Outcome Run() override { return ReadTable(*channel_, deadline_, withStats_, &table_); }
   Napi::Value Result() override { return TableToJs(Env(), table_); }
 
  private:
@@ -134,26 +135,33 @@ class TableWorker : public PromiseWorker {
   std::vector<TableEntry> table_;
 };
 
-// The same listing packed (PackTable) on the worker thread: one typed array
-// and the distinct texts cross into JS, not 50,000 objects (apply's reading).
+// The same reading packed as it is read (TablePacker) on the worker thread:
+// one typed array and the distinct texts cross into JS, not 50,000 objects
+// (apply's reading).
 class PackedTableWorker : public PromiseWorker {
  public:
-  PackedTableWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, int ms)
+  // lastWords: the client's, the size of its last packed reading (read and
+  // written on the JS thread; the receiver keeps the client alive).
+  PackedTableWorker(Napi::Object receiver, std::shared_ptr<Channel> ch, int ms, size_t* lastWords)
       : PromiseWorker(receiver, "ipvs:getTablePacked"), channel_(std::move(ch)),
-        deadline_(Channel::Clock::now() + std::chrono::milliseconds(ms)) {}
+        deadline_(Channel::Clock::now() + std::chrono::milliseconds(ms)), lastWords_(lastWords),
+        expectWords_(*lastWords) {}
 
  protected:
   Outcome Run() override {
-    std::vector<TableEntry> table;
-    Outcome o = channel_->GetTable(deadline_, false, &table);
-    if (o.ok()) PackTable(table, &packed_);
-    return o;
+    TablePacker packer(&packed_, expectWords_);
+    return ReadTable(*channel_, deadline_, false, &packer);
   }
-  Napi::Value Result() override { return PackedTableToJs(Env(), packed_); }
+  Napi::Value Result() override {
+    *lastWords_ = packed_.words.size();
+    return PackedTableToJs(Env(), &packed_);
+  }
 
  private:
   std::shared_ptr<Channel> channel_;
   Channel::Clock::time_point deadline_;
+  size_t* lastWords_;
+  size_t expectWords_;
   PackedTable packed_;
 };
 
@@ -234,7 +242,7 @@ Napi::Value Client::GetTable(const Napi::CallbackInfo& info) {
 
 Napi::Value Client::GetTablePacked(const Napi::CallbackInfo& info) {
   std::shared_ptr<Channel> ch = ChannelOrThrow(info.Env());
-  auto* worker = new PackedTableWorker(Value(), ch, TimeoutArg(info, 0));
+  auto* worker = new PackedTableWorker(Value(), ch, TimeoutArg(info, 0), &packedWords_);
   worker->Queue();
   return worker->Promise();
 }

@@ -37,6 +37,7 @@ class Client : public Napi::ObjectWrap<Client> {
   napi_env env_;
   std::shared_ptr<Channel> channel_;
   bool closed_ = false;
+  size_t packedWords_ = 0;  // the last packed reading's size (PackedTableWorker)
 };
 
 }  // namespace ipvs

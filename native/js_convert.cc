@@ -312,61 +312,27 @@ Napi::Array TableToJs(Napi::Env env, const std::vector<TableEntry>& table) {
   return out;
 }
 
-namespace {
-
-// Texts by content, each given one index.
-class TextIndex {
- public:
-  explicit TextIndex(std::vector<std::string>* strings) : strings_(strings) {}
-  uint32_t Of(const std::string& text) {
-    auto it = index_.find(text);
-    if (it != index_.end()) return it->second;
-    uint32_t i = static_cast<uint32_t>(strings_->size());
-    strings_->push_back(text);
-    index_.emplace(text, i);
-    return i;
-  }
-
- private:
-  std::vector<std::string>* strings_;
-  std::unordered_map<std::string, uint32_t> index_;
-};
-
-}  // namespace
-
-void PackTable(const std::vector<TableEntry>& table, PackedTable* out) {
-  size_t words = 0;
-  for (const TableEntry& e : table) words += kServiceWords + kDestinationWords * e.destinations.size();
-  out->words.clear();
-  out->words.reserve(words);
-  out->strings.clear();
-  TextIndex texts(&out->strings);
-  for (const TableEntry& e : table) {
-    const Service& s = e.service;
-    const bool fwmark = s.key.fwmark != 0;
-    const uint32_t service[kServiceWords] = {
-        s.key.family, s.key.protocol, s.key.fwmark, fwmark ? kNoText : texts.Of(FormatAddress(s.key.address)),
-        fwmark ? 0u : s.key.port, texts.Of(s.scheduler), texts.Of(s.persistenceEngine), s.flags, s.timeout,
-        s.netmask, static_cast<uint32_t>(e.destinations.size())};
-    out->words.insert(out->words.end(), service, service + kServiceWords);
-    for (const Destination& d : e.destinations) {
-      const uint32_t dest[kDestinationWords] = {
-          d.address.family, texts.Of(FormatAddress(d.address)), d.port, d.forwarding, d.weight,
-          d.upperThreshold, d.lowerThreshold, d.activeConns, d.inactiveConns, d.persistentConns,
-          d.hasTunnel ? 1u : 0u, d.tunnelType, d.tunnelPort, d.tunnelFlags};
-      out->words.insert(out->words.end(), dest, dest + kDestinationWords);
-    }
-  }
-}
-
-Napi::Object PackedTableToJs(Napi::Env env, const PackedTable& packed) {
+Napi::Object PackedTableToJs(Napi::Env env, PackedTable* packed) {
   Napi::Object o = Napi::Object::New(env);
-  Napi::Uint32Array words = Napi::Uint32Array::New(env, packed.words.size());
-  if (!packed.words.empty()) std::memcpy(words.Data(), packed.words.data(), packed.words.size() * sizeof(uint32_t));
-  Napi::Array strings = Napi::Array::New(env, packed.strings.size());
-  for (size_t i = 0; i < packed.strings.size(); i++) {
+  Napi::Uint32Array words;
+  if (packed->words.empty()) {
+    words = Napi::Uint32Array::New(env, 0);
+  } else {
+    auto* held = new std::vector<uint32_t>(std::move(packed->words));
+    Napi::ArrayBuffer buffer;
+    try {
+      buffer = Napi::ArrayBuffer::New(env, held->data(), held->size() * sizeof(uint32_t),
+                                      [](Napi::Env, void*, std::vector<uint32_t>* h) { delete h; }, held);
+    } catch (...) {
+      delete held;  // never handed over: no finalizer will run
+      throw;
+    }
+    words = Napi::Uint32Array::New(env, held->size(), buffer, 0);
+  }
+  Napi::Array strings = Napi::Array::New(env, packed->strings.size());
+  for (size_t i = 0; i < packed->strings.size(); i++) {
     Napi::HandleScope scope(env);
-    strings.Set(static_cast<uint32_t>(i), Napi::String::New(env, packed.strings[i]));
+    strings.Set(static_cast<uint32_t>(i), Napi::String::New(env, packed->strings[i]));
   }
   o.Set("words", words);
   o.Set("strings", strings);

@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <unordered_set>
 
 #include "ipvs_message.h"
 #include "netns.h"
@@ -296,6 +295,13 @@ Outcome Channel::Query(const Request& request, int timeoutMs, std::vector<Record
 }
 
 Outcome Channel::Query(const Request& request, Deadline deadline, std::vector<Record>* records, bool withStats) {
+  return QueryEach(request, deadline, withStats, [records](Record& record) {
+    records->push_back(std::move(record));
+    return 0;
+  });
+}
+
+Outcome Channel::QueryEach(const Request& request, Deadline deadline, bool withStats, const RecordHandler& onRecord) {
   std::lock_guard<std::mutex> lock(mu_);
   if (cancelled_) return Outcome::Fail(ECANCELED, "client closed");
   if (!sock_) {
@@ -305,72 +311,15 @@ Outcome Channel::Query(const Request& request, Deadline deadline, std::vector<Re
   nl_msg* msg = EncodeRequest(request, family_, NextSeq(1));
   if (!msg) return Outcome::Fail(ENOMEM, "building the request");
   bool dirty = false;
+  Record record;
   Outcome o = RoundTrip(msg, deadline, [&](const nlmsghdr* nlh) {
     if (nlh->nlmsg_type != family_) return 0;
-    Record record;
+    record = Record();
     int err = DecodeRecord(nlh, &record, withStats);
     if (err) return -err;
-    records->push_back(std::move(record));
-    return 0;
+    return onRecord(record);
   }, &dirty);
   return dirty ? Reconnect(o) : o;
-}
-
-namespace {
-
-// A service's identity as bytes, to drop the repeats a dump may hold (see GetTable).
-std::string KeyBytes(const ServiceKey& k) {
-  std::string out(reinterpret_cast<const char*>(&k.family), sizeof(k.family));
-  if (k.fwmark) return out.append("f").append(reinterpret_cast<const char*>(&k.fwmark), sizeof(k.fwmark));
-  out.append(reinterpret_cast<const char*>(&k.protocol), sizeof(k.protocol));
-  out.append(reinterpret_cast<const char*>(&k.port), sizeof(k.port));
-  return out.append(reinterpret_cast<const char*>(k.address.bytes), sizeof(k.address.bytes));
-}
-
-std::string KeyBytes(const Destination& d) {
-  std::string out(reinterpret_cast<const char*>(&d.address.family), sizeof(d.address.family));
-  out.append(reinterpret_cast<const char*>(&d.port), sizeof(d.port));
-  return out.append(reinterpret_cast<const char*>(d.address.bytes), sizeof(d.address.bytes));
-}
-
-}  // namespace
-
-Outcome Channel::GetTable(Deadline deadline, bool withStats, std::vector<TableEntry>* table) {
-  Request dump;
-  dump.cmd = IPVS_CMD_GET_SERVICE;
-  dump.dump = true;
-  std::vector<Record> services;
-  Outcome o = Query(dump, deadline, &services, withStats);
-  if (!o.ok()) return o;
-  // Dumps resume by position in a hash table shared by every namespace: a
-  // change elsewhere during a multi-part dump can repeat entries (never
-  // flagged). Repeats are dropped here, before their destinations are asked for.
-  std::unordered_set<std::string> seenServices;
-  Request dests;
-  dests.cmd = IPVS_CMD_GET_DEST;
-  dests.dump = true;
-  dests.hasService = true;
-  std::vector<Record> records;
-  table->reserve(services.size());
-  for (size_t i = 0; i < services.size(); i++) {
-    if (!services[i].hasService || !seenServices.insert(KeyBytes(services[i].service.key)).second) continue;
-    // Answers ready at once never make Query read the clock (a system call in user-mode Linux).
-    if (i % 64 == 63 && Clock::now() >= deadline) return Outcome::Fail(ETIMEDOUT, "waiting for the kernel");
-    // The dumped service record is the key of its destination dump, as it came.
-    dests.service.key = services[i].service.key;
-    records.clear();
-    o = Query(dests, deadline, &records, withStats);
-    if (!o.ok()) return o;
-    TableEntry entry;
-    entry.service = std::move(services[i].service);
-    entry.destinations.reserve(records.size());
-    std::unordered_set<std::string> seenDests;
-    for (Record& r : records)
-      if (r.hasDestination && seenDests.insert(KeyBytes(r.destination)).second)
-        entry.destinations.push_back(std::move(r.destination));
-    table->push_back(std::move(entry));
-  }
-  return Outcome::Ok();
 }
 
 Outcome Channel::Execute(const std::vector<Request>& requests, int timeoutMs,

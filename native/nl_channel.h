@@ -48,9 +48,12 @@ class Channel {
   Outcome Query(const Request& request, Clock::time_point deadline, std::vector<Record>* records,
                 bool withStats = true);
 
-  // The whole table in one run: the services dump, then each service's
-  // destination dump keyed by the service record as dumped, repeats dropped.
-  Outcome GetTable(Clock::time_point deadline, bool withStats, std::vector<TableEntry>* table);
+  // The same, each record handed to onRecord as it is decoded, none kept
+  // (table_read.h reads 50,000 of them). onRecord returns 0 or an errno; the
+  // first errno fails the query once its answer has been read to the end.
+  using RecordHandler = std::function<int(Record&)>;
+  Outcome QueryEach(const Request& request, Clock::time_point deadline, bool withStats,
+                    const RecordHandler& onRecord);
 
   // Thread-safe: the waiting call, and every later one, fails with ECANCELED.
   void Cancel();

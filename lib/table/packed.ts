@@ -4,7 +4,7 @@
  * compares each listed service with the desired table's straight from the words and allocates
  * almost nothing; only a service that differs is made into objects (listing.ts does the rest).
  *
- * Layout (native/js_convert.h PackTable), per service SERVICE_WORDS words:
+ * Layout (native/table_pack.h), per service SERVICE_WORDS words:
  *   family, protocol, fwmark, address (text index, NO_TEXT for fwmark), port, scheduler (text),
  *   engine (text, '' for none), flags, timeout, netmask, destination count
  * then per destination DESTINATION_WORDS words:

@@ -4,7 +4,7 @@
 // through the encoder and decoder, fuzzes the decoder, and with "kernel"
 // drives a real Channel: batches, dumps, a deadline, a cancel; and the
 // rtnetlink calls of the host helpers on a given (down, address-less) interface,
-// their deadlines included; and GetTable (the table in one worker run).
+// their deadlines included; and ReadTable (the table in one run), as entries and packed.
 // The connection-file reader (proc_net_read.cc): its refusals always, its
 // reads (here and through a namespace thread, and a past deadline) with "kernel".
 #include <arpa/inet.h>
@@ -33,6 +33,8 @@
 #include "../nl_wait.h"
 #include "../proc_net_read.h"
 #include "../rtnl.h"
+#include "../table_pack.h"
+#include "../table_read.h"
 #include "check.h"
 
 using namespace ipvs;
@@ -170,7 +172,7 @@ static void KernelChecks() {
   CHECK(ch->Execute(dests, 5000, &status).ok() && status[0] == 0 && status[3] == 0);
   for (bool withStats : {true, false}) {
     std::vector<TableEntry> table;
-    CHECK(ch->GetTable(Channel::Clock::now() + std::chrono::seconds(120), withStats, &table).ok());
+    CHECK(ReadTable(*ch, Channel::Clock::now() + std::chrono::seconds(120), withStats, &table).ok());
     CHECK(table.size() == 2999);
     size_t withDests = 0, counted = 0;
     for (const TableEntry& e : table) {
@@ -185,9 +187,21 @@ static void KernelChecks() {
     CHECK(withStats ? counted == 2999 + 4 : counted == 0);
   }
   std::vector<TableEntry> table;
-  CHECK(ch->GetTable(Channel::Clock::now() - std::chrono::milliseconds(1), false, &table).err == ETIMEDOUT);
-  table.clear();
-  CHECK(ch->GetTable(Channel::Clock::now() + std::chrono::seconds(120), false, &table).ok() && table.size() == 2999);
+  CHECK(ReadTable(*ch, Channel::Clock::now() - std::chrono::milliseconds(1), false, &table).err == ETIMEDOUT);
+  CHECK(ReadTable(*ch, Channel::Clock::now() + std::chrono::seconds(120), false, &table).ok() && table.size() == 2999);
+  // Packed as read: each service's words, its destination count last, then its destinations'.
+  PackedTable packed;
+  TablePacker packer(&packed, 16);
+  CHECK(ReadTable(*ch, Channel::Clock::now() + std::chrono::seconds(120), false, &packer).ok());
+  CHECK(packed.words.size() == 2999 * kServiceWords + 4 * kDestinationWords);
+  size_t services = 0, destinations = 0;
+  for (size_t o = 0; o < packed.words.size(); services++) {
+    uint32_t n = packed.words[o + kServiceWords - 1];
+    destinations += n;
+    for (uint32_t j = 0; j < n; j++) CHECK(packed.words[o + kServiceWords + j * kDestinationWords + 4] == 3);  // weight
+    o += kServiceWords + n * kDestinationWords;
+  }
+  CHECK(services == 2999 && destinations == 4);
 
   Request missing;
   missing.cmd = IPVS_CMD_GET_SERVICE;

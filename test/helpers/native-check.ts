@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnAsync } from './child';
 
 const root = join(__dirname, '..', '..');
-const CORE_SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/nl_wait.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/link_watch.cc', 'native/proc_net_read.cc'];
+const CORE_SOURCES = ['native/check/core_check.cc', 'native/ipvs_encode.cc', 'native/ipvs_decode.cc', 'native/nl_channel.cc', 'native/table_read.cc', 'native/table_pack.cc', 'native/nl_wait.cc', 'native/netns.cc', 'native/rtnl.cc', 'native/link_watch.cc', 'native/proc_net_read.cc'];
 
 /** Runs a child without blocking this worker's event loop (vitest talks to it meanwhile); a signal counts as status 1. */
 export async function runChild(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
