@@ -16,13 +16,13 @@ import { validateOp, type ValidatedOp } from '../plan';
 import { PackedListing } from '../table/packed';
 import { Table } from '../table/table';
 import type { PlanStep } from '../table/types';
-import type { BatchOperation, BatchResult, ServiceEntry } from '../types';
-import { publicServiceKey, serviceKey } from '../validate/service';
+import type { BatchOperation, BatchResult, ServiceEntry, ServiceKey } from '../types';
+import { serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
-import { completeListing, completeNeeded } from './consistent';
+import { completeListing, completeNeeded, type Ids } from './consistent';
 import { connectionsOf, drainingServices, planDrains } from './drains';
 import { applyOptions, type CheckedApplyOptions } from './options';
-import { loadRecord } from './ownership';
+import { loadRecord, ownedIndex, owning, recordOf } from './ownership';
 import { resolveExisting } from './resolve';
 import type { ApplyResult, DrainingDestination, OwnershipRecord, StepResult } from './types';
 
@@ -71,28 +71,22 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
 
   // Written ahead: a service about to be created is owned before it exists, and a drain's start
   // is kept before its weight 0 is sent, so a process killed mid-batch leaves nothing unaccounted.
-  const declared = new Set(want.byId.keys());
-  const owned = new Map(record.services.map((k) => [serviceId(serviceKey(k)), k]));
-  // By id, not through want.services(): no sorting, no key validated again (10,000 in the bench).
-  for (const [id, s] of want.byId) owned.set(id, publicServiceKey(s.key));
+  const owned = owning(record, want);
   // Aborted while reading or planning: nothing of this pass was sent or saved.
   if (o.signal?.aborted) throw unsentBatch(drains.steps.map((step, i) => validatedOf(step, checkedOf, i)), aborted(o.signal), o.timeout, STAGE_ABORTED);
   let last = record;
   const save = async (r: OwnershipRecord) => {
-    // The same key objects (interned) are the same record without writing 10,000 keys out twice.
-    const same = last.services.length === r.services.length && last.services.every((k, i) => k === r.services[i])
-      && JSON.stringify(last.drains) === JSON.stringify(r.drains);
-    if (!same && JSON.stringify(last) !== JSON.stringify(r)) await o.store.save(r);
+    if (r !== last && !sameRecord(last, r)) await o.store.save(r);
     last = r;
   };
-  await save(next(owned, drains.records));
+  await save(recordOf(owned, drains.records, record));
 
   const results: StepResult[] = [];
   let sent: BatchResult[];
   try {
     sent = await sendSteps(client, drains.steps, checkedOf, left, o);
   } catch (err) {
-    if (err instanceof IpvsPartialError) await save(next(afterRemovals(owned, drains.steps, err.results as BatchResult[], declared), drains.records));
+    if (err instanceof IpvsPartialError) await save(recordOf(afterRemovals(owned, drains.steps, err.results as BatchResult[], want.byId), drains.records, last));
     throw err;
   }
   const existing: PlanStep[] = [];
@@ -110,7 +104,7 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
       results.push(r.ok ? { step, outcome: 'applied' } : { step, outcome: r.applied === 'unknown' ? 'unknown' : 'failed', error: r.error });
     });
   }
-  const saved = next(afterRemovals(owned, drains.steps, sent, declared), drains.records);
+  const saved = recordOf(afterRemovals(owned, drains.steps, sent, want.byId), drains.records, last);
   await save(saved);
   const changed = results.some((r) => r.outcome === 'applied' || r.outcome === 'unknown');
   return { shown: drains.shown, results, draining: drains.draining, changed, record: saved };
@@ -124,8 +118,8 @@ async function pass(client: ApplyClient, want: Table, o: CheckedApplyOptions, re
 async function readKernel(
   client: ApplyClient, want: Table, o: CheckedApplyOptions, record: OwnershipRecord, left: () => number,
 ): Promise<ServiceEntry[] | PackedListing> {
-  const declared = new Set(want.byId.keys());
-  const owned = o.prune ? record.services : [];
+  const declared = want.byId;
+  const owned = o.prune ? ownedIndex(record) : new Map<string, ServiceKey>();
   if (client.packedTable) {
     const packed = await client.packedTable({ timeout: left() });
     // Aborted: no more readings (the pass stops before sending).
@@ -225,8 +219,19 @@ function outcomeOf(step: PlanStep, r: BatchResult): StepResult['outcome'] {
   return r.sent === false ? 'not-sent' : 'failed';
 }
 
+/**
+ * Whether two records hold the same: services compared by identity first (keys are interned),
+ * written out only when the counts agree and an object differs; a count that differs says it.
+ */
+function sameRecord(a: OwnershipRecord, b: OwnershipRecord): boolean {
+  if (a.services.length !== b.services.length || JSON.stringify(a.drains) !== JSON.stringify(b.drains)) return false;
+  return a.services.every((k, i) => k === b.services[i]) || JSON.stringify(a.services) === JSON.stringify(b.services);
+}
+
 /** Owned services minus those removed (or found gone); declared ones stay owned. */
-function afterRemovals(owned: Map<string, unknown>, steps: readonly PlanStep[], sent: readonly BatchResult[], declared: Set<string>) {
+function afterRemovals(
+  owned: ReadonlyMap<string, ServiceKey>, steps: readonly PlanStep[], sent: readonly BatchResult[], declared: Ids,
+): ReadonlyMap<string, ServiceKey> {
   // Most passes remove no service: no copy of 10,000 entries then.
   if (!steps.some((step) => step.action === 'remove-service')) return owned;
   const out = new Map(owned);
@@ -237,8 +242,4 @@ function afterRemovals(owned: Map<string, unknown>, steps: readonly PlanStep[], 
     if ((outcome === 'applied' || outcome === 'gone') && !declared.has(id)) out.delete(id);
   });
   return out;
-}
-
-function next(owned: Map<string, unknown>, drains: OwnershipRecord['drains']): OwnershipRecord {
-  return { version: 1, services: [...owned.values()] as OwnershipRecord['services'], drains };
 }

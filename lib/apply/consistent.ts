@@ -5,11 +5,14 @@
  */
 import { constants as os } from 'node:os';
 import { IpvsError } from '../errors';
-import { serviceId } from '../keys';
 import { listedServiceId } from '../table/listing';
 import type { DestinationInfo, ServiceEntry, ServiceKey } from '../types';
-import { serviceKey } from '../validate/service';
 import type { ApplyClient } from './client';
+
+/** Service ids: a table's byId map serves, no Set of 10,000 made from it. */
+export interface Ids {
+  has(id: string): boolean;
+}
 
 /** Readings taken before giving up: churn that outlasts this many is not going to stop for us. */
 export const CONSISTENT_READS = 5;
@@ -56,17 +59,15 @@ export const WHOLE_DESTINATION_DUMP = 6;
  *   parts: only a listing of WHOLE_DESTINATION_DUMP destinations or more can come from one; those
  *   services' destinations are read until two readings agree (at most CONSISTENT_READS, else EAGAIN).
  * Services outside the scope are never acted on, so their tears do not matter.
+ * declared and owned: service ids (owned: with the keys to ask for them by).
  */
 export async function completeListing(
-  client: ApplyClient, entries: ServiceEntry[], declared: ReadonlySet<string>, owned: readonly ServiceKey[], timeout: () => number,
+  client: ApplyClient, entries: ServiceEntry[], declared: Ids, owned: ReadonlyMap<string, ServiceKey>, timeout: () => number,
 ): Promise<ServiceEntry[]> {
   const out = entries.slice();
-  const ownedIds = new Set<string>();
-  if (owned.length) {
+  if (owned.size) {
     const listed = new Set(entries.map((s) => listedServiceId(s.key)));
-    for (const key of owned) {
-      const id = serviceId(serviceKey(key));
-      ownedIds.add(id);
+    for (const [id, key] of owned) {
       if (listed.has(id) || declared.has(id)) continue;
       try {
         const info = await client.getService(key, { timeout: timeout() });
@@ -80,7 +81,7 @@ export async function completeListing(
     const s = out[i];
     if (s.destinations.length < WHOLE_DESTINATION_DUMP) continue;
     const id = listedServiceId(s.key);
-    if (declared.has(id) || ownedIds.has(id)) out[i] = { ...s, destinations: await agreeingDestinations(client, s.key, timeout) };
+    if (declared.has(id) || owned.has(id)) out[i] = { ...s, destinations: await agreeingDestinations(client, s.key, timeout) };
   }
   return out;
 }
@@ -90,15 +91,14 @@ export async function completeListing(
  * destination counts): when not, the listing is complete as it is, and apply keeps it packed.
  */
 export function completeNeeded(
-  ids: readonly string[], destinationCount: (i: number) => number, declared: ReadonlySet<string>, owned: readonly ServiceKey[],
+  ids: readonly string[], destinationCount: (i: number) => number, declared: Ids, owned: ReadonlyMap<string, ServiceKey>,
 ): boolean {
-  const ownedIds = new Set(owned.map((key) => serviceId(serviceKey(key))));
-  if (ownedIds.size) {
+  if (owned.size) {
     const listed = new Set(ids);
-    for (const id of ownedIds) if (!listed.has(id) && !declared.has(id)) return true;
+    for (const id of owned.keys()) if (!listed.has(id) && !declared.has(id)) return true;
   }
   for (let i = 0; i < ids.length; i++)
-    if (destinationCount(i) >= WHOLE_DESTINATION_DUMP && (declared.has(ids[i]) || ownedIds.has(ids[i]))) return true;
+    if (destinationCount(i) >= WHOLE_DESTINATION_DUMP && (declared.has(ids[i]) || owned.has(ids[i]))) return true;
   return false;
 }
 

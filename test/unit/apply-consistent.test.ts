@@ -13,6 +13,8 @@ import type { BatchOperation, BatchResult, DestinationInfo, ServiceEntry, Servic
 
 const key = (n: number): ServiceKey => ({ protocol: 'tcp', address: `192.0.2.${n}`, port: 80 });
 const id = (n: number) => `tcp/192.0.2.${n}/80`;
+/** Owned services as apply passes them: keys by id. */
+const owned = (...ns: number[]) => new Map(ns.map((n) => [id(n), key(n)]));
 const dest = (n: number, weight = 1) => ({
   key: { address: `198.51.100.${n}`, port: 80 }, family: 'ipv4',
   config: { forwarding: 'masq', weight, upperThreshold: 0, lowerThreshold: 0, tunnel: null },
@@ -61,14 +63,14 @@ describe('completeListing', () => {
   it('reads nothing more when no service in scope could hide anything (the no-op apply: one listing)', async () => {
     const k = new Kernel([entry(1, WHOLE_DESTINATION_DUMP - 1), entry(2, 40)]);
     const listing = await k.getTable();
-    const out = await completeListing(k, listing, new Set([id(1)]), [], timeout);
+    const out = await completeListing(k, listing, new Set([id(1)]), owned(), timeout);
     expect(out).toEqual(listing);
     expect(k.reads).toEqual(['getTable']); // service 2 has many destinations but is not in scope
   });
 
   it('asks for owned, undeclared services the listing missed, by key; a gone one is left out', async () => {
     const k = new Kernel([entry(1), entry(2), entry(3)], new Set([2]));
-    const out = await completeListing(k, await k.getTable(), new Set([id(1)]), [key(1), key(2), key(4)], timeout);
+    const out = await completeListing(k, await k.getTable(), new Set([id(1)]), owned(1, 2, 4), timeout);
     expect(out.map((s) => (s.key as { address: string }).address)).toEqual(['192.0.2.1', '192.0.2.3', '192.0.2.2']);
     expect(out[2].destinations).toEqual([dest(1)]);
     expect(k.reads).toEqual(['getTable', `getService ${JSON.stringify(key(2))}`, `listDestinations ${JSON.stringify(key(2))}`, `getService ${JSON.stringify(key(4))}`]);
@@ -80,7 +82,7 @@ describe('completeListing', () => {
     const torn = full.slice(1);
     k.destinationReadings.set(JSON.stringify(key(1)), [torn, full, full]);
     const listing = (await k.getTable()).map((s) => ({ ...s, destinations: torn }));
-    const out = await completeListing(k, listing, new Set([id(1)]), [], timeout);
+    const out = await completeListing(k, listing, new Set([id(1)]), owned(), timeout);
     expect(out[0].destinations).toEqual(full);
     expect(k.reads.filter((r) => r.startsWith('listDestinations'))).toHaveLength(3);
   });
@@ -88,7 +90,7 @@ describe('completeListing', () => {
   it('gives up with EAGAIN when the readings never agree', async () => {
     const k = new Kernel([entry(1, WHOLE_DESTINATION_DUMP + 1)]);
     k.destinationReadings.set(JSON.stringify(key(1)), [1, 2, 3, 4, 5, 6].map((w) => [dest(1, w)]));
-    await expect(completeListing(k, await k.getTable(), new Set([id(1)]), [], timeout)).rejects.toMatchObject({ code: 'EAGAIN' });
+    await expect(completeListing(k, await k.getTable(), new Set([id(1)]), owned(), timeout)).rejects.toMatchObject({ code: 'EAGAIN' });
   });
 });
 

@@ -103,3 +103,26 @@ describe("a client's own memory record", () => {
     await expect(loadRecord(storeOf(bad, {}))).rejects.toThrow(IpvsValidationError);
   });
 });
+
+describe('the record across applies', () => {
+  it('is saved once for a table: the next apply of it keeps the very record; a newly declared service makes a new one owning both', async () => {
+    const { FakeKernel } = await import('../helpers/fake-kernel');
+    const { Table } = await import('../../lib/table');
+    const saved: unknown[] = [];
+    let record: unknown = { version: 1, services: [], drains: [] };
+    const store = { load: async () => record, save: async (r: unknown) => void saved.push(record = r) };
+    const k = new FakeKernel();
+    const one = Table.fromObjects({ services: [{ service: S }] });
+    await applyTable(k, one, { ownership: store }, 10_000);
+    expect(saved).toHaveLength(1);
+    const first = record;
+    await applyTable(k, one, { ownership: store }, 10_000);
+    await applyTable(k, Table.fromObjects({ services: [{ service: S }] }), { ownership: store }, 10_000);
+    expect(saved).toHaveLength(1);
+    expect(record).toBe(first);
+    const T = { protocol: 'udp', address: '192.0.2.2', port: 53 } as const;
+    await applyTable(k, { services: [{ service: T }] }, { ownership: store }, 10_000);
+    expect(saved).toHaveLength(2);
+    expect((record as { services: unknown[] }).services).toEqual([S, T]);
+  });
+});
