@@ -83,15 +83,17 @@ static char *msg_end(char *start, char *p) {
   return start + NLMSG_ALIGN(p - start);
 }
 
-static int recv_batch(void) {
-  for (int i = 0; i < SLOTS; i++) {
+/* Reads up to `slots` datagrams. A dump reads into two (a part and its
+ * NLMSG_DONE), so its parts land on the same warm pages; ACKs need many. */
+static int recv_batch(int slots) {
+  for (int i = 0; i < slots; i++) {
     iovs[i].iov_base = rx + (size_t)i * SLOT_BYTES;
     iovs[i].iov_len = SLOT_BYTES;
     memset(&hdrs[i], 0, sizeof(hdrs[i]));
     hdrs[i].msg_hdr.msg_iov = &iovs[i];
     hdrs[i].msg_hdr.msg_iovlen = 1;
   }
-  int n = recvmmsg(fd, hdrs, SLOTS, MSG_WAITFORONE, NULL);
+  int n = recvmmsg(fd, hdrs, slots, MSG_WAITFORONE, NULL);
   if (n < 0) die("recvmmsg");
   return n;
 }
@@ -159,7 +161,7 @@ static int flush_chunk(char *buf, size_t len, int msgs) {
   if (send(fd, buf, len, 0) != (ssize_t)len) die("send");
   int errors = 0;
   while (msgs > 0) {
-    int n = recv_batch();
+    int n = recv_batch(SLOTS);
     for (int i = 0; i < n; i++) {
       struct nlmsghdr *h = (struct nlmsghdr *)iovs[i].iov_base;
       int left = hdrs[i].msg_len;
@@ -245,7 +247,7 @@ static long dump(char *req, size_t len, void (*on_msg)(struct nlmsghdr *)) {
   if (send(fd, req, len, 0) != (ssize_t)len) die("send");
   long records = 0;
   for (;;) {
-    int n = recv_batch();
+    int n = recv_batch(2);
     for (int i = 0; i < n; i++) {
       struct nlmsghdr *h = (struct nlmsghdr *)iovs[i].iov_base;
       int left = hdrs[i].msg_len;
@@ -259,15 +261,21 @@ static long dump(char *req, size_t len, void (*on_msg)(struct nlmsghdr *)) {
   }
 }
 
-static char (*keys)[1024];
-static size_t nkeys, capkeys;
+/* Each service's nested key attribute, to ask for its destinations: kept end to
+ * end in one buffer (a key is ~60 bytes; fresh memory is dear in the sandbox). */
+static char *keys;
+static size_t keys_len, keys_cap;
 
-/* Keeps each service's nested key attribute, to ask for its destinations. */
 static void keep_service(struct nlmsghdr *h) {
-  if (nkeys == capkeys) keys = realloc(keys, (capkeys = capkeys ? capkeys * 2 : 1024) * sizeof(*keys));
   struct nlattr *a = (struct nlattr *)((char *)NLMSG_DATA(h) + GENL_HDRLEN);
-  if (a->nla_len > sizeof(keys[0])) { errno = EMSGSIZE; die("service"); }
-  memcpy(keys[nkeys++], a, a->nla_len);
+  size_t len = NLA_ALIGN(a->nla_len);
+  if (keys_len + len > keys_cap) {
+    keys_cap = keys_cap ? keys_cap * 2 : 64 * 1024;
+    if (keys_cap < keys_len + len) keys_cap = keys_len + len;
+    if (!(keys = realloc(keys, keys_cap))) die("realloc");
+  }
+  memcpy(keys + keys_len, a, a->nla_len);
+  keys_len += len;
 }
 
 static int cmd_dump(void) {
@@ -276,22 +284,17 @@ static int cmd_dump(void) {
   char *p = msg_start(req, family, NLM_F_DUMP, IPVS_CMD_GET_SERVICE);
   size_t len = msg_end(req, p) - req;
   long services = dump(req, len, keep_service), dests = 0;
-  for (size_t i = 0; i < nkeys; i++) {
+  for (size_t off = 0; off < keys_len;) {
     /* The dumped service nest carries stats too; the kernel reads only the key. */
-    char *q = msg_start(req, family, NLM_F_DUMP, IPVS_CMD_GET_DEST);
-    struct nlattr *k = (struct nlattr *)keys[i];
-    if (k->nla_len > sizeof(req) - 64) {
-      char *big = malloc(k->nla_len + 64);
-      q = msg_start(big, family, NLM_F_DUMP, IPVS_CMD_GET_DEST);
-      memcpy(q, k, k->nla_len);
-      q += NLA_ALIGN(k->nla_len);
-      dests += dump(big, msg_end(big, q) - big, NULL);
-      free(big);
-      continue;
-    }
+    struct nlattr *k = (struct nlattr *)(keys + off);
+    off += NLA_ALIGN(k->nla_len);
+    char *buf = k->nla_len > sizeof(req) - 64 ? malloc(k->nla_len + 64) : req;
+    if (!buf) die("malloc");
+    char *q = msg_start(buf, family, NLM_F_DUMP, IPVS_CMD_GET_DEST);
     memcpy(q, k, k->nla_len);
     q += NLA_ALIGN(k->nla_len);
-    dests += dump(req, msg_end(req, q) - req, NULL);
+    dests += dump(buf, msg_end(buf, q) - buf, NULL);
+    if (buf != req) free(buf);
   }
   printf("%.6f %ld %ld\n", now() - t0, services, dests);
   return 0;

@@ -123,7 +123,7 @@ async function readKernel(
   if (client.packedTable) {
     const packed = await client.packedTable({ timeout: left() });
     // Aborted: no more readings (the pass stops before sending).
-    if (!o.consistent || o.signal?.aborted || !completeNeeded(packed.ids(), (i) => packed.destinationCount(i), declared, owned)) return packed;
+    if (!o.consistent || o.signal?.aborted || !completeNeeded(packed, declared, owned)) return packed;
     return completeListing(client, packed.entries(), declared, owned, left);
   }
   const entries = await client.getTable({ timeout: left(), stats: false });

@@ -91,14 +91,16 @@ export async function completeListing(
  * destination counts): when not, the listing is complete as it is, and apply keeps it packed.
  */
 export function completeNeeded(
-  ids: readonly string[], destinationCount: (i: number) => number, declared: Ids, owned: ReadonlyMap<string, ServiceKey>,
+  listing: { readonly size: number; id(i: number): string; destinationCount(i: number): number }, declared: Ids, owned: ReadonlyMap<string, ServiceKey>,
 ): boolean {
   if (owned.size) {
-    const listed = new Set(ids);
+    const listed = new Set<string>();
+    for (let i = 0; i < listing.size; i++) listed.add(listing.id(i));
     for (const id of owned.keys()) if (!listed.has(id) && !declared.has(id)) return true;
   }
-  for (let i = 0; i < ids.length; i++)
-    if (destinationCount(i) >= WHOLE_DESTINATION_DUMP && (declared.has(ids[i]) || owned.has(ids[i]))) return true;
+  // Ids made only for listings long enough to be torn (none in a table of 4 destinations a service).
+  for (let i = 0; i < listing.size; i++)
+    if (listing.destinationCount(i) >= WHOLE_DESTINATION_DUMP && (declared.has(listing.id(i)) || owned.has(listing.id(i)))) return true;
   return false;
 }
 

@@ -57,14 +57,23 @@ export class PackedListing {
     return s;
   }
 
-  /** Each service's identity (keys.ts), as listing.ts's listedServiceId gives it. */
-  ids(): readonly string[] {
-    if (this.#ids) return this.#ids;
+  /** Service i's identity (keys.ts), as listing.ts's listedServiceId gives it; made on first use. */
+  id(i: number): string {
+    const ids = (this.#ids ??= new Array<string>(this.size));
+    return (ids[i] ??= this.#makeId(this.#offsets[i]));
+  }
+
+  #makeId(o: number): string {
     const w = this.words;
-    this.#ids = this.#offsets.map((o) => (w[o + 2]
+    return w[o + 2]
       ? fwmarkServiceId(familyName(w[o]), w[o + 2])
-      : addressServiceId((nameOf(PROTOCOLS, w[o + 1]) ?? `proto-${w[o + 1]}`) as Protocol, this.#text(w[o + 3]), w[o + 4])));
-    return this.#ids;
+      : addressServiceId((nameOf(PROTOCOLS, w[o + 1]) ?? `proto-${w[o + 1]}`) as Protocol, this.#text(w[o + 3]), w[o + 4]);
+  }
+
+  /** Every service's identity, in listing order. */
+  ids(): readonly string[] {
+    for (let i = 0; i < this.size; i++) this.id(i);
+    return this.#ids ?? [];
   }
 
   destinationCount(i: number): number {
@@ -116,12 +125,12 @@ export class PackedListing {
   connections(services: ReadonlySet<string>): Map<string, { active: number; inactive: number }> {
     const out = new Map<string, { active: number; inactive: number }>();
     if (services.size === 0) return out;
-    const ids = this.ids();
     const w = this.words;
     this.#offsets.forEach((o, i) => {
-      if (!services.has(ids[i])) return;
+      const id = this.id(i);
+      if (!services.has(id)) return;
       for (let j = 0, d = o + SERVICE_WORDS; j < w[o + 10]; j++, d += DESTINATION_WORDS)
-        out.set(`${ids[i]}>${this.#text(w[d + 1])}/${w[d + 2]}`, { active: w[d + 7], inactive: w[d + 8] });
+        out.set(`${id}>${this.#text(w[d + 1])}/${w[d + 2]}`, { active: w[d + 7], inactive: w[d + 8] });
     });
     return out;
   }
@@ -191,16 +200,41 @@ export class PackedListing {
   }
 
   /**
+   * like's service that service i is listed as, found without i's id: by its address text (the
+   * listing's own string, hashed once), then protocol and port; a firewall-mark service by id.
+   */
+  #wanted(i: number, like: ReadonlyMap<string, TableService>): TableService | undefined {
+    const o = this.#offsets[i];
+    const w = this.words;
+    if (w[o + 2]) return like.get(this.id(i));
+    const protocol = nameOf(PROTOCOLS, w[o + 1]);
+    for (const s of indexOf(like).byAddress.get(this.#text(w[o + 3])) ?? [])
+      if (s.key.kind === 'address' && s.key.port === w[o + 4] && s.key.protocol === protocol) return s;
+    return undefined;
+  }
+
+  /**
    * The services by serviceId for a Table, sharing `like`'s objects where equal (see listing.ts):
    * a service listed exactly as `like` holds it is `like`'s own object, made without any object;
    * any other is made from its entry by listing.ts. A repeated id keeps its first listing.
+   * A listing exactly `like` (a no-op apply's) is `like` itself: no id made, no map built.
    */
-  services(like?: ReadonlyMap<string, TableService>): Map<string, TableService> {
-    const ids = this.ids();
+  services(like?: ReadonlyMap<string, TableService>): ReadonlyMap<string, TableService> {
+    // As many services, each exactly one of like's and none twice, are like's.
+    if (like && like.size === this.size) {
+      const { place } = indexOf(like);
+      const seen = new Uint8Array(like.size);
+      let i = 0;
+      for (; i < this.size; i++) {
+        const want = this.#wanted(i, like);
+        if (!want || seen[place.get(want)!]++ || !this.#same(i, want)) break;
+      }
+      if (i === this.size) return like;
+    }
     const out = new Map<string, TableService>();
     const rest: ServiceEntry[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
+    for (let i = 0; i < this.size; i++) {
+      const id = this.id(i);
       if (out.has(id)) continue;
       const want = like?.get(id);
       if (want && this.#same(i, want)) {
@@ -213,4 +247,30 @@ export class PackedListing {
     for (const [id, s] of listingServices(rest, like)) out.set(id, s);
     return out;
   }
+}
+
+/**
+ * A table's address services by address text (a few share an address: other ports, protocols),
+ * and each service's place in it; made once per table.
+ */
+interface Index {
+  byAddress: Map<string, TableService[]>;
+  place: Map<TableService, number>;
+}
+const indexes = new WeakMap<ReadonlyMap<string, TableService>, Index>();
+
+function indexOf(like: ReadonlyMap<string, TableService>): Index {
+  let index = indexes.get(like);
+  if (!index) {
+    index = { byAddress: new Map(), place: new Map() };
+    for (const s of like.values()) {
+      index.place.set(s, index.place.size);
+      if (s.key.kind !== 'address') continue;
+      const list = index.byAddress.get(s.key.address);
+      if (list) list.push(s);
+      else index.byAddress.set(s.key.address, [s]);
+    }
+    indexes.set(like, index);
+  }
+  return index;
 }

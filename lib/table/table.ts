@@ -87,7 +87,8 @@ export class Table {
 
   /** @internal apply's packed reading (packed.ts), as fromListing takes the same listing as objects. */
   static fromPacked(listing: PackedListing, like?: Table): Table {
-    return new Table(listing.services(like && like.#services));
+    const services = listing.services(like && like.#services);
+    return like && services === like.#services ? like : new Table(services);
   }
 
   /**

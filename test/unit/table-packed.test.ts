@@ -81,6 +81,20 @@ describe('PackedListing', () => {
     expect(Table.fromPacked(packed(twice), A).byId.values().next().value).toBe(A.byId.values().next().value);
   });
 
+  it('a listing exactly the desired table is that table itself; one repeated in place of another, or one changed, is not', () => {
+    const A = Table.fromRules('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m\n-A -u 192.0.2.1:80 -s rr\n-A -f 7 -s rr\n');
+    const raw = nativeOf(A);
+    expect(Table.fromPacked(packed(raw), A)).toBe(A);
+    expect(Table.fromPacked(packed([...raw].reverse()), A)).toBe(A);
+    const repeated = [raw[0], raw[0], raw[2]];
+    const current = Table.fromPacked(packed(repeated), A);
+    expect(current).not.toBe(A);
+    expect(diff(current, A).steps.map((s) => s.action)).toEqual(['add-service']);
+    const changed = structuredClone(raw);
+    changed[1].service.scheduler = 'wlc';
+    expect(diff(Table.fromPacked(packed(changed), A), A).steps.map((s) => s.action)).toEqual(['update-service']);
+  });
+
   it('gives connection counters of the services asked for only, keyed as drains.ts keys them', () => {
     const A = Table.fromRules('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m\n-a -t 192.0.2.1:80 -r 198.51.100.2:8080 -m\n-A -f 7 -s rr\n-a -f 7 -r 198.51.100.3:0 -g\n');
     const p = packed(nativeOf(A));
