@@ -1,12 +1,13 @@
 #include "table_pack.h"
 
+#include <algorithm>
+
 #include "ipvs_message.h"
 
 namespace ipvs {
 
-TablePacker::TablePacker(PackedTable* out, size_t expectWords) : out_(out) {
+TablePacker::TablePacker(PackedTable* out, size_t expectWords) : out_(out), expectWords_(expectWords) {
   out_->words.clear();
-  out_->words.reserve(expectWords);
   out_->strings.clear();
 }
 
@@ -26,6 +27,10 @@ void TablePacker::OnService(Service& s) {
 }
 
 void TablePacker::OnDestinations(size_t service, std::vector<Destination>& destinations) {
+  if (service == 0) {
+    size_t services = services_.size() / kServiceWords;
+    out_->words.reserve(std::max(expectWords_, services * (kServiceWords + 8 * kDestinationWords)));
+  }
   const uint32_t* s = &services_[service * kServiceWords];
   out_->words.insert(out_->words.end(), s, s + kServiceWords);
   out_->words.back() = static_cast<uint32_t>(destinations.size());

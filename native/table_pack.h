@@ -25,8 +25,10 @@ constexpr uint32_t kNoText = 0xffffffff;
 // (kServiceWords each) until its destinations come, whose count they hold.
 class TablePacker : public TableSink {
  public:
-  // expectWords: the size of the last reading, reserved up front so the
-  // words are written once into fresh memory, not copied as they grow.
+  // expectWords: the size of the client's last reading. The words are reserved
+  // once the services are known, at least that and room for 8 destinations a
+  // service, so they are written once, not copied as they grow: a reservation
+  // costs no memory until written (a large allocation is mapped on demand).
   TablePacker(PackedTable* out, size_t expectWords);
   void OnService(Service& service) override;
   void OnDestinations(size_t service, std::vector<Destination>& destinations) override;
@@ -35,6 +37,7 @@ class TablePacker : public TableSink {
   uint32_t Text(const std::string& text);
 
   PackedTable* out_;
+  size_t expectWords_;
   std::vector<uint32_t> services_;
   std::unordered_map<std::string, uint32_t> texts_;
 };

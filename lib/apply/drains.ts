@@ -28,7 +28,7 @@ export { listedServiceId };
 /** The listing's connection counters of the destinations that drain steps name (none read without drains). */
 export function connectionsOf(entries: readonly ServiceEntry[] | PackedListing, steps: readonly PlanStep[]): Connections {
   const out = new Map<string, { active: number; inactive: number }>();
-  const draining = new Set(steps.filter((s) => s.action === 'drain-destination').map((s) => serviceId(serviceKey(s.service))));
+  const draining = new Map(steps.filter((s) => s.action === 'drain-destination').map((s) => [serviceId(serviceKey(s.service)), s.service]));
   if (draining.size === 0) return out;
   if (entries instanceof PackedListing) return entries.connections(draining);
   for (const s of entries) {

@@ -16,13 +16,15 @@ import type { NativeDestination, NativeService, NativeTableEntry } from '../bind
 import { FORWARDING, PROTOCOLS, TUNNEL_CHECKSUMS, TUNNEL_TYPES, nameOf } from '../constants';
 import { familyName, serviceInfo, tableEntry } from '../convert';
 import { addressServiceId, fwmarkServiceId } from '../keys';
-import type { Protocol, ServiceConfig, ServiceEntry } from '../types';
+import type { Protocol, ServiceConfig, ServiceEntry, ServiceKey } from '../types';
 import { listingServices, sameServiceConfig } from './listing';
 import type { TableDestination, TableService } from './state';
 
 export const SERVICE_WORDS = 11;
 export const DESTINATION_WORDS = 14;
 const NO_TEXT = 0xffffffff;
+/** Distinct service configs compared word by word before a text key is made for the rest. */
+const CONFIG_SCAN = 16;
 
 /** The addon's answer as it crosses into JS. */
 export interface PackedWords {
@@ -35,8 +37,9 @@ export class PackedListing {
   readonly #offsets: number[] = [];
   #ids: string[] | undefined;
   #entries: ServiceEntry[] | undefined;
-  /** Service configs by their words: a table's services share a few. */
-  readonly #configs = new Map<string, ServiceConfig>();
+  /** Service configs made so far, each with the word offset of a service that has it (#config). */
+  readonly #configs: { at: number; config: ServiceConfig }[] = [];
+  readonly #configsByText = new Map<string, ServiceConfig>();
 
   constructor(readonly words: Uint32Array, readonly strings: readonly string[]) {
     for (let o = 0; o < words.length;) {
@@ -121,12 +124,18 @@ export class PackedListing {
     return this.#entries;
   }
 
-  /** Connection counters of the destinations of these services, by `${serviceId}>${endpointId}`. */
-  connections(services: ReadonlySet<string>): Map<string, { active: number; inactive: number }> {
+  /**
+   * Connection counters of the destinations of these services (keys by id), by
+   * `${serviceId}>${endpointId}`. Only services listed at one of their addresses get an id made.
+   */
+  connections(services: ReadonlyMap<string, ServiceKey>): Map<string, { active: number; inactive: number }> {
     const out = new Map<string, { active: number; inactive: number }>();
     if (services.size === 0) return out;
+    const addresses = new Set<string>();
+    for (const key of services.values()) if ('address' in key) addresses.add(key.address);
     const w = this.words;
     this.#offsets.forEach((o, i) => {
+      if (!w[o + 2] && !addresses.has(this.#text(w[o + 3]))) return;
       const id = this.id(i);
       if (!services.has(id)) return;
       for (let j = 0, d = o + SERVICE_WORDS; j < w[o + 10]; j++, d += DESTINATION_WORDS)
@@ -135,14 +144,25 @@ export class PackedListing {
     return out;
   }
 
+  /**
+   * Service config at o, one object per distinct config: found among those made so far by their
+   * words (a table's services share a few configs; a string key per service was 3 MB of garbage
+   * for 10,000), by a text key only past CONFIG_SCAN distinct ones.
+   */
   #config(o: number): ServiceConfig {
     const w = this.words;
-    const key = `${w[o]}/${w[o + 5]}/${w[o + 6]}/${w[o + 7]}/${w[o + 8]}/${w[o + 9]}`;
-    let config = this.#configs.get(key);
-    if (!config) {
-      config = serviceInfo({ cmd: 0, service: this.#nativeService(o) as NativeTableEntry['service'] }).config;
-      this.#configs.set(key, config);
+    const made = this.#configs;
+    for (let c = 0; c < made.length && c < CONFIG_SCAN; c++) {
+      const at = made[c].at;
+      if (w[at] === w[o] && w[at + 5] === w[o + 5] && w[at + 6] === w[o + 6] && w[at + 7] === w[o + 7]
+        && w[at + 8] === w[o + 8] && w[at + 9] === w[o + 9]) return made[c].config;
     }
+    const key = made.length < CONFIG_SCAN ? '' : `${w[o]}/${w[o + 5]}/${w[o + 6]}/${w[o + 7]}/${w[o + 8]}/${w[o + 9]}`;
+    const known = key && this.#configsByText.get(key);
+    if (known) return known;
+    const config = serviceInfo({ cmd: 0, service: this.#nativeService(o) as NativeTableEntry['service'] }).config;
+    if (key) this.#configsByText.set(key, config);
+    else made.push({ at: o, config });
     return config;
   }
 
@@ -170,26 +190,13 @@ export class PackedListing {
     const n = w[o + 10];
     if (n !== want.destinations.size || !sameServiceConfig(this.#config(o), want.config)) return false;
     const first = o + SERVICE_WORDS;
-    let d = first + (n - 1) * DESTINATION_WORDS;
-    let inStep = true;
-    for (const dest of want.destinations.values()) {
-      if (!this.#sameDestination(d, dest)) {
-        inStep = false;
-        break;
-      }
-      d -= DESTINATION_WORDS;
-    }
-    if (inStep) return true;
-    d = first;
-    inStep = true;
-    for (const dest of want.destinations.values()) {
-      if (!this.#sameDestination(d, dest)) {
-        inStep = false;
-        break;
-      }
-      d += DESTINATION_WORDS;
-    }
-    if (inStep) return true;
+    const dests = destinationsOf(want);
+    let j = 0;
+    while (j < n && this.#sameDestination(first + (n - 1 - j) * DESTINATION_WORDS, dests[j])) j++;
+    if (j === n) return true;
+    j = 0;
+    while (j < n && this.#sameDestination(first + j * DESTINATION_WORDS, dests[j])) j++;
+    if (j === n) return true;
     const found = new Set<TableDestination>();
     for (let j = 0, d = first; j < n; j++, d += DESTINATION_WORDS) {
       const dest = want.destinations.get(`${this.#text(w[d + 1])}/${w[d + 2]}`);
@@ -200,16 +207,21 @@ export class PackedListing {
   }
 
   /**
-   * like's service that service i is listed as, found without i's id: by its address text (the
-   * listing's own string, hashed once), then protocol and port; a firewall-mark service by id.
+   * The place in like (indexOf) of the service that service i is listed as, found without i's id:
+   * by its address text (the listing's own string, hashed once), then protocol and port; a
+   * firewall-mark service by its id.
    */
-  #wanted(i: number, like: ReadonlyMap<string, TableService>): TableService | undefined {
+  #wanted(i: number, like: ReadonlyMap<string, TableService>): number | undefined {
     const o = this.#offsets[i];
     const w = this.words;
-    if (w[o + 2]) return like.get(this.id(i));
+    const { services, byText } = indexOf(like);
+    const at = byText.get(w[o + 2] ? this.id(i) : this.#text(w[o + 3]));
+    if (at === undefined || w[o + 2]) return at as number | undefined;
     const protocol = nameOf(PROTOCOLS, w[o + 1]);
-    for (const s of indexOf(like).byAddress.get(this.#text(w[o + 3])) ?? [])
-      if (s.key.kind === 'address' && s.key.port === w[o + 4] && s.key.protocol === protocol) return s;
+    const port = w[o + 4];
+    if (typeof at === 'number') return listedAs(services[at], protocol, port) ? at : undefined;
+    const places = at.get(port);
+    if (places) for (const place of places) if (listedAs(services[place], protocol, port)) return place;
     return undefined;
   }
 
@@ -222,21 +234,24 @@ export class PackedListing {
   services(like?: ReadonlyMap<string, TableService>): ReadonlyMap<string, TableService> {
     // As many services, each exactly one of like's and none twice, are like's.
     if (like && like.size === this.size) {
-      const { place } = indexOf(like);
+      const { services } = indexOf(like);
       const seen = new Uint8Array(like.size);
       let i = 0;
       for (; i < this.size; i++) {
-        const want = this.#wanted(i, like);
-        if (!want || seen[place.get(want)!]++ || !this.#same(i, want)) break;
+        const place = this.#wanted(i, like);
+        if (place === undefined || seen[place]++ || !this.#same(i, services[place])) break;
       }
       if (i === this.size) return like;
     }
     const out = new Map<string, TableService>();
     const rest: ServiceEntry[] = [];
+    const index = like && indexOf(like);
     for (let i = 0; i < this.size; i++) {
-      const id = this.id(i);
+      // One of like's: its id string is like's own (none made).
+      const place = like && this.#wanted(i, like);
+      const id = place === undefined ? this.id(i) : index!.ids[place];
       if (out.has(id)) continue;
-      const want = like?.get(id);
+      const want = place === undefined ? undefined : index!.services[place];
       if (want && this.#same(i, want)) {
         out.set(id, want);
         continue;
@@ -249,27 +264,52 @@ export class PackedListing {
   }
 }
 
+/** Whether `s` is the address service of that protocol and port (its address already matched). */
+function listedAs(s: TableService, protocol: string | undefined, port: number): boolean {
+  return s.key.kind === 'address' && s.key.port === port && s.key.protocol === protocol;
+}
+
+/** A service's destinations as an array, made once per service (a Map's iterator is an object a call). */
+const destinationArrays = new WeakMap<TableService, readonly TableDestination[]>();
+
+function destinationsOf(s: TableService): readonly TableDestination[] {
+  let list = destinationArrays.get(s);
+  if (!list) destinationArrays.set(s, (list = [...s.destinations.values()]));
+  return list;
+}
+
 /**
- * A table's address services by address text (a few share an address: other ports, protocols),
- * and each service's place in it; made once per table.
+ * A table's services (and their ids) in order, and their places by address text or, for firewall-mark services,
+ * by id: one place, or for an address several services share (other ports, protocols) their
+ * places by port; made once per table.
  */
 interface Index {
-  byAddress: Map<string, TableService[]>;
-  place: Map<TableService, number>;
+  ids: string[];
+  services: TableService[];
+  byText: Map<string, number | Map<number, number[]>>;
 }
 const indexes = new WeakMap<ReadonlyMap<string, TableService>, Index>();
 
 function indexOf(like: ReadonlyMap<string, TableService>): Index {
   let index = indexes.get(like);
   if (!index) {
-    index = { byAddress: new Map(), place: new Map() };
-    for (const s of like.values()) {
-      index.place.set(s, index.place.size);
-      if (s.key.kind !== 'address') continue;
-      const list = index.byAddress.get(s.key.address);
-      if (list) list.push(s);
-      else index.byAddress.set(s.key.address, [s]);
-    }
+    const services = [...like.values()];
+    const byText: Index['byText'] = new Map();
+    const portOf = (place: number) => (services[place].key as { port?: number }).port ?? 0;
+    services.forEach((s, place) => {
+      const text = s.key.kind === 'address' ? s.key.address : fwmarkServiceId(s.key.family, s.key.fwmark);
+      let there = byText.get(text);
+      if (there === undefined) return void byText.set(text, place);
+      if (typeof there === 'number') {
+        const first = there;
+        byText.set(text, (there = new Map([[portOf(first), [first]]])));
+      }
+      const port = portOf(place);
+      const same = there.get(port);
+      if (same) same.push(place);
+      else there.set(port, [place]);
+    });
+    index = { ids: [...like.keys()], services, byText };
     indexes.set(like, index);
   }
   return index;

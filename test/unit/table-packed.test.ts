@@ -82,11 +82,11 @@ describe('PackedListing', () => {
   });
 
   it('a listing exactly the desired table is that table itself; one repeated in place of another, or one changed, is not', () => {
-    const A = Table.fromRules('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m\n-A -u 192.0.2.1:80 -s rr\n-A -f 7 -s rr\n');
+    const A = Table.fromRules('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m\n-A -u 192.0.2.1:80 -s rr\n-A -f 7 -s rr\n-A -t 192.0.2.1:443 -s rr\n');
     const raw = nativeOf(A);
     expect(Table.fromPacked(packed(raw), A)).toBe(A);
     expect(Table.fromPacked(packed([...raw].reverse()), A)).toBe(A);
-    const repeated = [raw[0], raw[0], raw[2]];
+    const repeated = [raw[0], raw[0], raw[2], raw[3]];
     const current = Table.fromPacked(packed(repeated), A);
     expect(current).not.toBe(A);
     expect(diff(current, A).steps.map((s) => s.action)).toEqual(['add-service']);
@@ -95,15 +95,26 @@ describe('PackedListing', () => {
     expect(diff(Table.fromPacked(packed(changed), A), A).steps.map((s) => s.action)).toEqual(['update-service']);
   });
 
+  it('tells apart more distinct service configs than it compares word by word', () => {
+    const rules = Array.from({ length: 40 }, (_, i) => `-A -t 192.0.2.${i + 1}:80 -s ${i % 2 ? 'rr' : 'wlc'} -p ${100 + (i % 20)}\n`).join('');
+    const A = Table.fromRules(rules);
+    const raw = nativeOf(A);
+    const objects = Table.fromListing(raw.map(tableEntry));
+    expect(Table.fromPacked(packed(raw)).equals(objects)).toBe(true);
+    expect(Table.fromPacked(packed(raw), A)).toBe(A);
+  });
+
   it('gives connection counters of the services asked for only, keyed as drains.ts keys them', () => {
     const A = Table.fromRules('-A -t 192.0.2.1:80 -s rr\n-a -t 192.0.2.1:80 -r 198.51.100.1:80 -m\n-a -t 192.0.2.1:80 -r 198.51.100.2:8080 -m\n-A -f 7 -s rr\n-a -f 7 -r 198.51.100.3:0 -g\n');
     const p = packed(nativeOf(A));
     expect(p.ids()).toEqual(['tcp/192.0.2.1/80', 'fwmark/ipv4/7']);
-    expect(p.connections(new Set(['tcp/192.0.2.1/80']))).toEqual(new Map([
+    expect(p.connections(new Map([['tcp/192.0.2.1/80', { protocol: 'tcp', address: '192.0.2.1', port: 80 }]]))).toEqual(new Map([
       ['tcp/192.0.2.1/80>198.51.100.1/80', { active: 0, inactive: 0 }],
       ['tcp/192.0.2.1/80>198.51.100.2/8080', { active: 1, inactive: 2 }],
     ]));
-    expect(p.connections(new Set())).toEqual(new Map());
+    expect(p.connections(new Map())).toEqual(new Map());
+    // A firewall-mark service has no address to be found by: by its id.
+    expect(p.connections(new Map([['fwmark/ipv4/7', { fwmark: 7 }]]))).toEqual(new Map([['fwmark/ipv4/7>198.51.100.3/0', { active: 0, inactive: 0 }]]));
   });
 
   it('refuses words cut short, and a text index out of range', () => {
