@@ -232,21 +232,24 @@ export class PackedListing {
    * A listing exactly `like` (a no-op apply's) is `like` itself: no id made, no map built.
    */
   services(like?: ReadonlyMap<string, TableService>): ReadonlyMap<string, TableService> {
-    // As many services, each exactly one of like's and none twice, are like's.
-    if (like && like.size === this.size) {
-      const { services } = indexOf(like);
+    const index = like && indexOf(like);
+    const out = new Map<string, TableService>();
+    let i = 0;
+    if (like && index) {
+      // The leading services that are like's, each exactly and none twice: as many as like has
+      // are like itself. Otherwise they start the map, not looked up again.
       const seen = new Uint8Array(like.size);
-      let i = 0;
+      const places = new Uint32Array(this.size);
       for (; i < this.size; i++) {
         const place = this.#wanted(i, like);
-        if (place === undefined || seen[place]++ || !this.#same(i, services[place])) break;
+        if (place === undefined || seen[place]++ || !this.#same(i, index.services[place])) break;
+        places[i] = place;
       }
-      if (i === this.size) return like;
+      if (i === this.size && i === like.size) return like;
+      for (let j = 0; j < i; j++) out.set(index.ids[places[j]], index.services[places[j]]);
     }
-    const out = new Map<string, TableService>();
     const rest: ServiceEntry[] = [];
-    const index = like && indexOf(like);
-    for (let i = 0; i < this.size; i++) {
+    for (; i < this.size; i++) {
       // One of like's: its id string is like's own (none made).
       const place = like && this.#wanted(i, like);
       const id = place === undefined ? this.id(i) : index!.ids[place];
